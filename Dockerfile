@@ -1,0 +1,29 @@
+# Multi-stage build: compile with dev dependencies, ship only the runtime ones.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+RUN mkdir -p /data/runs && chown -R node:node /data
+USER node
+VOLUME ["/data/runs"]
+EXPOSE 4317 4318 9464
+# Inside a container the listeners must face the container network; without access tokens in
+# the config that exposure must be acknowledged explicitly (INTERFACE.md §4).
+ENV PARACLE_RUNS_DIR=/data/runs \
+    PARACLE_OTLP_HTTP=0.0.0.0:4318 \
+    PARACLE_OTLP_GRPC=0.0.0.0:4317 \
+    PARACLE_HTTP=0.0.0.0:9464
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["serve", "--config", "/app/config/container.yaml"]

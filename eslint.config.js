@@ -1,0 +1,55 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Module boundaries of ARCHITECTURE.md: each folder lists what it must not import. Imports
+ * go through a module's index.ts, so a pattern on the folder name catches every file in it.
+ */
+const forbid = (...modules) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: modules.map((m) => ({
+        group: [`**/${m}/*`, `**/${m}/index.js`],
+        message: `ARCHITECTURE.md: this module may not import ${m}/.`,
+      })),
+    },
+  ],
+});
+
+const PIPELINE_STAGES = ['receiver', 'processor', 'exporter'];
+const READERS = ['api', 'cli', 'maintenance', 'replay', 'ui'];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'Name each export.' }],
+    },
+  },
+  { files: ['src/lib/**'], rules: forbid('model', 'pipeline', 'telemetry', 'codec', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
+  { files: ['src/model/**'], rules: forbid('pipeline', 'telemetry', 'codec', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
+  { files: ['src/codec/**'], rules: forbid('pipeline', 'telemetry', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
+  { files: ['src/pipeline/**'], rules: forbid('telemetry', 'codec', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
+  { files: ['src/receiver/**', 'src/processor/**'], rules: forbid('store', 'config', 'service', ...READERS) },
+  { files: ['src/exporter/**'], rules: forbid('config', 'service', 'receiver', ...READERS) },
+  { files: ['src/store/**'], rules: forbid('pipeline', 'telemetry', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
+  { files: ['src/api/**', 'src/maintenance/**', 'src/replay/**', 'src/ui/**'], rules: forbid('service', 'cli', ...PIPELINE_STAGES) },
+  { files: ['src/config/**'], rules: forbid('service', ...PIPELINE_STAGES, ...READERS) },
+  {
+    files: ['src/**'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only src/cli exits the process.' },
+        { object: 'process', property: 'argv', message: 'Only src/cli reads argv.' },
+      ],
+    },
+  },
+);

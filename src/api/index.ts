@@ -1,0 +1,2 @@
+export { ApiServer } from './server.js';
+export type { ApiServerOptions, Readiness } from './server.js';

@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
+import type { Component } from '../pipeline/index.js';
+import type { Logger, Metrics } from '../telemetry/index.js';
+
+/** Options of the HTTP server on `--http`. */
+export interface ApiServerOptions {
+  address: HostPort;
+}
+
+/** What the server asks the daemon about its state. */
+export interface Readiness {
+  /** True while the daemon takes traffic (started, not shutting down). */
+  ready(): boolean;
+}
+
+/**
+ * The `--http` listener: `/metrics` (Prometheus text or OpenMetrics by `Accept`),
+ * `/healthz` (the process is alive) and `/readyz` (it takes traffic).
+ */
+export class ApiServer implements Component {
+  private listener: HttpListener | undefined;
+
+  constructor(
+    private readonly options: ApiServerOptions,
+    private readonly readiness: Readiness,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The bound address; valid after start(). */
+  get address(): HostPort {
+    if (!this.listener) throw new Error('HTTP server not started');
+    return this.listener.address;
+  }
+
+  async start(): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.route(req, res).catch((err: unknown) => {
+        this.logger.error({ err, url: req.url }, 'HTTP request failed');
+        if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+      });
+    };
+    this.listener = await startHttpListener(handler, this.options.address, 'the HTTP API');
+  }
+
+  async shutdown(): Promise<void> {
+    await this.listener?.close('now');
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendError(res, 405, 'method_not_allowed', `method ${req.method ?? ''} is not allowed on ${path}`);
+    }
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const ready = this.readiness.ready();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+    }
+    if (path === '/metrics') return this.sendMetrics(req, res);
+    sendError(res, 404, 'not_found', `no route for ${path}`);
+  }
+
+  private async sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const openMetrics = (req.headers.accept ?? '').includes('application/openmetrics-text');
+    const { contentType, body } = await this.metrics.exposition(openMetrics);
+    res.writeHead(200, { 'Content-Type': contentType });
+    res.end(body);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
+import { configCheckCommand } from './config-check.js';
+import { serveCommand } from './serve.js';
+
+/** Exit codes of every command (INTERFACE.md §1). */
+const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+
+function program(): Command {
+  const root = new Command('paracle')
+    .description('Keeps the history of AI-agent runs.')
+    .option('--verbose', 'print stack traces with errors')
+    .exitOverride()
+    .showHelpAfterError();
+  root
+    .command('serve')
+    .description('run the daemon: OTLP receivers, run store, metrics and API')
+    .option('--config <file>', 'config file (default .parac/project.yaml if present)')
+    .option('--runs-dir <dir>', 'where run directories are written (default .parac/runs)')
+    .option('--otlp-http <host:port>', 'OTLP/HTTP listen address (default 127.0.0.1:4318)')
+    .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address (default 127.0.0.1:4317)')
+    .option('--http <host:port>', 'metrics, health and API listen address (default 127.0.0.1:9464)')
+    .action(serveCommand);
+  const config = root.command('config').description('configuration tools');
+  config
+    .command('check [file]')
+    .description('validate a config file and print every problem with its path')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (file: string | undefined, options: { json?: boolean }) => {
+      process.exitCode = await configCheckCommand(file, options);
+    });
+  return root;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof NotFoundError) return EXIT.notFound;
+  if (err instanceof InvalidInputError) return EXIT.usage;
+  return EXIT.failure;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    const message = err instanceof ParacleError || err instanceof ConfigError ? err.message : describeError(err);
+    process.stderr.write(`paracle: ${message.replace(/\.?$/, '.')}\n`);
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(exitCodeFor(err));
+  }
+}
+
+void main(process.argv);

@@ -1,0 +1,172 @@
+/**
+ * The model → OTLP/JSON Export requests (`trace.json`, re-export). Items are grouped into
+ * resource and scope blocks by content, ordered by time, and written in proto3 JSON form:
+ * lowerCamelCase, hex ids, 64-bit integers as strings, default values left out.
+ */
+import type { AnyValue, KeyValue, LogRecord, Origin, Span } from '../../model/index.js';
+
+type Json = Record<string, unknown>;
+
+/** Non-finite doubles have no JSON number; proto3 JSON spells them "NaN", "Infinity", "-Infinity". */
+function valueJson(v: AnyValue): unknown {
+  if ('doubleValue' in v) return Number.isFinite(v.doubleValue) ? v : { doubleValue: String(v.doubleValue) };
+  if ('arrayValue' in v) return { arrayValue: { values: v.arrayValue.values.map(valueJson) } };
+  if ('kvlistValue' in v) return { kvlistValue: { values: attributesJson(v.kvlistValue.values) } };
+  return v;
+}
+
+function attributesJson(kvs: readonly KeyValue[]): unknown[] {
+  return kvs.map((kv) => ({ key: kv.key, value: valueJson(kv.value) }));
+}
+
+/** Adds the attribute list and dropped count of `from` to `to`, when not empty. */
+function putAttributes(to: Json, from: { attributes: KeyValue[]; droppedAttributesCount: number }): Json {
+  if (from.attributes.length > 0) to.attributes = attributesJson(from.attributes);
+  if (from.droppedAttributesCount !== 0) to.droppedAttributesCount = from.droppedAttributesCount;
+  return to;
+}
+
+/** Sets `to[key]` unless `value` is the proto3 default ('' or 0). */
+function put(to: Json, key: string, value: string | number): void {
+  if (value !== '' && value !== 0) to[key] = value;
+}
+
+function spanJson(s: Span): Json {
+  const out: Json = { traceId: s.traceId, spanId: s.spanId };
+  put(out, 'traceState', s.traceState);
+  put(out, 'parentSpanId', s.parentSpanId);
+  put(out, 'flags', s.flags);
+  out.name = s.name;
+  put(out, 'kind', s.kind);
+  out.startTimeUnixNano = s.startTimeUnixNano;
+  out.endTimeUnixNano = s.endTimeUnixNano;
+  putAttributes(out, s);
+  if (s.events.length > 0) {
+    out.events = s.events.map((e) => putAttributes({ timeUnixNano: e.timeUnixNano, name: e.name }, e));
+  }
+  put(out, 'droppedEventsCount', s.droppedEventsCount);
+  if (s.links.length > 0) {
+    out.links = s.links.map((l) => {
+      const link: Json = { traceId: l.traceId, spanId: l.spanId };
+      put(link, 'traceState', l.traceState);
+      putAttributes(link, l);
+      put(link, 'flags', l.flags);
+      return link;
+    });
+  }
+  put(out, 'droppedLinksCount', s.droppedLinksCount);
+  if (s.status.code !== 0 || s.status.message !== '') {
+    const status: Json = {};
+    put(status, 'message', s.status.message);
+    put(status, 'code', s.status.code);
+    out.status = status;
+  }
+  return out;
+}
+
+function logJson(r: LogRecord): Json {
+  const out: Json = {};
+  put(out, 'timeUnixNano', r.timeUnixNano === '0' ? '' : r.timeUnixNano);
+  put(out, 'observedTimeUnixNano', r.observedTimeUnixNano === '0' ? '' : r.observedTimeUnixNano);
+  put(out, 'severityNumber', r.severityNumber);
+  put(out, 'severityText', r.severityText);
+  if (Object.keys(r.body).length > 0) out.body = valueJson(r.body);
+  putAttributes(out, r);
+  put(out, 'flags', r.flags);
+  put(out, 'traceId', r.traceId);
+  put(out, 'spanId', r.spanId);
+  put(out, 'eventName', r.eventName);
+  return out;
+}
+
+/** Compares canonical unsigned decimal strings numerically. */
+function compareDecimal(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface ScopeBlock {
+  scope: Json;
+  schemaUrl: string;
+  items: Json[];
+}
+
+interface ResourceBlock {
+  resource: Json;
+  schemaUrl: string;
+  scopes: Map<string, ScopeBlock>;
+}
+
+/**
+ * Groups items (already in output order) into resource blocks and scope blocks of equal
+ * content. Keys are computed once per distinct origin object: a request's items share one.
+ */
+function groupByOrigin<T extends { origin: Origin }>(items: readonly T[], toJson: (item: T) => Json): ResourceBlock[] {
+  const blocks = new Map<string, ResourceBlock>();
+  const keys = new Map<Origin, [string, string]>();
+  for (const item of items) {
+    const o = item.origin;
+    let key = keys.get(o);
+    if (key === undefined) {
+      key = [JSON.stringify([o.resourceSchemaUrl, o.resource]), JSON.stringify([o.scopeSchemaUrl, o.scope])];
+      keys.set(o, key);
+    }
+    let block = blocks.get(key[0]);
+    if (block === undefined) {
+      block = { resource: putAttributes({}, o.resource), schemaUrl: o.resourceSchemaUrl, scopes: new Map() };
+      blocks.set(key[0], block);
+    }
+    let scope = block.scopes.get(key[1]);
+    if (scope === undefined) {
+      const scopeJson: Json = {};
+      put(scopeJson, 'name', o.scope.name);
+      put(scopeJson, 'version', o.scope.version);
+      scope = { scope: putAttributes(scopeJson, o.scope), schemaUrl: o.scopeSchemaUrl, items: [] };
+      block.scopes.set(key[1], scope);
+    }
+    scope.items.push(toJson(item));
+  }
+  return [...blocks.values()];
+}
+
+/** Writes grouped blocks under the signal's field names. */
+function requestJson(blocks: ResourceBlock[], names: readonly [string, string, string]): string {
+  const [resourceKey, scopeKey, itemKey] = names;
+  const resourceBlocks = blocks.map((b) => {
+    const out: Json = { resource: b.resource };
+    out[scopeKey] = [...b.scopes.values()].map((s) => {
+      const scope: Json = { scope: s.scope, [itemKey]: s.items };
+      put(scope, 'schemaUrl', s.schemaUrl);
+      return scope;
+    });
+    put(out, 'schemaUrl', b.schemaUrl);
+    return out;
+  });
+  return JSON.stringify({ [resourceKey]: resourceBlocks });
+}
+
+/**
+ * The spans as one compact OTLP/JSON ExportTraceServiceRequest (`{"resourceSpans":[...]}`),
+ * the format of `trace.json`: grouped by equal resource (+ schema url) and scope (+ schema
+ * url) compared by content, spans in start-time order within each scope block (stable for
+ * ties), blocks in the order of their earliest span. Decoding the result with
+ * `decodeTraces(…, 'json')` gives back equal spans, in that document order.
+ */
+export function encodeTracesJson(spans: readonly Span[]): string {
+  const ordered = [...spans].sort((a, b) => compareDecimal(a.startTimeUnixNano, b.startTimeUnixNano));
+  return requestJson(groupByOrigin(ordered, spanJson), ['resourceSpans', 'scopeSpans', 'spans']);
+}
+
+/** A log record's time for ordering: its event time, else the time it was observed. */
+function logTime(r: LogRecord): string {
+  return r.timeUnixNano === '0' ? r.observedTimeUnixNano : r.timeUnixNano;
+}
+
+/**
+ * The log records as one compact OTLP/JSON ExportLogsServiceRequest (`{"resourceLogs":[...]}`),
+ * ordered by time (event time, else observed time), grouped like {@link encodeTracesJson}.
+ */
+export function encodeLogsJson(logs: readonly LogRecord[]): string {
+  const ordered = [...logs].sort((a, b) => compareDecimal(logTime(a), logTime(b)));
+  return requestJson(groupByOrigin(ordered, logJson), ['resourceLogs', 'scopeLogs', 'logRecords']);
+}

@@ -1,0 +1,3 @@
+export { defaultConfig, loadConfigFile, parseConfigText, validateConfig } from './load.js';
+export { ACCESS_ROLES, RUN_MODES, paracleConfigSchema } from './schema.js';
+export type { AccessRole, ParacleConfig, RunMode } from './schema.js';

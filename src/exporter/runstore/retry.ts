@@ -1,0 +1,27 @@
+/** Errno codes of store writes that may succeed later (disk freed, permissions fixed...). */
+const RETRYABLE_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'EAGAIN',
+  'EROFS',
+]);
+
+/** True when a failed write is worth retrying: the data is fine, the disk is not. */
+export function isRetryableWriteError(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && RETRYABLE_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/** Exponential backoff from 100 ms, capped at 30 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(30_000, 100 * 2 ** attempt);
+}

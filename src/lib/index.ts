@@ -1,0 +1,22 @@
+export {
+  ParacleError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  RetryableError,
+  ConfigError,
+  StartupError,
+  NotFoundError,
+  describeError,
+} from './errors.js';
+export type { ConfigIssue } from './errors.js';
+export { writeFileAtomic } from './atomic-write.js';
+export type { AtomicWriteOptions } from './atomic-write.js';
+export { nanosToMillis, isoFromMillis, millisToNanos } from './time.js';
+export { slug } from './slug.js';
+export { parseHostPort, tryParseHostPort, formatHostPort, isLoopback } from './address.js';
+export type { HostPort } from './address.js';
+export { listen } from './listen.js';
+export { Limiter } from './limiter.js';
+export { startHttpListener } from './http-server.js';
+export type { HttpListener } from './http-server.js';

@@ -1,0 +1,30 @@
+export type {
+  AnyValue,
+  KeyValue,
+  Resource,
+  InstrumentationScope,
+  Origin,
+  SpanEvent,
+  SpanLink,
+  Span,
+  LogRecord,
+} from './otlp.js';
+export { StatusCode } from './otlp.js';
+export type { TracePhase, AssembledTrace } from './trace.js';
+export type {
+  RunStatus,
+  RunKind,
+  StepStatus,
+  CostSource,
+  TokenUsage,
+  Artifact,
+  RunLogLine,
+  StepRecord,
+  RunCommon,
+  AgentRunRecord,
+  WorkflowRunRecord,
+  RunRecord,
+  UsageShare,
+} from './run.js';
+export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
+export type { PlainValue } from './attributes.js';

@@ -1,0 +1,119 @@
+/** Lifecycle of a run (INTERFACE.md §2). */
+export type RunStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+/** The two kinds of run directory. */
+export type RunKind = 'agent' | 'workflow';
+
+/** Outcome of one workflow step. */
+export type StepStatus = 'completed' | 'failed' | 'skipped' | 'running';
+
+/** Where a cost figure came from. */
+export type CostSource = 'reported' | 'estimated' | 'mixed' | 'none';
+
+/** Token counts of one run or span; cached and reasoning are subsets of input and output. */
+export interface TokenUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+}
+
+/**
+ * The tokens and reported cost one span contributed to its run once duplicates were
+ * discarded (CONVENTIONS.md §8); a run's shares add up to its totals. The labels of
+ * `paracle_tokens_total` and `paracle_cost_usd_total` come from here.
+ */
+export interface UsageShare {
+  spanId: string;
+  /** The agent the call ran under (nearest agent span, else the agent run's agent_id); null in a workflow outside any agent. */
+  agentId: string | null;
+  provider: string | null;
+  model: string | null;
+  usage: TokenUsage;
+  costUsd: number;
+}
+
+/** A file to place in a run's (or step's) `artifacts/` folder. */
+export interface Artifact {
+  /** The name as the agent gave it; the store sanitises it. */
+  name: string;
+  content: Uint8Array;
+  mimeType: string | null;
+  modified: boolean;
+}
+
+/** One line of `logs.txt` before formatting. */
+export interface RunLogLine {
+  timeUnixNano: string;
+  severity: string;
+  spanName: string;
+  traceId: string;
+  spanId: string;
+  message: string;
+  attributes: [string, string][];
+}
+
+/** One workflow step, mapped from its step span. */
+export interface StepRecord {
+  stepId: string;
+  name: string;
+  spanId: string;
+  status: StepStatus;
+  agentId: string | null;
+  startedAtMs: number;
+  durationSeconds: number | null;
+  input: unknown;
+  output: unknown;
+  artifacts: Artifact[];
+}
+
+/** Fields shared by agent and workflow runs (the parts of metadata.yaml both have). */
+export interface RunCommon {
+  kind: RunKind;
+  traceId: string;
+  serviceName: string | null;
+  startedAtMs: number;
+  completedAtMs: number | null;
+  status: RunStatus;
+  incomplete: boolean;
+  usage: TokenUsage;
+  usageCountedSpans: string[];
+  /** Who used the tokens and cost: one share per contributing span, earliest first. */
+  usageShares: UsageShare[];
+  costUsd: number;
+  costSource: CostSource;
+  spanCount: number;
+  errorCount: number;
+  replayOf: string | null;
+  input: unknown;
+  output: unknown;
+  artifacts: Artifact[];
+  logs: RunLogLine[];
+}
+
+/** An agent run: `runs/agents/{run_id}`. */
+export interface AgentRunRecord extends RunCommon {
+  kind: 'agent';
+  agentId: string;
+  agentName: string | null;
+  exitCode: number | null;
+  provider: string | null;
+  model: string | null;
+  temperature: number | null;
+  memoryMb: number | null;
+  cpuSeconds: number | null;
+  filesModified: number;
+}
+
+/** A workflow run: `runs/workflows/{run_id}` with `steps/`. */
+export interface WorkflowRunRecord extends RunCommon {
+  kind: 'workflow';
+  workflowId: string;
+  workflowName: string | null;
+  steps: StepRecord[];
+  agentsUsed: string[];
+}
+
+/** What the mapper makes of one trace. */
+export type RunRecord = AgentRunRecord | WorkflowRunRecord;

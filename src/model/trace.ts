@@ -1,0 +1,26 @@
+import type { LogRecord, Span } from './otlp.js';
+
+/** Why the assembler handed a trace on. */
+export type TracePhase =
+  /** First spans of a trace were seen: the run directory should appear as `running`. */
+  | 'started'
+  /** Root ended and the grace period passed (or late spans after that): write it final. */
+  | 'complete'
+  /** The root never came within the orphan timeout: write it final, marked incomplete. */
+  | 'orphaned'
+  /** The daemon is stopping before the trace finished: write what is known, still running. */
+  | 'interrupted';
+
+/**
+ * A snapshot of one trace's telemetry handed from the assembler downstream. `spans` holds
+ * every span the assembler has for the trace (for a late batch: only the late ones; the
+ * consumer merges them with what it stored before).
+ */
+export interface AssembledTrace {
+  traceId: string;
+  phase: TracePhase;
+  spans: Span[];
+  logs: LogRecord[];
+  /** True when these spans arrived after the trace was already handed on as final. */
+  late: boolean;
+}

@@ -1,0 +1,30 @@
+import type { AssembledTrace, LogRecord, Span } from '../model/index.js';
+
+/**
+ * The stage contracts (the Collector's consumer interfaces). A stage is handed its next
+ * stage when it is built. Once a `consume*` promise resolves, the batch belongs to the
+ * callee; a rejection with `RetryableError` means "not taken, try later" and the caller
+ * must not assume any of the batch was kept.
+ */
+export interface SpansConsumer {
+  consumeSpans(spans: Span[]): Promise<void>;
+}
+
+/** Receives decoded log records. */
+export interface LogsConsumer {
+  consumeLogs(logs: LogRecord[]): Promise<void>;
+}
+
+/** Receives assembled traces (assembler → exporter). Resolves when the trace is stored. */
+export interface TraceConsumer {
+  consumeTrace(trace: AssembledTrace): Promise<void>;
+}
+
+/**
+ * Lifecycle of every long-lived component: `start()` returns once the component serves;
+ * `shutdown()` drains what it holds, is idempotent and safe to call before `start()`.
+ */
+export interface Component {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}

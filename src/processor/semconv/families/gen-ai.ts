@@ -1,0 +1,135 @@
+import { attributeMap } from '../../../model/index.js';
+import type { PlainValue } from '../../../model/index.js';
+import type { Family, Rule, SpanRole } from '../fields.js';
+import { providerRule } from '../provider.js';
+import {
+  booleanAt,
+  contentAt,
+  contentRule,
+  flattenedListRule,
+  hasPrefix,
+  numberRule,
+  slugRule,
+  textAt,
+  textRule,
+} from '../read.js';
+import type { SpanNode } from '../tree.js';
+
+/** `gen_ai.operation.name` → role (CONVENTIONS.md §2 rule 5); other operations are `other`. */
+const OPERATION_ROLES: ReadonlyMap<string, SpanRole> = new Map([
+  ['chat', 'llm'],
+  ['text_completion', 'llm'],
+  ['generate_content', 'llm'],
+  ['completion', 'llm'],
+  ['generate', 'llm'],
+  ['embeddings', 'embedding'],
+  ['retrieval', 'retriever'],
+  ['execute_tool', 'tool'],
+  ['invoke_agent', 'agent'],
+  ['invoke_workflow', 'workflow'],
+  ['handle_conversation_turn', 'turn'],
+  ['plan', 'chain'],
+  ['agent_step', 'chain'],
+]);
+
+/** The event that carries the messages when an instrumentation keeps them off the span. */
+const DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
+
+const operation = (s: SpanNode): string | undefined => textAt(s.attrs, 'gen_ai.operation.name');
+const workflowName = textRule('gen_ai.workflow.name');
+
+function detailsEventRule(key: string): Rule<PlainValue> {
+  return (s) => {
+    for (const event of s.span.events) {
+      if (event.name !== DETAILS_EVENT) continue;
+      const value = contentAt(attributeMap(event.attributes), key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  };
+}
+
+function finishedWithError(s: SpanNode): true | undefined {
+  const reasons = s.attrs.get('gen_ai.response.finish_reasons');
+  const list = Array.isArray(reasons) ? reasons : [reasons];
+  return list.includes('error') ? true : undefined;
+}
+
+function kindFromOperation(s: SpanNode): 'agent' | 'workflow' | undefined {
+  switch (operation(s)) {
+    case 'invoke_workflow':
+      return 'workflow';
+    case 'invoke_agent':
+      return 'agent';
+    case 'handle_conversation_turn':
+      return workflowName(s) === undefined ? 'agent' : 'workflow';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * OpenTelemetry GenAI semantic conventions (`gen_ai.*`): the released v1.41 names, the
+ * deprecated ones still emitted (`gen_ai.system`, `prompt_tokens`, `gen_ai.prompt` ...) and
+ * the newer names of the semantic-conventions-genai repository (workflows, turns,
+ * `is_nested`, cache-write and reasoning counts).
+ */
+export const genAi = {
+  role: {
+    operation: (s) => {
+      const op = operation(s);
+      return op === undefined ? undefined : (OPERATION_ROLES.get(op) ?? 'other');
+    },
+  },
+  marker: { attributes: (s) => (hasPrefix(s.own, 'gen_ai.') ? true : undefined) },
+  runRoot: { notNested: (s) => (booleanAt(s.attrs, 'gen_ai.invocation.is_nested') === false ? true : undefined) },
+  kind: {
+    operation: kindFromOperation,
+    workflowName: (s) => (workflowName(s) === undefined ? undefined : 'workflow'),
+  },
+  workflowHint: {
+    declared: (s) => (operation(s) === 'invoke_workflow' || workflowName(s) !== undefined ? true : undefined),
+  },
+  agentId: { id: textRule('gen_ai.agent.id'), name: slugRule('gen_ai.agent.name') },
+  agentName: { name: textRule('gen_ai.agent.name') },
+  workflowId: { name: slugRule('gen_ai.workflow.name') },
+  workflowName: { name: workflowName },
+  provider: { name: providerRule('gen_ai.provider.name'), system: providerRule('gen_ai.system') },
+  model: { response: textRule('gen_ai.response.model'), request: textRule('gen_ai.request.model') },
+  temperature: { request: numberRule('gen_ai.request.temperature') },
+  input: {
+    messages: contentRule('gen_ai.input.messages'),
+    toolArguments: contentRule('gen_ai.tool.call.arguments'),
+    prompt: contentRule('gen_ai.prompt'),
+    flattenedPrompt: flattenedListRule('gen_ai.prompt'),
+    detailsEvent: detailsEventRule('gen_ai.input.messages'),
+  },
+  output: {
+    messages: contentRule('gen_ai.output.messages'),
+    toolResult: contentRule('gen_ai.tool.call.result'),
+    completion: contentRule('gen_ai.completion'),
+    flattenedCompletion: flattenedListRule('gen_ai.completion'),
+    detailsEvent: detailsEventRule('gen_ai.output.messages'),
+  },
+  inputTokens: {
+    input: numberRule('gen_ai.usage.input_tokens'),
+    prompt: numberRule('gen_ai.usage.prompt_tokens'),
+  },
+  outputTokens: {
+    output: numberRule('gen_ai.usage.output_tokens'),
+    completion: numberRule('gen_ai.usage.completion_tokens'),
+  },
+  cacheReadTokens: {
+    cacheRead: numberRule('gen_ai.usage.cache_read.input_tokens'),
+    cacheReadFlat: numberRule('gen_ai.usage.cache_read_input_tokens'),
+  },
+  cacheWriteTokens: {
+    cacheWrite: numberRule('gen_ai.usage.cache_write.input_tokens'),
+    cacheCreation: numberRule('gen_ai.usage.cache_creation.input_tokens'),
+    cacheCreationFlat: numberRule('gen_ai.usage.cache_creation_input_tokens'),
+  },
+  reasoningTokens: { reasoning: numberRule('gen_ai.usage.reasoning.output_tokens') },
+  costUsd: { usage: numberRule('gen_ai.usage.cost') },
+  responseId: { id: textRule('gen_ai.response.id') },
+  errored: { finishReason: finishedWithError },
+} satisfies Family;

@@ -1,0 +1,23 @@
+import { slug } from '../../../lib/index.js';
+import { StatusCode } from '../../../model/index.js';
+import type { Family } from '../fields.js';
+import { numberRule, presenceRule, slugRule, textAt } from '../read.js';
+
+/**
+ * Rules from the general OpenTelemetry conventions (span status, `error.type`, resource
+ * attributes, `process.exit.code`) and the span name: what every trace has, whichever
+ * instrumentation produced it. They come last in most fields.
+ */
+export const generic = {
+  fallbackAgentId: { serviceName: slugRule('service.name') },
+  fallbackAgentName: { spanName: (s) => s.name || undefined },
+  fallbackWorkflowId: { spanName: (s) => slug(s.name) || undefined },
+  fallbackWorkflowName: { spanName: (s) => s.name || undefined },
+  stepId: { spanName: (s) => s.name || undefined },
+  errored: {
+    status: (s) => (s.span.status.code === StatusCode.ERROR ? true : undefined),
+    errorType: presenceRule('error.type'),
+  },
+  exitCode: { process: numberRule('process.exit.code') },
+  serviceName: { resource: (s) => textAt(s.resource, 'service.name') },
+} satisfies Family;

@@ -1,0 +1,2 @@
+export { mapTrace } from './map-trace.js';
+export type { MapTraceOptions } from './map-trace.js';

@@ -1,0 +1,157 @@
+import type {
+  AgentRunRecord,
+  Artifact,
+  AssembledTrace,
+  RunCommon,
+  RunRecord,
+  UsageShare,
+  WorkflowRunRecord,
+} from '../../model/index.js';
+import { placeArtifacts } from './artifacts.js';
+import { runInput, runOutput } from './content.js';
+import { runOutcome, traceErrors } from './errors.js';
+import type { RunOutcome, TraceErrors } from './errors.js';
+import { agentIdentity, agentIdOf, agentsUsed, workflowIdentity } from './identity.js';
+import { leafLlmSpans, modelInfo } from './llm.js';
+import type { ModelInfo } from './llm.js';
+import { runLogs } from './logs.js';
+import { resolve } from './precedence.js';
+import { isAgentSpan, spanRole } from './roles.js';
+import { findRunRoot, isRecognised, runKind } from './root.js';
+import type { RunRoot } from './root.js';
+import { stepRecords, stepSpans } from './steps.js';
+import { buildTree, nearest, subtree } from './tree.js';
+import type { SpanNode, SpanTree } from './tree.js';
+import { countUsage } from './usage.js';
+import type { UsageCount } from './usage.js';
+
+/** How to treat a trace with no GenAI or `paracle.*` span (config `ingest.unrecognized`). */
+export interface MapTraceOptions {
+  /** `agent`: map it to an agent run named after `service.name`; `drop`: no run. */
+  unrecognized: 'agent' | 'drop';
+}
+
+/** Everything about a trace that both kinds of run record are made from. */
+interface Analysis {
+  trace: AssembledTrace;
+  tree: SpanTree;
+  root: RunRoot;
+  final: boolean;
+  errors: TraceErrors;
+  leaves: SpanNode[];
+  usage: UsageCount;
+  outcome: RunOutcome;
+  models: ModelInfo;
+}
+
+/**
+ * Maps one assembled trace to its run record by the rules of CONVENTIONS.md. Pure: the same
+ * trace always gives the same record, and nothing outside it is read or changed.
+ *
+ * Phases: `started` and `interrupted` give a `running` record (read from the best root
+ * among the spans present) with no completion time; `complete` gives `completed` or
+ * `failed`; `orphaned` the same, marked `incomplete` and read from its earliest span.
+ * Returns null when the trace is unrecognised and `options.unrecognized` is `drop`, or when
+ * it holds no span at all (log records alone do not make a run).
+ */
+export function mapTrace(trace: AssembledTrace, options: MapTraceOptions): RunRecord | null {
+  const tree = buildTree(trace.spans, spanRole);
+  if (tree === null) return null;
+  const recognised = isRecognised(tree);
+  if (!recognised && options.unrecognized === 'drop') return null;
+  const run = analyse(trace, tree);
+  return recognised && runKind(run.root, tree) === 'workflow' ? workflowRecord(run) : agentRecord(run);
+}
+
+function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
+  const root = findRunRoot(tree, trace.phase);
+  const final = trace.phase === 'complete' || trace.phase === 'orphaned';
+  const errors = traceErrors(tree);
+  const leaves = leafLlmSpans(tree);
+  return {
+    trace,
+    tree,
+    root,
+    final,
+    errors,
+    leaves,
+    usage: countUsage(tree),
+    outcome: runOutcome(root.node, errors, final),
+    models: modelInfo(root.node, leaves),
+  };
+}
+
+function agentRecord(run: Analysis): AgentRunRecord {
+  const identity = agentIdentity(run.root, run.tree);
+  const artifacts = placeArtifacts(run.tree, new Set()).run;
+  const node = run.root.node;
+  return {
+    kind: 'agent',
+    ...common(run, artifacts, identity.agentId),
+    ...identity,
+    ...run.models,
+    exitCode: run.outcome.exitCode,
+    memoryMb: resolve('memoryMb', node) ?? null,
+    cpuSeconds: resolve('cpuSeconds', node) ?? null,
+    filesModified: resolve('filesModified', node) ?? artifacts.filter((a) => a.modified).length,
+  };
+}
+
+function workflowRecord(run: Analysis): WorkflowRunRecord {
+  const steps = stepSpans(run.tree, run.root.node);
+  const artifacts = placeArtifacts(run.tree, new Set(steps));
+  // While the workflow's root is missing the run root may be a step: it is then one of the agents' spans.
+  const workflowSpan = steps.includes(run.root.node) ? null : run.root.node;
+  return {
+    kind: 'workflow',
+    ...common(run, artifacts.run, null),
+    ...workflowIdentity(run.root, run.tree),
+    steps: stepRecords(steps, run.errors, artifacts),
+    agentsUsed: agentsUsed(run.tree, workflowSpan),
+  };
+}
+
+function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null): Omit<RunCommon, 'kind'> {
+  const { trace, tree, usage } = run;
+  const node = run.root.node;
+  return {
+    traceId: trace.traceId,
+    serviceName: resolve('serviceName', node) ?? null,
+    startedAtMs: node.startMs,
+    completedAtMs: run.final ? completedAtMs(run) : null,
+    status: run.outcome.status,
+    incomplete: trace.phase === 'orphaned',
+    usage: usage.usage,
+    usageCountedSpans: usage.shares.map((s) => s.node.id),
+    usageShares: usageShares(run, runAgentId),
+    costUsd: usage.costUsd,
+    costSource: usage.costReported ? 'reported' : 'none',
+    spanCount: tree.byStart.length,
+    errorCount: run.errors.origins.length,
+    replayOf: resolve('replayOf', node) ?? null,
+    input: runInput(node, run.leaves),
+    output: runOutput(node, run.leaves, run.errors.errored.has(node)),
+    artifacts,
+    logs: runLogs(tree, trace.logs),
+  };
+}
+
+/** The latest end in the run root's subtree; an orphan's root is a guess, so all spans count. */
+function completedAtMs(run: Analysis): number {
+  const spans = run.trace.phase === 'orphaned' ? run.tree.byStart : subtree(run.root.node);
+  return spans.reduce((latest, n) => Math.max(latest, n.endMs), run.root.node.endMs);
+}
+
+function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
+  return run.usage.shares.map(({ node, usage, costUsd }) => {
+    const agent = nearest(node, isAgentSpan);
+    return {
+      spanId: node.id,
+      agentId: (agent === null ? undefined : agentIdOf(agent)) ?? runAgentId,
+      provider: resolve('provider', node) ?? run.models.provider,
+      model: resolve('model', node) ?? run.models.model,
+      usage,
+      costUsd,
+    };
+  });
+}

@@ -1,0 +1,44 @@
+import type { Rule } from './fields.js';
+import { textAt } from './read.js';
+
+/**
+ * Spellings of providers seen across instrumentations → the OTel well-known value
+ * (CONVENTIONS.md §6). Null marks frameworks that instrumentations report in the provider
+ * slot: they say nothing about the provider, so the next rule must answer.
+ */
+const ALIASES: ReadonlyMap<string, string | null> = new Map([
+  ['az.ai.openai', 'azure.ai.openai'],
+  ['azure-openai', 'azure.ai.openai'],
+  ['az.ai.inference', 'azure.ai.inference'],
+  ['vertex_ai', 'gcp.vertex_ai'],
+  ['vertexai', 'gcp.vertex_ai'],
+  ['google.vertex', 'gcp.vertex_ai'],
+  ['gemini', 'gcp.gemini'],
+  ['google.generative-ai', 'gcp.gemini'],
+  ['bedrock', 'aws.bedrock'],
+  ['amazon-bedrock', 'aws.bedrock'],
+  ['aws', 'aws.bedrock'],
+  ['mistralai', 'mistral_ai'],
+  ['xai', 'x_ai'],
+  ['langchain', null],
+  ['crewai', null],
+]);
+
+/**
+ * A provider name as the OTel well-known value (lower-cased, aliases mapped); undefined for
+ * an empty name or a framework name that does not identify a provider.
+ */
+export function normaliseProvider(raw: string): string | undefined {
+  const key = raw.trim().toLowerCase();
+  if (key === '') return undefined;
+  const alias = ALIASES.get(key);
+  return alias === null ? undefined : (alias ?? key);
+}
+
+/** Rule: the provider in attribute `key`, normalised. */
+export function providerRule(key: string): Rule<string> {
+  return (span) => {
+    const raw = textAt(span.attrs, key);
+    return raw === undefined ? undefined : normaliseProvider(raw);
+  };
+}

@@ -1,0 +1,113 @@
+import { slug } from '../../lib/index.js';
+import type { PlainValue } from '../../model/index.js';
+import type { Rule } from './fields.js';
+
+/** Attributes of a span, event or resource as plain values. */
+export type Attrs = ReadonlyMap<string, PlainValue>;
+
+/** A string attribute; an empty string counts as absent (instrumentations set '' for "none"). */
+export function textAt(attrs: Attrs, key: string): string | undefined {
+  const value = attrs.get(key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A finite number, also from numeric text (some SDKs stringify counts). */
+export function numberAt(attrs: Attrs, key: string): number | undefined {
+  const value = attrs.get(key);
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+/** A boolean, also from the text `true` / `false`. */
+export function booleanAt(attrs: Attrs, key: string): boolean | undefined {
+  const value = attrs.get(key);
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return undefined;
+}
+
+/** Content (input/output): any non-empty value, text or structured. */
+export function contentAt(attrs: Attrs, key: string): PlainValue | undefined {
+  const value = attrs.get(key);
+  return value === undefined || value === null || value === '' ? undefined : value;
+}
+
+/** True when some key starts with `prefix`. */
+export function hasPrefix(attrs: Attrs, prefix: string): boolean {
+  for (const key of attrs.keys()) if (key.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * A list flattened into keys `{prefix}.{i}.{field}` (OpenLLMetry prompts, OpenInference
+ * messages): one object per index, in index order, holding that index's fields.
+ */
+export function flattenedListAt(attrs: Attrs, prefix: string): PlainValue[] | undefined {
+  const items = new Map<number, Record<string, PlainValue>>();
+  const head = `${prefix}.`;
+  for (const [key, value] of attrs) {
+    if (!key.startsWith(head)) continue;
+    const match = /^(\d+)\.(.+)$/.exec(key.slice(head.length));
+    if (!match) continue;
+    const index = Number(match[1]);
+    const item = items.get(index) ?? {};
+    item[match[2] as string] = value;
+    items.set(index, item);
+  }
+  if (items.size === 0) return undefined;
+  return [...items.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
+}
+
+/** Rule: the string attribute `key`. */
+export function textRule(key: string): Rule<string> {
+  return (span) => textAt(span.attrs, key);
+}
+
+/** Rule: slug of the string attribute `key`; a slug that comes out empty does not answer. */
+export function slugRule(key: string): Rule<string> {
+  return (span) => {
+    const value = textAt(span.attrs, key);
+    return value === undefined ? undefined : slug(value) || undefined;
+  };
+}
+
+/** Rule: the numeric attribute `key`. */
+export function numberRule(key: string): Rule<number> {
+  return (span) => numberAt(span.attrs, key);
+}
+
+/** Rule: the content attribute `key`. */
+export function contentRule(key: string): Rule<PlainValue> {
+  return (span) => contentAt(span.attrs, key);
+}
+
+/** Rule: the flattened list under `prefix`. */
+export function flattenedListRule(prefix: string): Rule<PlainValue> {
+  return (span) => flattenedListAt(span.attrs, prefix);
+}
+
+/** Rule: `true` when the attribute `key` is present with a non-empty value. */
+export function presenceRule(key: string): Rule<true> {
+  return (span) => (contentAt(span.attrs, key) === undefined ? undefined : true);
+}
+
+/** A plain value as one line of text: strings as they are, anything else as JSON. */
+export function plainText(value: PlainValue): string {
+  if (value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The document written to input.json/output.json (CONVENTIONS.md §7): text that parses as
+ * JSON becomes that JSON, other text `{"text": ...}`, structured values stay as they are,
+ * and an absent value is null.
+ */
+export function toDocument(value: PlainValue | undefined): unknown {
+  if (value === undefined) return null;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return { text: value };
+  }
+}

@@ -1,0 +1,67 @@
+import { slug } from '../../lib/index.js';
+import type { StepRecord, StepStatus } from '../../model/index.js';
+import type { ArtifactPlacement } from './artifacts.js';
+import { spanInput, spanOutput } from './content.js';
+import type { TraceErrors } from './errors.js';
+import { agentIdOf } from './identity.js';
+import { resolve } from './precedence.js';
+import { genAiLayerBelow, isAgentSpan } from './roles.js';
+import { byStartTime, subtree } from './tree.js';
+import type { SpanNode, SpanTree } from './tree.js';
+
+/**
+ * The workflow's step spans (CONVENTIONS.md §5), earliest first: the spans with an explicit
+ * step id anywhere in the trace; without any, the first layer of GenAI spans below the run
+ * root.
+ */
+export function stepSpans(tree: SpanTree, root: SpanNode): SpanNode[] {
+  const explicit = tree.byStart.filter((n) => resolve('explicitStep', n) !== undefined);
+  return explicit.length > 0 ? explicit : genAiLayerBelow(root);
+}
+
+/** One record per step span, with unique slugged ids, statuses, input/output and artifacts. */
+export function stepRecords(steps: readonly SpanNode[], errors: TraceErrors, artifacts: ArtifactPlacement): StepRecord[] {
+  const ids = uniqueStepIds(steps);
+  return steps.map((node, i) => ({
+    stepId: ids[i] as string,
+    name: node.name,
+    spanId: node.id,
+    status: stepStatus(node, errors),
+    agentId: stepAgent(node),
+    startedAtMs: node.startMs,
+    durationSeconds: node.endNs >= node.startNs && node.endNs > 0n ? (node.endMs - node.startMs) / 1000 : null,
+    input: spanInput(node),
+    output: spanOutput(node),
+    artifacts: artifacts.byOwner.get(node) ?? [],
+  }));
+}
+
+/** Slugged step ids; a repeat gets `-2`, `-3` ... in start order (it names a directory). */
+function uniqueStepIds(steps: readonly SpanNode[]): string[] {
+  const used = new Set<string>();
+  return steps.map((node) => {
+    const base = slug(resolve('stepId', node) ?? '') || 'step';
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
+    used.add(id);
+    return id;
+  });
+}
+
+/**
+ * The stated status, else `failed` when an errored span lies in the step's subtree (where
+ * there is an errored span there is an error origin), else `completed`.
+ */
+function stepStatus(node: SpanNode, errors: TraceErrors): StepStatus {
+  return resolve('stepStatus', node) ?? (subtree(node).some((n) => errors.errored.has(n)) ? 'failed' : 'completed');
+}
+
+/** The agent of the step: the step span's own, else the earliest agent span inside it. */
+function stepAgent(node: SpanNode): string | null {
+  const agents = subtree(node).filter(isAgentSpan).sort(byStartTime);
+  for (const agent of agents) {
+    const id = agentIdOf(agent);
+    if (id !== undefined) return id;
+  }
+  return null;
+}

@@ -1,0 +1,183 @@
+import { nanosToMillis } from '../../lib/index.js';
+import { attributeMap } from '../../model/index.js';
+import type { PlainValue, Resource, Span } from '../../model/index.js';
+import type { SpanRole } from './fields.js';
+import type { Attrs } from './read.js';
+
+/** One span with everything the rules ask about it, computed once per trace. */
+export interface SpanNode {
+  readonly span: Span;
+  readonly id: string;
+  readonly name: string;
+  /** Span attributes over resource attributes (the span wins): what rules read. */
+  readonly attrs: Attrs;
+  /** The span's own attributes, for rules that must not be fooled by resource-wide values. */
+  readonly own: Attrs;
+  readonly resource: Attrs;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Null when the parent is absent from the trace (a root, or the top of a fragment). */
+  readonly parent: SpanNode | null;
+  /** Earliest first. */
+  readonly children: readonly SpanNode[];
+  /** Distance from the top of the node's tree. */
+  readonly depth: number;
+  readonly role: SpanRole;
+}
+
+/** A trace's spans as a forest. */
+export interface SpanTree {
+  /** Every span, earliest start first (ties keep arrival order). */
+  readonly byStart: readonly SpanNode[];
+  readonly earliest: SpanNode;
+  /** Spans without a present parent, earliest first. */
+  readonly tops: readonly SpanNode[];
+  /** Parents before children: walk it backwards for bottom-up passes. */
+  readonly preorder: readonly SpanNode[];
+}
+
+interface Draft {
+  span: Span;
+  id: string;
+  name: string;
+  attrs: Attrs;
+  own: Attrs;
+  resource: Attrs;
+  startNs: bigint;
+  endNs: bigint;
+  startMs: number;
+  endMs: number;
+  parent: Draft | null;
+  children: Draft[];
+  depth: number;
+  role: SpanRole;
+}
+
+/** OTLP nanoseconds to a bigint; a malformed value sorts as time zero rather than throwing. */
+export function nanos(value: string): bigint {
+  try {
+    return BigInt(value);
+  } catch {
+    return 0n;
+  }
+}
+
+/**
+ * Builds the span forest of a trace: attribute maps, parent links, children ordered by
+ * start, depth, and each span's role from `roleOf` (called once the tree is linked; it must
+ * not read `role`). A span id seen twice keeps its first span; a parent cycle is broken at
+ * its earliest span. Null when there are no spans.
+ */
+export function buildTree(spans: readonly Span[], roleOf: (node: SpanNode) => SpanRole): SpanTree | null {
+  const drafts = uniqueDrafts(spans);
+  const [earliest] = drafts;
+  if (earliest === undefined) return null;
+  const byId = new Map(drafts.map((d) => [d.id, d]));
+  for (const draft of drafts) {
+    const parent = draft.span.parentSpanId === '' ? undefined : byId.get(draft.span.parentSpanId);
+    if (parent !== undefined && parent !== draft) {
+      draft.parent = parent;
+      parent.children.push(draft);
+    }
+  }
+  const { tops, preorder } = order(drafts);
+  for (const draft of drafts) draft.role = roleOf(draft);
+  return { byStart: drafts, earliest, tops, preorder };
+}
+
+function uniqueDrafts(spans: readonly Span[]): Draft[] {
+  const resources = new Map<Resource, Attrs>();
+  const seen = new Set<string>();
+  const drafts: Draft[] = [];
+  for (const span of spans) {
+    if (seen.has(span.spanId)) continue;
+    seen.add(span.spanId);
+    let resource = resources.get(span.origin.resource);
+    if (resource === undefined) {
+      resource = attributeMap(span.origin.resource.attributes);
+      resources.set(span.origin.resource, resource);
+    }
+    drafts.push(draft(span, resource));
+  }
+  // Array.prototype.sort is stable: equal starts keep arrival order.
+  return drafts.sort(byStartTime);
+}
+
+function draft(span: Span, resource: Attrs): Draft {
+  const own = attributeMap(span.attributes);
+  const attrs = new Map<string, PlainValue>(resource);
+  for (const [key, value] of own) attrs.set(key, value);
+  return {
+    span,
+    id: span.spanId,
+    name: span.name,
+    attrs,
+    own,
+    resource,
+    startNs: nanos(span.startTimeUnixNano),
+    endNs: nanos(span.endTimeUnixNano),
+    startMs: nanosToMillis(span.startTimeUnixNano),
+    endMs: nanosToMillis(span.endTimeUnixNano),
+    parent: null,
+    children: [],
+    depth: 0,
+    role: 'other',
+  };
+}
+
+/** Depth-first order from the tops; spans only reachable through a cycle become tops. */
+function order(drafts: readonly Draft[]): { tops: Draft[]; preorder: Draft[] } {
+  const tops: Draft[] = [];
+  const preorder: Draft[] = [];
+  const visited = new Set<Draft>();
+  const visit = (top: Draft): void => {
+    tops.push(top);
+    const stack: Draft[] = [top];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      visited.add(node);
+      preorder.push(node);
+      node.depth = node.parent === null ? 0 : node.parent.depth + 1;
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as Draft);
+    }
+  };
+  for (const d of drafts) if (d.parent === null) visit(d);
+  for (const d of drafts) {
+    if (visited.has(d) || d.parent === null) continue;
+    const siblings = d.parent.children;
+    siblings.splice(siblings.indexOf(d), 1);
+    d.parent = null;
+    visit(d);
+  }
+  const rank = new Map(drafts.map((d, i) => [d, i]));
+  tops.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
+  return { tops, preorder };
+}
+
+/** Comparator of nanosecond times: earlier first. */
+export function compareNanos(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Comparator of spans: earlier start first. */
+export function byStartTime(a: SpanNode, b: SpanNode): number {
+  return compareNanos(a.startNs, b.startNs);
+}
+
+/** The node and all its descendants, parents first. */
+export function subtree(node: SpanNode): SpanNode[] {
+  const out: SpanNode[] = [];
+  const stack: SpanNode[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    out.push(n);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as SpanNode);
+  }
+  return out;
+}
+
+/** The node itself or its nearest ancestor satisfying `test`, else null. */
+export function nearest(node: SpanNode, test: (n: SpanNode) => boolean): SpanNode | null {
+  for (let n: SpanNode | null = node; n !== null; n = n.parent) if (test(n)) return n;
+  return null;
+}

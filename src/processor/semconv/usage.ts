@@ -1,0 +1,122 @@
+import type { TokenUsage } from '../../model/index.js';
+import type { Field } from './fields.js';
+import { resolve } from './precedence.js';
+import type { SpanNode, SpanTree } from './tree.js';
+
+type Measure = keyof TokenUsage | 'costUsd';
+type Amounts = Partial<Record<Measure, number>>;
+
+const MEASURE_FIELDS = {
+  input: 'inputTokens',
+  output: 'outputTokens',
+  cacheRead: 'cacheReadTokens',
+  cacheWrite: 'cacheWriteTokens',
+  reasoning: 'reasoningTokens',
+  costUsd: 'costUsd',
+} as const satisfies Record<Measure, Field>;
+
+const MEASURES = Object.keys(MEASURE_FIELDS) as Measure[];
+
+/** What one span contributed to the run's totals once every duplicate was discarded. */
+export interface SpanShare {
+  readonly node: SpanNode;
+  readonly usage: TokenUsage;
+  readonly costUsd: number;
+}
+
+/** Tokens and reported cost of a trace, each counted once (CONVENTIONS.md §8). */
+export interface UsageCount {
+  readonly usage: TokenUsage;
+  readonly costUsd: number;
+  /** True when any span reported a cost (even after it was found to be a duplicate). */
+  readonly costReported: boolean;
+  /** Contributing spans, earliest first; their amounts add up to the totals. */
+  readonly shares: readonly SpanShare[];
+}
+
+/**
+ * Counts tokens and reported cost over the whole trace. Per span, one key per field; an
+ * input smaller than its cached part is completed with it. Spans sharing a response id
+ * describe one call: only the deepest keeps each amount. Then per field,
+ * `eff(span) = max(own, Σ eff(children))` and the run's value is Σ eff over the trace's
+ * tops (eff of the root for a whole trace); a span contributes when its own amount beats
+ * its children's, otherwise its children do.
+ */
+export function countUsage(tree: SpanTree): UsageCount {
+  const own = new Map<SpanNode, Amounts>();
+  for (const node of tree.byStart) {
+    const amounts = ownAmounts(node);
+    if (Object.keys(amounts).length > 0) own.set(node, amounts);
+  }
+  const costReported = [...own.values()].some((a) => a.costUsd !== undefined);
+  dropResponseDuplicates(own);
+  const counted = new Map<SpanNode, Amounts>();
+  for (const measure of MEASURES) countMeasure(tree, own, measure, counted);
+  const shares = tree.byStart.flatMap((node) => {
+    const amounts = counted.get(node);
+    return amounts === undefined ? [] : [{ node, usage: tokenUsage(amounts), costUsd: amounts.costUsd ?? 0 }];
+  });
+  const usage = tokenUsage({});
+  for (const share of shares) for (const key of Object.keys(usage) as (keyof TokenUsage)[]) usage[key] += share.usage[key];
+  const costUsd = shares.reduce((sum, s) => sum + s.costUsd, 0);
+  // Sums of decimal prices pick up binary noise (0.1 + 0.2); a nano-dollar is below any price.
+  return { usage, costUsd: Math.round(costUsd * 1e9) / 1e9, costReported, shares };
+}
+
+function ownAmounts(node: SpanNode): Amounts {
+  const amounts: Amounts = {};
+  for (const measure of MEASURES) {
+    const value = resolve(MEASURE_FIELDS[measure], node);
+    if (value !== undefined && value >= 0) amounts[measure] = value;
+  }
+  const cached = (amounts.cacheRead ?? 0) + (amounts.cacheWrite ?? 0);
+  // Anthropic-native sources count input without the cached part; OTel counts it inside.
+  if (cached > (amounts.input ?? 0)) amounts.input = (amounts.input ?? 0) + cached;
+  return amounts;
+}
+
+function dropResponseDuplicates(own: Map<SpanNode, Amounts>): void {
+  const groups = new Map<string, SpanNode[]>();
+  for (const node of own.keys()) {
+    const id = resolve('responseId', node);
+    if (id === undefined) continue;
+    const group = groups.get(id) ?? [];
+    group.push(node);
+    groups.set(id, group);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    for (const measure of MEASURES) {
+      const holders = group.filter((n) => own.get(n)?.[measure] !== undefined);
+      const keep = holders.reduce<SpanNode | undefined>((best, n) => (best === undefined || n.depth > best.depth ? n : best), undefined);
+      for (const node of holders) if (node !== keep) delete own.get(node)?.[measure];
+    }
+  }
+}
+
+function countMeasure(tree: SpanTree, own: Map<SpanNode, Amounts>, measure: Measure, counted: Map<SpanNode, Amounts>): void {
+  const eff = new Map<SpanNode, number>();
+  const below = new Map<SpanNode, number>();
+  for (let i = tree.preorder.length - 1; i >= 0; i--) {
+    const node = tree.preorder[i] as SpanNode;
+    const children = node.children.reduce((sum, c) => sum + (eff.get(c) ?? 0), 0);
+    below.set(node, children);
+    eff.set(node, Math.max(own.get(node)?.[measure] ?? 0, children));
+  }
+  const stack = [...tree.tops];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const mine = own.get(node)?.[measure] ?? 0;
+    if (mine > (below.get(node) ?? 0)) counted.set(node, { ...counted.get(node), [measure]: mine });
+    else stack.push(...node.children);
+  }
+}
+
+function tokenUsage(amounts: Amounts): TokenUsage {
+  return {
+    input: amounts.input ?? 0,
+    output: amounts.output ?? 0,
+    cacheRead: amounts.cacheRead ?? 0,
+    cacheWrite: amounts.cacheWrite ?? 0,
+    reasoning: amounts.reasoning ?? 0,
+  };
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeTraces, encodeExportResponse, encodeStatus, type WireFormat } from '../../codec/otlp/index.js';
+import { RetryableError, startHttpListener, UnsupportedMediaTypeError, type HostPort, type HttpListener } from '../../lib/index.js';
+import type { Component, SpansConsumer } from '../../pipeline/index.js';
+import type { IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
+import { readBody } from './body.js';
+import { answerFor, RpcCode } from './status.js';
+
+/** Options of the OTLP/HTTP receiver. */
+export interface OtlpHttpOptions {
+  address: HostPort;
+  maxBodyBytes: number;
+}
+
+const MEDIA_TYPES: Record<string, WireFormat> = {
+  'application/x-protobuf': 'protobuf',
+  'application/json': 'json',
+};
+const SUPPORTED = Object.keys(MEDIA_TYPES);
+const CONTENT_TYPE: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+const PROTOCOL: { [F in WireFormat]: IngestProtocol } = { protobuf: 'http_protobuf', json: 'http_json' };
+
+/**
+ * OTLP/HTTP on `POST /v1/traces`, answering as the Collector's otlpreceiver does: the
+ * response is encoded like the request, errors carry a google.rpc.Status, load shedding is
+ * 503 with Retry-After. During shutdown it refuses new requests and lets running ones finish.
+ */
+export class OtlpHttpReceiver implements Component {
+  private listener: HttpListener | undefined;
+  private draining = false;
+
+  constructor(
+    private readonly options: OtlpHttpOptions,
+    private readonly spans: SpansConsumer,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** The bound address; valid after start(). */
+  get address(): HostPort {
+    if (!this.listener) throw new Error('OTLP/HTTP receiver not started');
+    return this.listener.address;
+  }
+
+  async start(): Promise<void> {
+    this.listener = await startHttpListener((req, res) => void this.handle(req, res), this.options.address, 'OTLP/HTTP');
+  }
+
+  /** Stops accepting connections and waits for requests in progress to be answered. */
+  async shutdown(): Promise<void> {
+    this.draining = true;
+    await this.listener?.close('graceful');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== '/v1/traces') return sendStatus(req, res, 404, `no OTLP endpoint at ${path}; traces go to /v1/traces`);
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendStatus(req, res, 405, `method ${req.method ?? ''} is not allowed on ${path}; use POST`);
+    }
+    if (this.draining) {
+      res.setHeader('Connection', 'close');
+      req.resume();
+      return this.reject(res, 'json', new RetryableError('unavailable', 'the daemon is shutting down', 5));
+    }
+    const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    const format = MEDIA_TYPES[mediaType];
+    if (!format) {
+      req.resume();
+      return this.reject(res, 'json', new UnsupportedMediaTypeError(mediaType || '(none)', SUPPORTED));
+    }
+    try {
+      await this.export(req, res, format);
+    } catch (err) {
+      this.reject(res, format, err);
+    }
+  }
+
+  private async export(req: IncomingMessage, res: ServerResponse, format: WireFormat): Promise<void> {
+    const body = await readBody(req, this.options.maxBodyBytes);
+    const decoded = decodeTraces(body, format);
+    const protocol = PROTOCOL[format];
+    try {
+      await this.spans.consumeSpans(decoded.spans);
+    } catch (err) {
+      this.metrics.spansReceived(protocol, 'rejected', decoded.spans.length + decoded.rejectedSpans);
+      throw err;
+    }
+    this.metrics.spansReceived(protocol, 'accepted', decoded.spans.length);
+    this.metrics.spansReceived(protocol, 'rejected', decoded.rejectedSpans);
+    const partial = decoded.rejectedSpans > 0 ? { rejected: decoded.rejectedSpans, message: decoded.rejectionMessage } : null;
+    if (partial) this.logger.warn({ rejected_spans: partial.rejected, reason: partial.message }, 'spans rejected');
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format] });
+    res.end(encodeExportResponse('traces', partial, format));
+  }
+
+  private reject(res: ServerResponse, format: WireFormat, err: unknown): void {
+    const answer = answerFor(err);
+    if (answer.httpStatus >= 500 && answer.retryAfterSeconds === null) {
+      this.logger.error({ err }, 'OTLP/HTTP request failed');
+    }
+    if (answer.retryAfterSeconds !== null) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
+    if (answer.httpStatus === 413) res.setHeader('Connection', 'close');
+    res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
+    res.end(encodeStatus(answer.rpcCode, answer.message, format));
+  }
+}
+
+function sendStatus(req: IncomingMessage, res: ServerResponse, httpStatus: number, message: string): void {
+  req.resume();
+  res.writeHead(httpStatus, { 'Content-Type': CONTENT_TYPE.json });
+  res.end(encodeStatus(httpStatus === 404 ? RpcCode.NOT_FOUND : RpcCode.UNIMPLEMENTED, message, 'json'));
+}

@@ -1,0 +1,4 @@
+export { OtlpHttpReceiver } from './http.js';
+export type { OtlpHttpOptions } from './http.js';
+export { answerFor, RpcCode } from './status.js';
+export type { ErrorAnswer } from './status.js';

@@ -1,0 +1,2 @@
+export { startDaemon } from './service.js';
+export type { ServeSettings, Daemon } from './service.js';

@@ -1,0 +1,94 @@
+import type { Dirent } from 'node:fs';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../lib/index.js';
+import type { Artifact } from '../model/index.js';
+import { StoreError, errnoOf, storeOp } from './errors.js';
+import { isInside, sanitizeArtifactPath } from './layout.js';
+
+/** An artifact the store did not write, and why. */
+export interface SkippedArtifact {
+  /** The name as the agent gave it. */
+  name: string;
+  /** Its sanitised path inside the artifacts folder. */
+  path: string;
+  /** `outside`: it would have resolved outside the folder; `name_clash`: a file and a folder share the name. */
+  reason: 'outside' | 'name_clash';
+}
+
+/** What {@link writeArtifacts} did. */
+export interface ArtifactsOutcome {
+  bytesWritten: number;
+  skipped: SkippedArtifact[];
+}
+
+// `a` as a file and `a/b` as another artifact cannot both exist: that is the agent's naming,
+// not a store failure, so the rest of the run is still written.
+const NAME_CLASH_CODES: ReadonlySet<string> = new Set(['ENOTDIR', 'EISDIR', 'EEXIST']);
+// writeFileAtomic's temp files (`.name.<12 hex>.tmp`), left behind only by a crash.
+const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Writes artifacts into `folder` (created, even when there are none) at their sanitised
+ * paths, each atomically. Files already in the folder are kept or overwritten, never
+ * deleted. When two artifacts sanitise to the same path the later one wins. An artifact
+ * whose path would leave the folder (lexically or through a symbolic link) or clashes with
+ * another's is skipped and reported; any other failure throws a {@link StoreError}.
+ */
+export async function writeArtifacts(folder: string, artifacts: readonly Artifact[]): Promise<ArtifactsOutcome> {
+  await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+  const root = await storeOp('resolve', folder, () => realpath(folder));
+  const byPath = new Map<string, Artifact>();
+  for (const artifact of artifacts) byPath.set(sanitizeArtifactPath(artifact.name), artifact);
+  const outcome: ArtifactsOutcome = { bytesWritten: 0, skipped: [] };
+  for (const [path, artifact] of byPath) {
+    const reason = await placeArtifact(root, path, artifact.content);
+    if (reason === null) outcome.bytesWritten += artifact.content.byteLength;
+    else outcome.skipped.push({ name: artifact.name, path, reason });
+  }
+  return outcome;
+}
+
+/**
+ * The number of regular files under `folder`, at any depth; 0 when it does not exist.
+ * Temp files of interrupted writes are not counted.
+ */
+export async function countFiles(folder: string): Promise<number> {
+  const entries = await listEntries(folder);
+  let count = 0;
+  for (const entry of entries) {
+    if (entry.isDirectory()) count += await countFiles(join(folder, entry.name));
+    else if (entry.isFile() && !TEMP_FILE.test(entry.name)) count += 1;
+  }
+  return count;
+}
+
+/** Writes one artifact below the real path `root`; returns why it was skipped, or null. */
+async function placeArtifact(root: string, path: string, content: Uint8Array): Promise<SkippedArtifact['reason'] | null> {
+  const target = join(root, ...path.split('/'));
+  if (!isInside(root, target)) return 'outside';
+  const parent = dirname(target);
+  try {
+    await storeOp('mkdir', parent, () => mkdir(parent, { recursive: true }));
+    // A symbolic link planted inside the folder must not carry the write elsewhere.
+    const realParent = await storeOp('resolve', parent, () => realpath(parent));
+    if (realParent !== root && !isInside(root, realParent)) return 'outside';
+    await storeOp('write', target, () => writeFileAtomic(target, content));
+  } catch (err) {
+    if (err instanceof StoreError && err.errnoCode !== null && NAME_CLASH_CODES.has(err.errnoCode)) return 'name_clash';
+    throw err;
+  }
+  return null;
+}
+
+/** The entries of `folder`; none when it does not exist. */
+export async function listEntries(folder: string): Promise<Dirent[]> {
+  return storeOp('readdir', folder, async () => {
+    try {
+      return await readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw err;
+    }
+  });
+}

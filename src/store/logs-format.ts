@@ -1,0 +1,71 @@
+import { isoFromMillis } from '../lib/index.js';
+import type { RunLogLine } from '../model/index.js';
+
+// eslint-disable-next-line no-control-regex -- control characters are what must be quoted
+const NEEDS_QUOTES = /[\s"=\u0000-\u001f\u007f-\u009f]/;
+// JSON.stringify leaves these raw, yet some readers treat them as line breaks or controls.
+const UNESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex -- a key must stay one bare token
+const KEY_UNSAFE = /[\s"=\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const NANOS_PATTERN = /^\d{1,30}$/;
+// Date's own range; a later time cannot be printed.
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * One `logs.txt` line (INTERFACE.md §2), without the newline:
+ * `2026-01-06T10:30:00.123Z INFO span=<name> trace_id=<hex> span_id=<hex> msg="..." key=value ...`.
+ * The time has millisecond precision. `msg` is always quoted; other values are quoted (JSON
+ * string escaping) when empty or holding whitespace, quotes, `=` or control characters, so
+ * a line never breaks and `key=value` pairs always split cleanly. Attribute keys have such
+ * characters replaced by `_`. An empty severity is written `INFO`.
+ */
+export function formatLogLine(line: RunLogLine): string {
+  const parts = [
+    isoFromMillis(millisOf(line.timeUnixNano)),
+    severityToken(line.severity),
+    `span=${formatValue(line.spanName)}`,
+    `trace_id=${formatValue(line.traceId)}`,
+    `span_id=${formatValue(line.spanId)}`,
+    `msg=${quote(line.message)}`,
+  ];
+  for (const [key, value] of line.attributes) parts.push(`${formatKey(key)}=${formatValue(value)}`);
+  return parts.join(' ');
+}
+
+/**
+ * The whole `logs.txt`: lines oldest first (ties keep their given order), each ending in a
+ * newline; the empty string when there are none.
+ */
+export function renderLogs(lines: readonly RunLogLine[]): string {
+  if (lines.length === 0) return '';
+  const sorted = lines
+    .map((line, index) => ({ line, index, time: nanosKey(line.timeUnixNano) }))
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index));
+  return `${sorted.map((entry) => formatLogLine(entry.line)).join('\n')}\n`;
+}
+
+function formatValue(value: string): string {
+  return value === '' || NEEDS_QUOTES.test(value) ? quote(value) : value;
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value).replace(UNESCAPED_BY_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function formatKey(key: string): string {
+  return key.replace(KEY_UNSAFE, '_') || '_';
+}
+
+function severityToken(severity: string): string {
+  const token = severity.trim();
+  return token === '' ? 'INFO' : formatKey(token).toUpperCase();
+}
+
+/** Nanoseconds as a sortable integer; anything that is not a decimal count sorts as 0. */
+function nanosKey(nanos: string): bigint {
+  return NANOS_PATTERN.test(nanos) ? BigInt(nanos) : 0n;
+}
+
+function millisOf(nanos: string): number {
+  return Math.min(Number(nanosKey(nanos) / 1_000_000n), MAX_DATE_MS);
+}

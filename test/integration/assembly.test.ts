@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { trace, context } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing } from '../helpers/otel.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { isFinal, traceSpans, waitForRuns } from '../helpers/runs.js';
+
+let d: TestDaemon;
+beforeAll(async () => {
+  d = await startTestDaemon({ assembly: { grace_ms: 1000 } });
+});
+afterAll(async () => {
+  await d.stop();
+});
+
+describe('assembly across requests', () => {
+  it('joins children sent before the root and a child sent after it into one run', async () => {
+    const tracing = startTracing('http-proto', d.otlpUrl, { batch: false });
+    const { tracer } = tracing;
+    const root = tracer.startSpan('invoke_agent early-bird', {
+      attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'early-bird' },
+    });
+    const traceId = root.spanContext().traceId;
+    const parent = trace.setSpan(context.active(), root);
+    for (const n of [1, 2]) {
+      tracer.startSpan(`chat ${n}`, { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 1 } }, parent).end();
+    }
+    const straggler = tracer.startSpan('execute_tool cleanup', { attributes: { 'gen_ai.operation.name': 'execute_tool' } }, parent);
+    await tracing.flush();
+
+    // The first spans make the run visible as running, before the root exists.
+    const running = await waitForRuns(d.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId));
+    expect(running.find((r) => r.metadata.trace_id === traceId)?.metadata.status).toBe('running');
+
+    await sleep(300);
+    root.end();
+    await tracing.flush();
+    straggler.end();
+    await tracing.flush();
+    await tracing.shutdown();
+
+    const runs = await waitForRuns(d.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && isFinal(r)));
+    const mine = runs.filter((r) => r.metadata.trace_id === traceId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.metadata).toMatchObject({ status: 'completed', agent_id: 'early-bird', span_count: 4, tokens_used: 22 });
+    const names = (await traceSpans(mine[0]!)).map((s) => s.name).sort();
+    expect(names).toEqual(['chat 1', 'chat 2', 'execute_tool cleanup', 'invoke_agent early-bird']);
+  });
+
+  it('re-writes a finished run when a late span arrives, without a second run', async () => {
+    const tracing = startTracing('http-json', d.otlpUrl, { batch: false });
+    const { tracer } = tracing;
+    const root = tracer.startSpan('invoke_agent slowpoke', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'slowpoke' } });
+    const traceId = root.spanContext().traceId;
+    const late = tracer.startSpan('chat late', {
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 7, 'gen_ai.usage.output_tokens': 3 },
+    }, trace.setSpan(context.active(), root));
+    root.end();
+    await tracing.flush();
+    const first = await waitForRuns(d.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && isFinal(r)));
+    const before = first.find((r) => r.metadata.trace_id === traceId)!;
+    expect(before.metadata).toMatchObject({ span_count: 1, tokens_used: 0 });
+
+    late.end();
+    await tracing.shutdown();
+    const after = await waitForRuns(d.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && r.metadata.span_count === 2));
+    const mine = after.filter((r) => r.metadata.trace_id === traceId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.runId).toBe(before.runId);
+    expect(mine[0]!.metadata).toMatchObject({ status: 'completed', tokens_used: 10 });
+    expect(await traceSpans(mine[0]!)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { RetryableError } from '../../../src/lib/index.js';
+import { TraceAssembler, type AssemblerOptions } from '../../../src/processor/assembler/index.js';
+import { silentLogger } from '../../../src/telemetry/index.js';
+import { TraceSink } from '../../helpers/sinks.js';
+import { TraceBuilder } from '../../helpers/span-builder.js';
+
+const OPTIONS: AssemblerOptions = { graceMs: 2000, orphanTimeoutMs: 300_000, maxSpansInMemory: 100 };
+
+function setup(options: Partial<AssemblerOptions> = {}) {
+  const sink = new TraceSink();
+  let now = 1_000_000;
+  const assembler = new TraceAssembler(sink, { ...OPTIONS, ...options }, silentLogger(), () => now);
+  return {
+    sink,
+    assembler,
+    advance(ms: number) {
+      now += ms;
+      assembler.tick(now);
+    },
+  };
+}
+
+/** A root with two children. */
+function agentTrace(traceId?: string) {
+  const b = new TraceBuilder(traceId ? { traceId } : {});
+  const root = b.span('invoke_agent a', { endMs: 100, attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+  const c1 = b.span('chat 1', { parent: root, startMs: 10, endMs: 20 });
+  const c2 = b.span('chat 2', { parent: root, startMs: 30, endMs: 40 });
+  return { b, root, c1, c2 };
+}
+
+describe('TraceAssembler', () => {
+  it('hands a trace on as started at once and as complete after the grace period', async () => {
+    const { sink, assembler, advance } = setup();
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1, c2, root]);
+    expect(sink.traces.map((t) => t.phase)).toEqual(['started']);
+    advance(1999);
+    expect(sink.inPhase('complete')).toHaveLength(0);
+    advance(1);
+    const [complete] = sink.inPhase('complete');
+    expect(complete?.spans.map((s) => s.name)).toEqual(['chat 1', 'chat 2', 'invoke_agent a']);
+    expect(complete?.late).toBe(false);
+    expect(assembler.tracesInFlight).toBe(0);
+  });
+
+  it('waits for a root that comes after its children, in another request', async () => {
+    const { sink, assembler, advance } = setup();
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1]);
+    advance(10_000);
+    await assembler.consumeSpans([c2]);
+    advance(10_000);
+    expect(sink.inPhase('complete')).toHaveLength(0);
+    await assembler.consumeSpans([root]);
+    advance(2000);
+    expect(sink.inPhase('complete')[0]?.spans).toHaveLength(3);
+    expect(sink.inPhase('started')).toHaveLength(1);
+  });
+
+  it('restarts the grace period when a child arrives after the root', async () => {
+    const { sink, assembler, advance } = setup();
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1, root]);
+    advance(1500);
+    await assembler.consumeSpans([c2]);
+    advance(1500);
+    expect(sink.inPhase('complete')).toHaveLength(0);
+    advance(500);
+    expect(sink.inPhase('complete')[0]?.spans).toHaveLength(3);
+  });
+
+  it('keeps the first copy of a duplicated span', async () => {
+    const { sink, assembler, advance } = setup();
+    const { root, c1 } = agentTrace();
+    const copy = { ...c1, name: 'retried copy' };
+    await assembler.consumeSpans([c1, root]);
+    await assembler.consumeSpans([copy]);
+    advance(2000);
+    expect(sink.inPhase('complete')[0]?.spans.map((s) => s.name).sort()).toEqual(['chat 1', 'invoke_agent a']);
+  });
+
+  it('hands on a trace whose root never comes as orphaned after the idle timeout', async () => {
+    const { sink, assembler, advance } = setup({ orphanTimeoutMs: 60_000 });
+    const { c1 } = agentTrace();
+    await assembler.consumeSpans([c1]);
+    advance(59_999);
+    expect(sink.inPhase('orphaned')).toHaveLength(0);
+    advance(1);
+    expect(sink.inPhase('orphaned')[0]?.spans).toEqual([c1]);
+  });
+
+  it('passes spans of a finished trace on as late after the grace period, without a started phase', async () => {
+    const { sink, assembler, advance } = setup();
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1, root]);
+    advance(2000);
+    await assembler.consumeSpans([c2]);
+    advance(2000);
+    const late = sink.traces.at(-1);
+    expect(late).toMatchObject({ phase: 'complete', late: true });
+    expect(late?.spans).toEqual([c2]);
+    expect(sink.inPhase('started')).toHaveLength(1);
+  });
+
+  it('keeps traces apart', async () => {
+    const { sink, assembler, advance } = setup();
+    const a = agentTrace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+    const b = agentTrace('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+    await assembler.consumeSpans([a.c1, b.c1, a.root, b.root]);
+    advance(2000);
+    const complete = sink.inPhase('complete');
+    expect(complete.map((t) => t.traceId).sort()).toEqual([a.b.traceId, b.b.traceId]);
+    expect(complete.every((t) => t.spans.length === 2)).toBe(true);
+  });
+
+  it('refuses a batch past the memory bound with a retryable error and takes it once memory is freed', async () => {
+    const { sink, assembler, advance } = setup({ maxSpansInMemory: 4 });
+    sink.hold();
+    const a = agentTrace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+    const b = agentTrace('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+    await assembler.consumeSpans([a.root, a.c1, a.c2]);
+    const refused = await assembler.consumeSpans([b.root, b.c1]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RetryableError);
+    expect((refused as RetryableError).retryAfterSeconds).toBeGreaterThan(0);
+    // Handed on but not yet stored still counts: nothing is dropped while the disk is slow.
+    advance(2000);
+    expect(assembler.spansInMemory).toBe(3);
+    await expect(assembler.consumeSpans([b.root, b.c1])).rejects.toBeInstanceOf(RetryableError);
+    sink.release();
+    await new Promise((r) => setImmediate(r));
+    expect(assembler.spansInMemory).toBe(0);
+    await assembler.consumeSpans([b.root, b.c1]);
+    expect(assembler.spansInMemory).toBe(2);
+  });
+
+  it('accepts a batch larger than the bound when nothing else is held', async () => {
+    const { assembler } = setup({ maxSpansInMemory: 2 });
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([root, c1, c2]);
+    expect(assembler.spansInMemory).toBe(3);
+  });
+
+  it('on shutdown hands on finished traces as complete and unfinished ones as interrupted, then refuses spans', async () => {
+    const { sink, assembler } = setup();
+    const done = agentTrace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+    const open = agentTrace('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+    await assembler.consumeSpans([done.root, done.c1, open.c1]);
+    await assembler.shutdown();
+    expect(sink.inPhase('complete').map((t) => t.traceId)).toEqual([done.b.traceId]);
+    expect(sink.inPhase('interrupted').map((t) => t.traceId)).toEqual([open.b.traceId]);
+    await expect(assembler.consumeSpans([open.c2])).rejects.toBeInstanceOf(RetryableError);
+    await assembler.shutdown();
+  });
+
+  it('can be shut down before it was started', async () => {
+    const { assembler } = setup();
+    await expect(assembler.shutdown()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../../src/codec/otlp/index.js';
+import type { Origin, Span } from '../../../src/model/index.js';
+import { sdkLimitedSpan, sdkLogs, sdkSpans, serializeLogs, serializeSpans } from '../../fixtures/codec/sdk-telemetry.js';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+function byStart(spans: Span[]): Span[] {
+  return [...spans].sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+}
+
+function origin(service: string, scope = 'lib'): Origin {
+  return {
+    resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }], droppedAttributesCount: 0 },
+    resourceSchemaUrl: '',
+    scope: { name: scope, version: '1', attributes: [], droppedAttributesCount: 0 },
+    scopeSchemaUrl: '',
+  };
+}
+
+function span(spanId: string, start: string, o: Origin): Span {
+  return {
+    traceId: TRACE_ID, spanId, parentSpanId: '', traceState: '', flags: 0, name: spanId, kind: 1,
+    startTimeUnixNano: start, endTimeUnixNano: start, attributes: [], droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' }, origin: o,
+  };
+}
+
+describe('encodeTracesJson (trace.json)', () => {
+  it('round-trips real SDK spans through decodeTraces', () => {
+    const spans = decodeTraces(serializeSpans([...sdkSpans(), sdkLimitedSpan()], 'protobuf'), 'protobuf').spans;
+    const json = encodeTracesJson(spans);
+    const back = decodeTraces(Buffer.from(json), 'json');
+    expect(back.rejectedSpans).toBe(0);
+    // Two resources: each block is in start order, blocks in order of their first span.
+    expect(back.spans.map((s) => s.name)).toEqual(['invoke_agent coder', 'chat gpt-4', 'execute_tool shell', 'limited']);
+    expect(byStart(back.spans)).toEqual(byStart(spans));
+  });
+
+  it('writes an OTLP/JSON request with hex ids, string int64s and no default fields', () => {
+    const spans = decodeTraces(serializeSpans(sdkSpans(), 'json'), 'json').spans;
+    const request = JSON.parse(encodeTracesJson(spans)) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+    const root = request.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    expect(root).toMatchObject({ name: 'invoke_agent coder', startTimeUnixNano: '1767695400000123456' });
+    expect(root?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(root).not.toHaveProperty('parentSpanId');
+    expect(root).not.toHaveProperty('status');
+    expect(root).not.toHaveProperty('droppedAttributesCount');
+    expect(JSON.stringify(root)).toContain('"intValue":"1800"');
+  });
+
+  it('groups by resource and scope content, not object identity, and orders by start time', () => {
+    const spans = [
+      span('0000000000000003', '1000', origin('a')),
+      span('0000000000000001', '999', origin('a')),
+      span('0000000000000002', '999', origin('a', 'other-lib')),
+      span('0000000000000004', '5', origin('b')),
+    ];
+    const request = JSON.parse(encodeTracesJson(spans)) as {
+      resourceSpans: { resource: unknown; scopeSpans: { scope: { name: string }; spans: { spanId: string }[] }[] }[];
+    };
+    expect(request.resourceSpans.map((r) => r.scopeSpans.map((s) => [s.scope.name, s.spans.map((x) => x.spanId.slice(-1))]))).toEqual([
+      [['lib', ['4']]],
+      [['lib', ['1', '3']], ['other-lib', ['2']]],
+    ]);
+    expect(spans[0]?.spanId).toBe('0000000000000003');
+    const back = decodeTraces(Buffer.from(encodeTracesJson(spans)), 'json').spans;
+    expect(back.map((s) => s.spanId.slice(-1))).toEqual(['4', '1', '3', '2']);
+    expect(back[1]?.origin).toBe(back[2]?.origin);
+  });
+
+  it('spells non-finite doubles as proto3 JSON does and reads them back', () => {
+    const s = span('0000000000000001', '1', origin('a'));
+    s.attributes = [{ key: 'n', value: { doubleValue: NaN } }, { key: 'i', value: { arrayValue: { values: [{ doubleValue: Infinity }] } } }];
+    const json = encodeTracesJson([s]);
+    expect(json).toContain('"doubleValue":"NaN"');
+    expect(json).toContain('"doubleValue":"Infinity"');
+    expect(decodeTraces(Buffer.from(json), 'json').spans).toEqual([s]);
+  });
+
+  it('writes an empty request for no spans', () => {
+    expect(encodeTracesJson([])).toBe('{"resourceSpans":[]}');
+  });
+});
+
+describe('encodeLogsJson', () => {
+  it('round-trips real SDK log records through decodeLogs, oldest first', () => {
+    const records = sdkLogs(TRACE_ID, '00f067aa0ba902b7');
+    const logs = decodeLogs(serializeLogs([...records].reverse(), 'protobuf'), 'protobuf').logs;
+    const json = encodeLogsJson(logs);
+    expect(json.startsWith('{"resourceLogs":[')).toBe(true);
+    const back = decodeLogs(Buffer.from(json), 'json').logs;
+    expect(back).toEqual([...logs].reverse());
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, validateConfig } from '../../../src/config/index.js';
+import { formatPath } from '../../../src/config/issues.js';
+import { ConfigError } from '../../../src/lib/index.js';
+import type { ConfigIssue } from '../../../src/lib/index.js';
+
+function issuesOf(value: unknown): readonly ConfigIssue[] {
+  try {
+    validateConfig(value, null);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const SHA = 'a'.repeat(64);
+
+describe('formatPath', () => {
+  it('uses dots for plain keys, [n] for indexes and quotes for other keys', () => {
+    expect(formatPath([])).toBe('paracle_config');
+    expect(formatPath(['access', 'tokens', 0, 'role'])).toBe('paracle_config.access.tokens[0].role');
+    expect(formatPath(['replay', 'agents', 'my-agent'])).toBe('paracle_config.replay.agents.my-agent');
+    expect(formatPath(['replay', 'agents', 'a.b'])).toBe('paracle_config.replay.agents["a.b"]');
+  });
+});
+
+describe('validateConfig', () => {
+  it('fills every default from nothing, null or an empty mapping', () => {
+    expect(validateConfig(undefined, null)).toEqual(validateConfig({}, null));
+    expect(validateConfig(null, null)).toEqual(defaultConfig());
+    expect(defaultConfig().runs.max_runs_per_agent).toBeNull();
+    expect(defaultConfig().ingest).toEqual({ max_body_bytes: 16_777_216, max_spans_in_memory: 500_000, unrecognized: 'agent' });
+  });
+
+  it('accepts its own output, so callers can re-validate a config with overrides applied', () => {
+    const base = defaultConfig();
+    const changed = validateConfig({ ...base, daemon: { ...base.daemon, http: '0.0.0.0:0' } }, null);
+    expect(changed.daemon.http).toBe('0.0.0.0:0');
+    expect(changed.runs).toEqual(base.runs);
+  });
+
+  it('returns deeply frozen defaults', () => {
+    const config = defaultConfig();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.privacy.encryption)).toBe(true);
+    expect(Object.isFrozen(config.privacy.custom_patterns)).toBe(true);
+  });
+
+  it('rejects a block that is not a mapping', () => {
+    expect(issuesOf(['runs'])).toEqual([{ path: 'paracle_config', message: 'must be a mapping, got a list' }]);
+  });
+
+  it('rejects duplicate token names and hashes', () => {
+    const tokens = [
+      { name: 'a', sha256: SHA, role: 'viewer' },
+      { name: 'a', sha256: SHA, role: 'admin' },
+    ];
+    expect(issuesOf({ access: { tokens } })).toEqual([
+      { path: 'paracle_config.access.tokens[1].name', message: 'duplicates the name of tokens[0]' },
+      { path: 'paracle_config.access.tokens[1].sha256', message: 'duplicates the sha256 of tokens[0]' },
+    ]);
+  });
+
+  it('requires a token to name at least one agent', () => {
+    expect(issuesOf({ access: { tokens: [{ name: 'a', sha256: SHA, role: 'viewer', agents: [] }] } })).toEqual([
+      { path: 'paracle_config.access.tokens[0].agents', message: 'must list at least one agent id, or "*" for all' },
+    ]);
+  });
+
+  it('requires a replay command and a non-empty agent id', () => {
+    expect(issuesOf({ replay: { agents: { '': { command: ['x'] }, coder: { command: [] } } } })).toEqual([
+      { path: 'paracle_config.replay.agents', message: 'has an invalid key "": must not be empty' },
+      {
+        path: 'paracle_config.replay.agents.coder.command',
+        message: 'must be a non-empty list: the program, then its arguments',
+      },
+    ]);
+  });
+
+  it('checks bounds and names', () => {
+    expect(
+      issuesOf({
+        runs: { archive_retention_days: 0 },
+        assembly: { grace_ms: 1.5 },
+        privacy: { encryption: { key_env: '1KEY' } },
+        pricing: { overrides: '' },
+      }),
+    ).toEqual([
+      { path: 'paracle_config.runs.archive_retention_days', message: 'must be a positive integer, got 0' },
+      { path: 'paracle_config.assembly.grace_ms', message: 'must be a positive integer, got 1.5' },
+      { path: 'paracle_config.privacy.encryption.key_env', message: 'must be an environment variable name, got "1KEY"' },
+      { path: 'paracle_config.pricing.overrides', message: 'must not be empty' },
+    ]);
+  });
+
+  it('summarises the issues in the error message', () => {
+    expect(() => validateConfig({ runs: { mode: 'x', foo: 1 } }, 'project.yaml')).toThrow(
+      'project.yaml is invalid: paracle_config.runs.mode: must be one of lite, standard, full, got "x" (and 1 more)',
+    );
+  });
+});
