@@ -25,6 +25,8 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JS scripts (bench/) run on Node.
+  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { console: 'readonly', performance: 'readonly', process: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

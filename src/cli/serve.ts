@@ -11,6 +11,8 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'info' });
   const settings = await resolveServeSettings(flags, process.env);
   const daemon = await startDaemon(settings, logger);
+  // Signals are handled before anyone can learn the addresses and send one.
+  handleSignals(daemon, logger);
   const { otlpHttp, otlpGrpc, http } = daemon.addresses;
   process.stdout.write(
     `${JSON.stringify({
@@ -21,7 +23,6 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     })}\n`,
   );
   logger.info({ runs_dir: settings.runsDir }, 'paracle serve started');
-  handleSignals(daemon, logger);
 }
 
 function handleSignals(daemon: Daemon, logger: Logger): void {

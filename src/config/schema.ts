@@ -129,7 +129,15 @@ export const paracleConfigSchema = section({
   ingest: section({
     max_body_bytes: positiveInt().default(16_777_216),
     max_spans_in_memory: positiveInt().default(500_000),
+    max_bytes_in_memory: positiveInt().default(268_435_456),
     unrecognized: z.enum(['agent', 'drop']).default('agent'),
+    wal: section({
+      // `always`: sync before every answer; a number: one sync per batch of at most that many ms.
+      sync: z
+        .union([z.literal('always'), positiveInt('"always" or a positive number of milliseconds')])
+        .default(10),
+      segment_bytes: positiveInt().default(67_108_864),
+    }),
   }),
   assembly: section({
     grace_ms: positiveInt().default(2000),

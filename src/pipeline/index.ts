@@ -7,7 +7,26 @@ import type { AssembledTrace, LogRecord, Span } from '../model/index.js';
  * must not assume any of the batch was kept.
  */
 export interface SpansConsumer {
-  consumeSpans(spans: Span[]): Promise<void>;
+  consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void>;
+}
+
+/**
+ * The request the items were decoded from (decompressed), when a receiver has it: the
+ * write-ahead log stores these bytes as they came instead of encoding the items again, and
+ * the assembler counts them against its memory bound.
+ */
+export interface EncodedRequest {
+  format: 'protobuf' | 'json';
+  body: Uint8Array;
+}
+
+/**
+ * Tells whether everything received for a trace so far has been stored as final: not being
+ * assembled, not being written, and not left unfinished by a shutdown. The write-ahead log
+ * deletes a segment once every trace in it is settled.
+ */
+export interface SettledTraces {
+  isSettled(traceId: string): boolean;
 }
 
 /** Receives decoded log records. */

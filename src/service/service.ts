@@ -1,11 +1,13 @@
 import { ApiServer } from '../api/index.js';
 import type { ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
+import { join } from 'node:path';
 import type { HostPort } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
+import { DurableIngest, WriteAheadLog } from '../wal/index.js';
 import { checkExposure } from './access.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
 
@@ -50,13 +52,20 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
       graceMs: config.assembly.grace_ms,
       orphanTimeoutMs: config.assembly.orphan_timeout_ms,
       maxSpansInMemory: config.ingest.max_spans_in_memory,
+      maxBytesInMemory: config.ingest.max_bytes_in_memory,
     },
     logger.child({ component: 'processor/assembler' }),
   );
+  const walLogger = logger.child({ component: 'wal' });
+  const { wal, recovered } = await WriteAheadLog.open(
+    { dir: join(settings.runsDir, '.wal'), sync: config.ingest.wal.sync, segmentBytes: config.ingest.wal.segment_bytes },
+    walLogger,
+  );
+  const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
   const otlpHttp = new OtlpHttpReceiver(
     { address: settings.otlpHttp, maxBodyBytes: config.ingest.max_body_bytes },
-    assembler,
+    durable,
     logger.child({ component: 'receiver/otlp-http' }),
     metrics,
   );
@@ -64,8 +73,9 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
   const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
-  // last, so /readyz answers "not ready" all through the drain.
-  const components: Component[] = [api, exporter, assembler, otlpHttp];
+  // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
+  // previous run left before any receiver takes new spans.
+  const components: Component[] = [api, exporter, assembler, durable, otlpHttp];
   const started: Component[] = [];
   try {
     for (const component of components) {
@@ -84,7 +94,8 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     metrics,
     shutdown() {
       accepting = false;
-      stopping ??= stopAll(started);
+      // Once everything is stored, the log keeps only what shutdown left unfinished.
+      stopping ??= stopAll(started).then(() => durable.checkpoint());
       return stopping;
     },
   };

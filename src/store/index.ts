@@ -14,5 +14,7 @@ export { writeArtifacts, countFiles } from './artifacts.js';
 export type { SkippedArtifact, ArtifactsOutcome } from './artifacts.js';
 export { writeRun, moveRun, readRunFile, removeRun } from './writer.js';
 export type { RunWrite, WriteRunOptions, RunWriteResult, RunLocation, RunFileName } from './writer.js';
+export { writeTraceRun, readTraceRun } from './trace-map.js';
+export type { TraceRunEntry } from './trace-map.js';
 export { StoreError, CorruptRunFileError } from './errors.js';
 export type { StoreOperation } from './errors.js';

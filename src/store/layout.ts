@@ -16,16 +16,32 @@ const PATH_MAX_BYTES = 1024;
 /** The folder under the runs dir that holds runs of `kind`. */
 export const KIND_FOLDERS: Readonly<Record<RunKind, string>> = { agent: 'agents', workflow: 'workflows' };
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_LEN = 16;
+
 /**
  * A new run id: a ULID whose time part is `startMs` (floored, clamped to the ULID range), so
- * sorting ids sorts runs by start. Two calls with the same time give different ids.
+ * sorting ids sorts runs by start. With `traceId`, the other 80 bits come from the trace id,
+ * so the same trace and start always give the same id (a run re-derived after a crash lands
+ * in the directory it already had); without, they are random.
  * Throws {@link InvalidInputError} when `startMs` is not a finite number.
  */
-export function newRunId(startMs: number): string {
+export function newRunId(startMs: number, traceId?: string): string {
   if (!Number.isFinite(startMs)) throw new InvalidInputError(`run start time ${startMs} is not a number`);
   const time = Math.min(Math.max(Math.floor(startMs), 0), TIME_MAX);
   // ulid(0) would mean "now", so the time part is encoded here and only the random part taken.
-  return encodeTime(time, TIME_LEN) + ulid().slice(TIME_LEN);
+  return encodeTime(time, TIME_LEN) + (traceId ? base32FromHex(traceId) : ulid().slice(TIME_LEN));
+}
+
+/** The first 80 bits of a hex id as 16 Crockford base32 digits. */
+function base32FromHex(hex: string): string {
+  let value = BigInt(`0x${hex.slice(0, 20).padEnd(20, '0')}`);
+  let out = '';
+  for (let i = 0; i < RANDOM_LEN; i++) {
+    out = CROCKFORD[Number(value & 31n)]! + out;
+    value >>= 5n;
+  }
+  return out;
 }
 
 /** True when `id` is a canonical (upper-case) ULID, the only form the store writes. */

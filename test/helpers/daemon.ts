@@ -33,8 +33,11 @@ export interface TestDaemon {
  * Starts the daemon in this process, as `paracle serve` would, with `config` being the
  * contents of `paracle_config` (validated like a file's). Short assembly timings by default.
  */
-export async function startTestDaemon(config: Record<string, unknown> = {}): Promise<TestDaemon> {
-  const runsDir = await makeTempDir('paracle-runs-');
+export async function startTestDaemon(
+  config: Record<string, unknown> = {},
+  options: { runsDir?: string } = {},
+): Promise<TestDaemon> {
+  const runsDir = options.runsDir ?? (await makeTempDir('paracle-runs-'));
   const assembly = { grace_ms: 150, ...(config.assembly as object | undefined) };
   const parsed = validateConfig({ ...config, assembly }, null);
   const loopback = { host: '127.0.0.1', port: 0 };

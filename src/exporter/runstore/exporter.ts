@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, RunKind, RunRecord, Span } from '../../model/index.js';
+import type { AssembledTrace, RunRecord, Span, TracePhase } from '../../model/index.js';
 import type { Component, TraceConsumer } from '../../pipeline/index.js';
 import { mapTrace } from '../../processor/semconv/index.js';
 import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
+import { RunLocations, type RunLocation } from './locations.js';
 import { mergeSpans } from './merge.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
 
@@ -21,13 +22,6 @@ export interface RunStoreExporterOptions {
   locationCapacity?: number;
 }
 
-/** Where a trace's run lives, and whether its id is settled for good. */
-interface RunLocation {
-  kind: RunKind;
-  runId: string;
-  final: boolean;
-}
-
 // After shutdown began, a failing write is tried this many more times before giving up.
 const ATTEMPTS_WHEN_STOPPING = 3;
 
@@ -38,7 +32,7 @@ const ATTEMPTS_WHEN_STOPPING = 3;
  * merged with the stored trace and the run is rewritten. Disk errors are retried.
  */
 export class RunStoreExporter implements TraceConsumer, Component {
-  private readonly locations = new Map<string, RunLocation>();
+  private readonly locations: RunLocations;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
   private stopping = false;
@@ -49,6 +43,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
     private readonly metrics: Metrics,
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
+    this.locations = new RunLocations(options.runsDir, options.locationCapacity ?? 200_000);
   }
 
   start(): Promise<void> {
@@ -88,22 +83,28 @@ export class RunStoreExporter implements TraceConsumer, Component {
 
   private async materialize(trace: AssembledTrace): Promise<void> {
     const started = performance.now();
-    const location = this.locations.get(trace.traceId);
-    const spans = trace.late && location ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
-    const record = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
+    const location = await this.locations.get(trace.traceId);
+    // A finished run never goes back to running (e.g. spans replayed after a restart).
+    if (location?.final && !isFinal(trace.phase)) return;
+    const merge = location !== null && location.hasTrace !== false;
+    const spans = merge ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
+    const phase = settledPhase(trace.phase, spans);
+    const record = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
     if (!record) return;
-    const runId = chooseRunId(location, record);
-    if (location && (location.kind !== record.kind || location.runId !== runId)) {
-      await moveRun(this.options.runsDir, location, { kind: record.kind, runId });
-    }
-    const metadataOnly = trace.phase === 'started';
-    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
-    await writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly });
-    this.remember(trace.traceId, {
+    const metadataOnly = phase === 'started';
+    const next: RunLocation = {
       kind: record.kind,
-      runId,
-      final: trace.phase === 'complete' || trace.phase === 'orphaned',
-    });
+      runId: chooseRunId(location, record, trace.traceId),
+      final: isFinal(phase),
+      hasTrace: !metadataOnly || location?.hasTrace === true,
+    };
+    // The map is written before the directory, so a crash in between still finds this run.
+    await this.locations.set(trace.traceId, location, next);
+    if (location && (location.kind !== next.kind || location.runId !== next.runId)) {
+      await moveRun(this.options.runsDir, location, next);
+    }
+    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
+    await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }
 
@@ -112,23 +113,27 @@ export class RunStoreExporter implements TraceConsumer, Component {
     if (!text) return [];
     return decodeTraces(Buffer.from(text), 'json').spans;
   }
+}
 
-  private remember(traceId: string, location: RunLocation): void {
-    this.locations.delete(traceId);
-    this.locations.set(traceId, location);
-    if (this.locations.size > (this.options.locationCapacity ?? 200_000)) {
-      const oldest = this.locations.keys().next().value;
-      if (oldest !== undefined) this.locations.delete(oldest);
-    }
-  }
+function isFinal(phase: TracePhase): boolean {
+  return phase === 'complete' || phase === 'orphaned';
+}
+
+/**
+ * An orphan whose merged spans include the root (stored before a restart, or the root's WAL
+ * segment already checkpointed) is simply complete.
+ */
+function settledPhase(phase: TracePhase, spans: readonly Span[]): TracePhase {
+  return phase === 'orphaned' && spans.some((s) => s.parentSpanId === '') ? 'complete' : phase;
 }
 
 /**
  * A run keeps its id once final. Before that the id follows the run's start time, which can
- * move earlier when the root (exported last) arrives after its children.
+ * move earlier when the root (exported last) arrives after its children; the rest of the id
+ * comes from the trace id, so re-deriving it after a crash gives the same directory.
  */
-function chooseRunId(location: RunLocation | undefined, record: RunRecord): string {
+function chooseRunId(location: RunLocation | null, record: RunRecord, traceId: string): string {
   if (location?.final) return location.runId;
   if (location && decodeTime(location.runId) === Math.floor(record.startedAtMs)) return location.runId;
-  return newRunId(record.startedAtMs);
+  return newRunId(record.startedAtMs, traceId);
 }

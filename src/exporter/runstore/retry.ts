@@ -21,7 +21,7 @@ export function isRetryableWriteError(err: unknown): boolean {
   return false;
 }
 
-/** Exponential backoff from 100 ms, capped at 30 s. */
+/** Exponential backoff from 100 ms, capped at 5 s so a freed disk is used again quickly. */
 export function backoffMs(attempt: number): number {
-  return Math.min(30_000, 100 * 2 ** attempt);
+  return Math.min(5_000, 100 * 2 ** attempt);
 }

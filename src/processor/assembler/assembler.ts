@@ -1,34 +1,36 @@
 import { RetryableError } from '../../lib/index.js';
 import type { AssembledTrace, Span, TracePhase } from '../../model/index.js';
-import type { Component, SpansConsumer, TraceConsumer } from '../../pipeline/index.js';
+import type { Component, EncodedRequest, SettledTraces, SpansConsumer, TraceConsumer } from '../../pipeline/index.js';
 import type { Logger } from '../../telemetry/index.js';
+import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';
 import { addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
 
-/** Options of the assembler, from `assembly.*` and `ingest.max_spans_in_memory`. */
-export interface AssemblerOptions extends AssemblyTiming {
-  /** Spans held in memory (assembling plus handed on but not yet stored) before shedding load. */
-  maxSpansInMemory: number;
+/** Options of the assembler, from `assembly.*` and `ingest.max_*_in_memory`. */
+export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
   /** How many finished trace ids to remember for recognising late spans. */
   recentTraceCapacity?: number;
   /** How often the running component checks for ready traces. */
   tickMs?: number;
 }
 
-/** Seconds a sender is asked to wait when the daemon sheds load. */
-const RETRY_AFTER_SECONDS = 1;
+/** Seconds a sender is asked to wait when the daemon is stopping. */
+const RETRY_AFTER_STOPPING_SECONDS = 5;
 
 /**
  * Groups spans by trace id and hands each trace on when it is ready (root ended and quiet
  * for the grace period, or orphaned), plus a `started` snapshot when a trace is first seen
  * so its run directory appears as running. Time is a parameter of `tick`, so tests drive it.
  */
-export class TraceAssembler implements SpansConsumer, Component {
+export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
   private readonly traces = new Map<string, TraceState>();
   private readonly finished: RecentSet;
+  private readonly budget: MemoryBudget;
   private readonly inHandoff = new Set<Promise<void>>();
-  private heldSpans = 0;
-  private handedOffSpans = 0;
+  /** Hand-offs not yet stored, per trace. */
+  private readonly handoffs = new Map<string, number>();
+  /** Traces handed on unfinished by a shutdown: their data must survive in the WAL. */
+  private readonly unfinished = new Set<string>();
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -39,6 +41,7 @@ export class TraceAssembler implements SpansConsumer, Component {
     private readonly now: () => number = Date.now,
   ) {
     this.finished = new RecentSet(options.recentTraceCapacity ?? 100_000);
+    this.budget = new MemoryBudget(options);
   }
 
   /** Number of traces being assembled. */
@@ -48,31 +51,28 @@ export class TraceAssembler implements SpansConsumer, Component {
 
   /** Spans in memory: assembling plus handed on and not yet stored. */
   get spansInMemory(): number {
-    return this.heldSpans + this.handedOffSpans;
+    return this.budget.spans;
   }
 
   /**
-   * Takes a batch of spans, or rejects the whole batch with `RetryableError` when the memory
+   * Takes a batch of spans, or rejects the whole batch with `RetryableError` when a memory
    * bound would be exceeded or the daemon is stopping: never accept-and-drop.
    */
-  consumeSpans(spans: Span[]): Promise<void> {
+  consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
     if (this.stopping) {
-      return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_SECONDS));
+      return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS));
     }
-    const load = this.spansInMemory;
-    // An empty daemon takes any batch, so a batch larger than the bound is not refused forever.
-    if (load > 0 && load + spans.length > this.options.maxSpansInMemory) {
-      return Promise.reject(
-        new RetryableError(
-          'overloaded',
-          `the daemon holds ${load} spans in memory (limit ${this.options.maxSpansInMemory}); retry later`,
-          RETRY_AFTER_SECONDS,
-        ),
-      );
-    }
+    const bytesPerSpan = spans.length > 0 ? (source?.body.length ?? 0) / spans.length : 0;
+    const refusal = this.budget.refusal(spans.length, bytesPerSpan * spans.length);
+    if (refusal) return Promise.reject(refusal);
     const nowMs = this.now();
-    for (const [traceId, group] of groupByTrace(spans)) this.add(traceId, group, nowMs);
+    for (const [traceId, group] of groupByTrace(spans)) this.add(traceId, group, nowMs, bytesPerSpan);
     return Promise.resolve();
+  }
+
+  /** True when nothing of the trace is held, being written, or left unfinished by shutdown. */
+  isSettled(traceId: string): boolean {
+    return !this.traces.has(traceId) && !this.handoffs.has(traceId) && !this.unfinished.has(traceId);
   }
 
   /** Hands on every trace that is ready at `nowMs`. */
@@ -106,34 +106,40 @@ export class TraceAssembler implements SpansConsumer, Component {
     while (this.inHandoff.size > 0) await Promise.allSettled([...this.inHandoff]);
   }
 
-  private add(traceId: string, spans: Span[], nowMs: number): void {
+  private add(traceId: string, spans: Span[], nowMs: number, bytesPerSpan: number): void {
     let state = this.traces.get(traceId);
     const isNew = state === undefined;
     if (!state) {
       state = newTraceState(traceId, nowMs, this.finished.has(traceId));
       this.traces.set(traceId, state);
     }
-    this.heldSpans += addSpans(state, spans, nowMs);
-    if (isNew && !state.late) this.send(snapshot(state, 'started'), 0);
+    const before = state.bytes;
+    const added = addSpans(state, spans, nowMs, bytesPerSpan);
+    this.budget.hold(added, state.bytes - before);
+    if (isNew && !state.late) this.send(snapshot(state, 'started'), 0, 0);
   }
 
   private handOff(state: TraceState, phase: TracePhase): void {
     this.traces.delete(state.traceId);
     if (phase === 'complete' || phase === 'orphaned') this.finished.add(state.traceId);
-    const count = state.spans.size;
-    this.heldSpans -= count;
-    this.send(snapshot(state, phase), count);
+    if (phase === 'interrupted') this.unfinished.add(state.traceId);
+    // The trace's share of the budget is released once it is stored, not when handed on:
+    // nothing is dropped while the disk is slow.
+    this.send(snapshot(state, phase), state.spans.size, state.bytes);
   }
 
-  private send(trace: AssembledTrace, spanCount: number): void {
-    this.handedOffSpans += spanCount;
+  private send(trace: AssembledTrace, spanCount: number, bytes: number): void {
+    this.handoffs.set(trace.traceId, (this.handoffs.get(trace.traceId) ?? 0) + 1);
     const done = this.next
       .consumeTrace(trace)
       .catch((err: unknown) => {
         this.logger.error({ err, trace_id: trace.traceId, phase: trace.phase }, 'storing a trace failed');
       })
       .finally(() => {
-        this.handedOffSpans -= spanCount;
+        this.budget.release(spanCount, bytes);
+        const left = (this.handoffs.get(trace.traceId) ?? 1) - 1;
+        if (left > 0) this.handoffs.set(trace.traceId, left);
+        else this.handoffs.delete(trace.traceId);
         this.inHandoff.delete(done);
       });
     this.inHandoff.add(done);

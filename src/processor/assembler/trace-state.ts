@@ -15,20 +15,22 @@ export interface TraceState {
   lastArrivalMs: number;
   /** True once a span with no parent has arrived (or the trace was already final). */
   rootArrived: boolean;
+  /** Request bytes attributed to the spans held, for the memory bound. */
+  bytes: number;
   /** The trace was handed on as final before: these spans are late additions. */
   readonly late: boolean;
 }
 
 /** Creates the state of a trace first seen at `nowMs`. */
 export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
-  return { traceId, spans: new Map(), logs: [], lastArrivalMs: nowMs, rootArrived: late, late };
+  return { traceId, spans: new Map(), logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
 }
 
 /**
  * Adds spans to a trace's state; a span already held (same span id) is kept as first seen.
- * Returns how many spans were new.
+ * Each new span is charged `bytesPerSpan`. Returns how many spans were new.
  */
-export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number): number {
+export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number, bytesPerSpan: number): number {
   let added = 0;
   for (const span of spans) {
     if (state.spans.has(span.spanId)) continue;
@@ -37,6 +39,7 @@ export function addSpans(state: TraceState, spans: readonly Span[], nowMs: numbe
     added++;
   }
   if (added > 0) state.lastArrivalMs = nowMs;
+  state.bytes += added * bytesPerSpan;
   return added;
 }
 

@@ -82,7 +82,7 @@ export class OtlpHttpReceiver implements Component {
     const decoded = decodeTraces(body, format);
     const protocol = PROTOCOL[format];
     try {
-      await this.spans.consumeSpans(decoded.spans);
+      await this.spans.consumeSpans(decoded.spans, { format, body });
     } catch (err) {
       this.metrics.spansReceived(protocol, 'rejected', decoded.spans.length + decoded.rejectedSpans);
       throw err;

@@ -142,3 +142,15 @@ describe('isInside', () => {
     expect(isInside(parent, child)).toBe(inside);
   });
 });
+
+describe('newRunId with a trace id', () => {
+  it('is the same for the same trace and start, and keeps the start time', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const a = newRunId(1_767_695_400_123, traceId);
+    expect(a).toBe(newRunId(1_767_695_400_123, traceId));
+    expect(isValidRunId(a)).toBe(true);
+    expect(decodeTime(a)).toBe(1_767_695_400_123);
+    expect(a).not.toBe(newRunId(1_767_695_400_123, '5bf92f3577b34da6a3ce929d0e0e4736'));
+    expect(a).not.toBe(newRunId(1_767_695_400_124, traceId));
+  });
+});

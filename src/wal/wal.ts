@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, truncate, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RetryableError } from '../lib/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { encodeRecord, parseSegment, type RecordTypeValue, type WalRecord } from './record.js';
+import { createSegment, listSegments, segmentName, syncDirectory, type Segment } from './segments.js';
+
+/** Options of the write-ahead log (`ingest.wal.*`). */
+export interface WalOptions {
+  dir: string;
+  /** `always`: a sync as soon as possible after each append; a number: at most this many ms later. */
+  sync: 'always' | number;
+  segmentBytes: number;
+  /** A non-empty active segment older than this is sealed, so it can be checkpointed. */
+  segmentMaxAgeMs?: number;
+  now?: () => number;
+}
+
+/** Records found on start, per segment, to replay. */
+export interface RecoveredSegment {
+  seq: number;
+  records: WalRecord[];
+}
+
+interface PendingAppend {
+  record: Buffer;
+  traceIds: readonly string[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const RETRY_AFTER_SECONDS = 5;
+const run = promisify(execFile);
+
+/**
+ * Append-only segments under `<runs-dir>/.wal/`. `append` resolves once the record is
+ * fsynced (group commit: one sync covers every append that arrived meanwhile). Segments are
+ * sealed by size or age and deleted by `checkpoint` once every trace in them is stored.
+ */
+export class WriteAheadLog {
+  private readonly sealed: Segment[] = [];
+  private active: Segment | null = null;
+  private nextSeq: number;
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly options: WalOptions,
+    private readonly logger: Logger,
+    recovered: readonly RecoveredSegment[],
+  ) {
+    for (const r of recovered) this.sealed.push(sealedSegment(options.dir, r.seq));
+    this.nextSeq = (recovered.at(-1)?.seq ?? 0) + 1;
+  }
+
+  /**
+   * Opens the log in `options.dir`, reading every existing segment. A torn or corrupt tail
+   * (a crash mid-append) is cut off with a log line; what precedes it is returned to replay.
+   */
+  static async open(options: WalOptions, logger: Logger): Promise<{ wal: WriteAheadLog; recovered: RecoveredSegment[] }> {
+    await mkdir(options.dir, { recursive: true });
+    const recovered: RecoveredSegment[] = [];
+    for (const seq of await listSegments(options.dir)) {
+      const path = join(options.dir, segmentName(seq));
+      const parsed = parseSegment(await readFile(path));
+      if (parsed.problem) {
+        logger.warn(
+          { segment: path, offset: parsed.validBytes, records_kept: parsed.records.length, reason: parsed.problem },
+          'write-ahead log: skipping a torn record at the end of a segment',
+        );
+        await truncate(path, parsed.validBytes);
+      }
+      recovered.push({ seq, records: parsed.records });
+    }
+    return { wal: new WriteAheadLog(options, logger, recovered), recovered };
+  }
+
+  /** Notes that a recovered segment holds records of these traces (learnt while replaying). */
+  noteTraces(seq: number, traceIds: Iterable<string>): void {
+    const segment = this.sealed.find((s) => s.seq === seq);
+    if (segment) for (const id of traceIds) segment.traces.add(id);
+  }
+
+  /** Appends one record; resolves when it is durable, rejects with RetryableError if the disk fails. */
+  append(type: RecordTypeValue, payload: Uint8Array, traceIds: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_SECONDS));
+    const record = encodeRecord(type, payload);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, traceIds, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Deletes sealed segments whose traces are all settled (stored as final). Store files are
+   * flushed to disk first, so deleting the log never leaves data only in the page cache.
+   * Returns the number of segments deleted.
+   */
+  async checkpoint(isSettled: (traceId: string) => boolean): Promise<number> {
+    // A flush owns the active segment while it runs: seal it only between flushes.
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    await this.rotateIfDue();
+    const done = this.sealed.filter((segment) => {
+      for (const id of segment.traces) {
+        if (!isSettled(id)) return false;
+        segment.traces.delete(id);
+      }
+      return true;
+    });
+    if (done.length === 0) return 0;
+    await run('sync', ['-f', this.options.dir]);
+    for (const segment of done) {
+      await unlink(segment.path);
+      this.sealed.splice(this.sealed.indexOf(segment), 1);
+    }
+    await syncDirectory(this.options.dir);
+    return done.length;
+  }
+
+  /** Syncs what is pending, then closes the active segment; later appends are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+    await this.seal();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    const delay = this.options.sync === 'always' ? 0 : this.options.sync;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.writeBatch(batch).then(
+          () => batch.forEach((p) => p.resolve()),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        );
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+      // Appends made between the loop's last look and here would otherwise wait forever.
+      if (this.pending.length > 0) this.schedule();
+    }
+  }
+
+  private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
+    const segment = await this.activeSegment();
+    const handle = segment.handle!;
+    const size = batch.reduce((n, p) => n + p.record.length, 0);
+    try {
+      const { bytesWritten } = await handle.writev(batch.map((p) => p.record));
+      if (bytesWritten !== size) throw Object.assign(new Error('short write'), { code: 'EIO' });
+      await handle.datasync();
+    } catch (err) {
+      await this.undoPartialAppend(segment);
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      this.logger.error({ err, segment: segment.path }, 'write-ahead log append failed');
+      throw new RetryableError('wal_unavailable', `the write-ahead log cannot be written (${code}); retry later`, RETRY_AFTER_SECONDS);
+    }
+    segment.bytes += size;
+    for (const p of batch) for (const id of p.traceIds) segment.traces.add(id);
+  }
+
+  // A partly written record would hide every later one on replay: cut it off, or start a
+  // new segment when even that fails.
+  private async undoPartialAppend(segment: Segment): Promise<void> {
+    try {
+      await segment.handle!.truncate(segment.bytes);
+    } catch {
+      await this.seal();
+    }
+  }
+
+  private async activeSegment(): Promise<Segment> {
+    await this.rotateIfDue();
+    this.active ??= await createSegment(this.options.dir, this.nextSeq++, this.now());
+    return this.active;
+  }
+
+  /** Seals the active segment when it is full, or old and not empty. */
+  private async rotateIfDue(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    const old = active.bytes > 0 && this.now() - active.openedAtMs >= (this.options.segmentMaxAgeMs ?? 300_000);
+    if (old || active.bytes >= this.options.segmentBytes) await this.seal();
+  }
+
+  private async seal(): Promise<void> {
+    const segment = this.active;
+    if (!segment) return;
+    this.active = null;
+    this.sealed.push({ ...segment, handle: null });
+    await segment.handle?.close().catch(() => undefined);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+function sealedSegment(dir: string, seq: number): Segment {
+  return { seq, path: join(dir, segmentName(seq)), handle: null, bytes: 0, openedAtMs: 0, traces: new Set() };
+}
