@@ -4,6 +4,8 @@ import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
 import type { AssembledTrace, RunKind, RunRecord, Span } from '../../model/index.js';
 import type { Component, TraceConsumer } from '../../pipeline/index.js';
+import { priceUsage } from '../../pricing/index.js';
+import type { PriceBook } from '../../pricing/index.js';
 import { mapTrace } from '../../processor/semconv/index.js';
 import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
@@ -19,6 +21,8 @@ export interface RunStoreExporterOptions {
   concurrency?: number;
   /** How many trace id → run locations to remember for late spans. */
   locationCapacity?: number;
+  /** Prices the tokens no span reported a cost for. */
+  priceBook: PriceBook;
 }
 
 /** Where a trace's run lives, and whether its id is settled for good. */
@@ -42,6 +46,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
   private stopping = false;
+  private unpriced = 0;
 
   constructor(
     private readonly options: RunStoreExporterOptions,
@@ -49,6 +54,14 @@ export class RunStoreExporter implements TraceConsumer, Component {
     private readonly metrics: Metrics,
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
+  }
+
+  /**
+   * Runs written with tokens the price book could not price (their cost counts as 0):
+   * each is also logged. Counts every write, so a run rewritten by late spans counts again.
+   */
+  get unpricedRuns(): number {
+    return this.unpriced;
   }
 
   start(): Promise<void> {
@@ -90,8 +103,9 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const started = performance.now();
     const location = this.locations.get(trace.traceId);
     const spans = trace.late && location ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
-    const record = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
-    if (!record) return;
+    const mapped = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
+    if (!mapped) return;
+    const record = this.priced(mapped);
     const runId = chooseRunId(location, record);
     if (location && (location.kind !== record.kind || location.runId !== runId)) {
       await moveRun(this.options.runsDir, location, { kind: record.kind, runId });
@@ -105,6 +119,17 @@ export class RunStoreExporter implements TraceConsumer, Component {
       final: trace.phase === 'complete' || trace.phase === 'orphaned',
     });
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
+  }
+
+  private priced(record: RunRecord): RunRecord {
+    const cost = priceUsage(record.usageByModel, this.options.priceBook, new Date(record.startedAtMs));
+    if (cost.unpriced.length > 0) {
+      this.unpriced++;
+      const models = cost.unpriced.map((g) => ({ provider: g.provider, model: g.model }));
+      this.logger.warn({ trace_id: record.traceId, models }, 'no price for a model: its cost counts as 0');
+    }
+    const { costUsd, costSource, usageByModel, priceBookVersion } = cost;
+    return { ...record, costUsd, costSource, usageByModel, priceBookVersion };
   }
 
   private async storedSpans(location: RunLocation): Promise<Span[]> {

@@ -42,3 +42,25 @@ export function providerRule(key: string): Rule<string> {
     return raw === undefined ? undefined : normaliseProvider(raw);
   };
 }
+
+/**
+ * A provider named as `{provider}.{api}` (Vercel AI SDK `ai.model.provider`: `openai.chat`,
+ * `google.vertex.chat`): the longest dotted prefix that is a known spelling, else the part
+ * before the first `.`, normalised.
+ */
+export function dottedProvider(raw: string): string | undefined {
+  const parts = raw.trim().toLowerCase().split('.');
+  for (let n = parts.length; n > 1; n--) {
+    const prefix = parts.slice(0, n).join('.');
+    if (ALIASES.has(prefix)) return normaliseProvider(prefix);
+  }
+  return normaliseProvider(parts[0] ?? '');
+}
+
+/** Rule: the `{provider}.{api}` value in attribute `key`, as {@link dottedProvider} reads it. */
+export function dottedProviderRule(key: string): Rule<string> {
+  return (span) => {
+    const raw = textAt(span.attrs, key);
+    return raw === undefined ? undefined : dottedProvider(raw);
+  };
+}
