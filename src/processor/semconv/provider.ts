@@ -43,16 +43,28 @@ export function providerRule(key: string): Rule<string> {
   };
 }
 
+/** OTel well-known provider values that contain a dot themselves. */
+const DOTTED_WELL_KNOWN: ReadonlySet<string> = new Set([
+  'azure.ai.inference',
+  'azure.ai.openai',
+  'aws.bedrock',
+  'gcp.gemini',
+  'gcp.gen_ai',
+  'gcp.vertex_ai',
+  'ibm.watsonx.ai',
+]);
+
 /**
- * A provider named as `{provider}.{api}` (Vercel AI SDK `ai.model.provider`: `openai.chat`,
- * `google.vertex.chat`): the longest dotted prefix that is a known spelling, else the part
- * before the first `.`, normalised.
+ * A provider named as `{provider}.{api}` (the Vercel AI SDK's `ai.model.provider`, which it
+ * also writes to `gen_ai.system`: `openai.chat`, `google.vertex.chat`): the longest dotted
+ * prefix that is a known spelling or well-known value, else the part before the first `.`,
+ * normalised.
  */
 export function dottedProvider(raw: string): string | undefined {
   const parts = raw.trim().toLowerCase().split('.');
   for (let n = parts.length; n > 1; n--) {
     const prefix = parts.slice(0, n).join('.');
-    if (ALIASES.has(prefix)) return normaliseProvider(prefix);
+    if (ALIASES.has(prefix) || DOTTED_WELL_KNOWN.has(prefix)) return normaliseProvider(prefix);
   }
   return normaliseProvider(parts[0] ?? '');
 }
