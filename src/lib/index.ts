@@ -21,3 +21,4 @@ export { Limiter } from './limiter.js';
 export { startHttpListener } from './http-server.js';
 export type { HttpListener } from './http-server.js';
 export { roundNano } from './round.js';
+export { parseSince } from './since.js';

@@ -9,7 +9,8 @@ export interface RunCost {
   costSource: CostSource;
   /** The groups given, each with `estimatedCostUsd` set where the book has a price. */
   usageByModel: ModelUsage[];
-  priceBookVersion: string;
+  /** The book's version when it had anything to price; null when every cost was reported. */
+  priceBookVersion: string | null;
   /** Groups whose tokens needed a price the book does not have: their cost counts as 0. */
   unpriced: ModelUsage[];
 }
@@ -54,7 +55,7 @@ export function priceUsage(groups: readonly ModelUsage[], book: PriceBook, at: D
     costUsd: roundNano(total),
     costSource: reported ? (estimated ? 'mixed' : 'reported') : estimated ? 'estimated' : 'none',
     usageByModel,
-    priceBookVersion: book.version,
+    priceBookVersion: usageByModel.some((g) => g.reportedCostUsd === null) ? book.version : null,
     unpriced: usageByModel.filter((g) => g.reportedCostUsd === null && g.estimatedCostUsd === null),
   };
 }
