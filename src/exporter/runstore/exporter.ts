@@ -57,8 +57,8 @@ export class RunStoreExporter implements TraceConsumer, Component {
   }
 
   /**
-   * Runs written with tokens the price book could not price (their cost counts as 0):
-   * each is also logged. Counts every write, so a run rewritten by late spans counts again.
+   * Final runs written with tokens the price book could not price (their cost counts as 0),
+   * each also logged; a run rewritten by late spans counts again.
    */
   get unpricedRuns(): number {
     return this.unpriced;
@@ -105,7 +105,8 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const spans = trace.late && location ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
     const mapped = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
     if (!mapped) return;
-    const record = this.priced(mapped);
+    const final = trace.phase === 'complete' || trace.phase === 'orphaned';
+    const record = this.priced(mapped, final);
     const runId = chooseRunId(location, record);
     if (location && (location.kind !== record.kind || location.runId !== runId)) {
       await moveRun(this.options.runsDir, location, { kind: record.kind, runId });
@@ -113,17 +114,13 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const metadataOnly = trace.phase === 'started';
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly });
-    this.remember(trace.traceId, {
-      kind: record.kind,
-      runId,
-      final: trace.phase === 'complete' || trace.phase === 'orphaned',
-    });
+    this.remember(trace.traceId, { kind: record.kind, runId, final });
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }
 
-  private priced(record: RunRecord): RunRecord {
+  private priced(record: RunRecord, final: boolean): RunRecord {
     const cost = priceUsage(record.usageByModel, this.options.priceBook, new Date(record.startedAtMs));
-    if (cost.unpriced.length > 0) {
+    if (final && cost.unpriced.length > 0) {
       this.unpriced++;
       const models = cost.unpriced.map((g) => ({ provider: g.provider, model: g.model }));
       this.logger.warn({ trace_id: record.traceId, models }, 'no price for a model: its cost counts as 0');
