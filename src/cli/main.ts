@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
 import { configCheckCommand } from './config-check.js';
+import { repriceCommand } from './reprice.js';
 import { serveCommand } from './serve.js';
 
 /** Exit codes of every command (INTERFACE.md §1). */
@@ -22,6 +23,15 @@ function program(): Command {
     .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address (default 127.0.0.1:4317)')
     .option('--http <host:port>', 'metrics, health and API listen address (default 127.0.0.1:9464)')
     .action(serveCommand);
+  const runs = root.command('runs').description('query and maintain stored runs');
+  runs
+    .command('reprice')
+    .description("recompute estimated costs of stored runs with today's price book")
+    .option('--since <dur>', 'only runs started since then: 7d (s, m, h, d, w) or an ISO-8601 time')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--runs-dir <dir>', 'the run store to read (default: the configured runs dir)')
+    .option('--json', 'print machine-readable JSON')
+    .action(repriceCommand);
   const config = root.command('config').description('configuration tools');
   config
     .command('check [file]')

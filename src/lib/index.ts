@@ -20,3 +20,5 @@ export { listen } from './listen.js';
 export { Limiter } from './limiter.js';
 export { startHttpListener } from './http-server.js';
 export type { HttpListener } from './http-server.js';
+export { roundNano } from './round.js';
+export { parseSince } from './since.js';

@@ -25,6 +25,7 @@ export type {
   WorkflowRunRecord,
   RunRecord,
   UsageShare,
+  ModelUsage,
 } from './run.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
 export type { PlainValue } from './attributes.js';

@@ -32,6 +32,25 @@ export interface UsageShare {
   model: string | null;
   usage: TokenUsage;
   costUsd: number;
+  /** True when a reported cost covers these tokens: the span's own, or an enclosing span's. */
+  costReported: boolean;
+}
+
+/**
+ * The tokens of one (provider, model) in a run, with the cost they were given: what
+ * metadata.yaml lists as `usage_by_model`, so a stored run can be repriced without its
+ * spans. Tokens covered by a reported cost and tokens to estimate are kept apart.
+ */
+export interface ModelUsage {
+  provider: string | null;
+  model: string | null;
+  usage: TokenUsage;
+  /** Counted calls (usage shares) behind `usage`. */
+  calls: number;
+  /** Reported cost of these tokens; null when none was reported and the cost is estimated. */
+  reportedCostUsd: number | null;
+  /** Cost from the price book; null when reported, not priced yet, or the model is unknown. */
+  estimatedCostUsd: number | null;
 }
 
 /** A file to place in a run's (or step's) `artifacts/` folder. */
@@ -81,8 +100,13 @@ export interface RunCommon {
   usageCountedSpans: string[];
   /** Who used the tokens and cost: one share per contributing span, earliest first. */
   usageShares: UsageShare[];
+  /** Reported plus estimated cost (USD). */
   costUsd: number;
   costSource: CostSource;
+  /** Tokens and cost per (provider, model), in order of first use. */
+  usageByModel: ModelUsage[];
+  /** The price book that estimated the cost; null when nothing was priced yet. */
+  priceBookVersion: string | null;
   spanCount: number;
   errorCount: number;
   replayOf: string | null;

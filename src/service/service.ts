@@ -4,6 +4,7 @@ import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
 import type { HostPort } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
+import { loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
@@ -25,6 +26,8 @@ export interface Daemon {
   /** The bound addresses (real ports when 0 was asked). */
   readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort | null; http: HostPort };
   readonly metrics: Metrics;
+  /** Runs written with tokens the price book could not price (logged; no metric yet). */
+  unpricedRuns(): number;
   /** Stops accepting, writes every in-flight trace, closes listeners. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -40,9 +43,10 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     { allowUnauthenticated: config.access.allow_unauthenticated, tokenCount: config.access.tokens.length },
   );
   await ensureWritableRunsDir(settings.runsDir);
+  const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
 
   const exporter = new RunStoreExporter(
-    { runsDir: settings.runsDir, unrecognized: config.ingest.unrecognized },
+    { runsDir: settings.runsDir, unrecognized: config.ingest.unrecognized, priceBook },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
   );
@@ -92,6 +96,7 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
   return {
     addresses: { otlpHttp: otlpHttp.address, otlpGrpc: null, http: api.address },
     metrics,
+    unpricedRuns: () => exporter.unpricedRuns,
     shutdown() {
       accepting = false;
       // Once everything is stored, the log keeps only what shutdown left unfinished.

@@ -7,7 +7,11 @@ export {
   sanitizeStepId,
   isInside,
 } from './layout.js';
-export { renderMetadata, parseMetadata } from './metadata.js';
+export { renderMetadata, renderMetadataFields, parseMetadata } from './metadata.js';
+export { costExtras, readMetadataCost, withMetadataCost } from './metadata-cost.js';
+export type { MetadataCost } from './metadata-cost.js';
+export { listRunLocations, writeRunMetadata } from './reader.js';
+export type { StoredRunLocation } from './reader.js';
 export type { MetadataCounts } from './metadata.js';
 export { formatLogLine, renderLogs } from './logs-format.js';
 export { writeArtifacts, countFiles } from './artifacts.js';

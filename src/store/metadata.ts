@@ -4,6 +4,7 @@ import { isoFromMillis } from '../lib/index.js';
 import type { AgentRunRecord, RunCommon, RunRecord, StepRecord, WorkflowRunRecord } from '../model/index.js';
 import { CorruptRunFileError } from './errors.js';
 import { sanitizeStepId } from './layout.js';
+import { costExtras } from './metadata-cost.js';
 
 /** Figures only the store knows, counted on disk when the run is written. */
 export interface MetadataCounts {
@@ -42,6 +43,11 @@ const YAML_OPTIONS: ToStringOptions & SchemaOptions = {
  */
 export function renderMetadata(runId: string, record: RunRecord, counts: MetadataCounts): string {
   const fields = record.kind === 'agent' ? agentFields(runId, record, counts) : workflowFields(runId, record, counts);
+  return renderMetadataFields(fields);
+}
+
+/** The text of `metadata.yaml` holding `fields` as they are (e.g. parsed, then changed). */
+export function renderMetadataFields(fields: Record<string, unknown>): string {
   return stringify(fields, YAML_OPTIONS);
 }
 
@@ -128,8 +134,8 @@ function extras(run: RunCommon): Record<string, unknown> {
     span_count: run.spanCount,
     replay_of: run.replayOf,
     incomplete: run.incomplete,
-    cost_source: run.costSource,
     usage_counted_spans: [...run.usageCountedSpans],
+    ...costExtras(run),
   };
 }
 

@@ -4,6 +4,8 @@ import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
 import type { AssembledTrace, RunRecord, Span, TracePhase } from '../../model/index.js';
 import type { Component, TraceConsumer } from '../../pipeline/index.js';
+import { priceUsage } from '../../pricing/index.js';
+import type { PriceBook } from '../../pricing/index.js';
 import { mapTrace } from '../../processor/semconv/index.js';
 import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
@@ -20,6 +22,8 @@ export interface RunStoreExporterOptions {
   concurrency?: number;
   /** How many trace id → run locations to remember for late spans. */
   locationCapacity?: number;
+  /** Prices the tokens no span reported a cost for. */
+  priceBook: PriceBook;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -36,6 +40,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
   private stopping = false;
+  private unpriced = 0;
 
   constructor(
     private readonly options: RunStoreExporterOptions,
@@ -44,6 +49,14 @@ export class RunStoreExporter implements TraceConsumer, Component {
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
     this.locations = new RunLocations(options.runsDir, options.locationCapacity ?? 200_000);
+  }
+
+  /**
+   * Final runs written with tokens the price book could not price (their cost counts as 0),
+   * each also logged; a run rewritten by late spans counts again.
+   */
+  get unpricedRuns(): number {
+    return this.unpriced;
   }
 
   start(): Promise<void> {
@@ -89,8 +102,9 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const merge = location !== null && location.hasTrace !== false;
     const spans = merge ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
     const phase = settledPhase(trace.phase, spans);
-    const record = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
-    if (!record) return;
+    const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
+    if (!mapped) return;
+    const record = this.priced(mapped, isFinal(phase));
     const metadataOnly = phase === 'started';
     const next: RunLocation = {
       kind: record.kind,
@@ -106,6 +120,17 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
+  }
+
+  private priced(record: RunRecord, final: boolean): RunRecord {
+    const cost = priceUsage(record.usageByModel, this.options.priceBook, new Date(record.startedAtMs));
+    if (final && cost.unpriced.length > 0) {
+      this.unpriced++;
+      const models = cost.unpriced.map((g) => ({ provider: g.provider, model: g.model }));
+      this.logger.warn({ trace_id: record.traceId, models }, 'no price for a model: its cost counts as 0');
+    }
+    const { costUsd, costSource, usageByModel, priceBookVersion } = cost;
+    return { ...record, costUsd, costSource, usageByModel, priceBookVersion };
   }
 
   private async storedSpans(location: RunLocation): Promise<Span[]> {

@@ -24,6 +24,7 @@ import { buildTree, nearest, subtree } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 import { countUsage } from './usage.js';
 import type { UsageCount } from './usage.js';
+import { usageByModel } from './usage-by-model.js';
 
 /** How to treat a trace with no GenAI or `paracle.*` span (config `ingest.unrecognized`). */
 export interface MapTraceOptions {
@@ -114,6 +115,7 @@ function workflowRecord(run: Analysis): WorkflowRunRecord {
 function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null): Omit<RunCommon, 'kind'> {
   const { trace, tree, usage } = run;
   const node = run.root.node;
+  const shares = usageShares(run, runAgentId);
   return {
     traceId: trace.traceId,
     serviceName: resolve('serviceName', node) ?? null,
@@ -123,9 +125,11 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     incomplete: trace.phase === 'orphaned',
     usage: usage.usage,
     usageCountedSpans: usage.shares.map((s) => s.node.id),
-    usageShares: usageShares(run, runAgentId),
+    usageShares: shares,
     costUsd: usage.costUsd,
     costSource: usage.costReported ? 'reported' : 'none',
+    usageByModel: usageByModel(shares),
+    priceBookVersion: null,
     spanCount: tree.byStart.length,
     errorCount: run.errors.origins.length,
     replayOf: resolve('replayOf', node) ?? null,
@@ -143,7 +147,7 @@ function completedAtMs(run: Analysis): number {
 }
 
 function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
-  return run.usage.shares.map(({ node, usage, costUsd }) => {
+  return run.usage.shares.map(({ node, usage, costUsd, costReported }) => {
     const agent = nearest(node, isAgentSpan);
     return {
       spanId: node.id,
@@ -152,6 +156,7 @@ function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
       model: resolve('model', node) ?? run.models.model,
       usage,
       costUsd,
+      costReported,
     };
   });
 }

@@ -1,72 +1,185 @@
 import { genAi } from './families/gen-ai.js';
 import { generic } from './families/generic.js';
+import { langfuse } from './families/langfuse.js';
+import { langSmith } from './families/langsmith.js';
+import { openInference } from './families/openinference.js';
 import { paracle } from './families/paracle.js';
+import { traceloop } from './families/traceloop.js';
+import { vercelAi } from './families/vercel-ai.js';
 import type { Field, FieldTypes, PrecedenceTable } from './fields.js';
 import type { SpanNode } from './tree.js';
 
 /**
  * THE precedence order of every field (CONVENTIONS.md §2–§9), key by key, across families:
  * the first rule that answers wins, so a later rule only speaks when every earlier one is
- * silent. Families not mapped yet (Langfuse, OpenInference, Traceloop, LangSmith, Vercel AI
- * SDK) slot in at the places CONVENTIONS.md gives them. Two orders live elsewhere because
- * they are not "first answer" orders: the role fallback (roles.ts: usage or model → llm) and
- * the identity candidates (identity.ts: run root, then first agent span, then `fallback*`).
+ * silent. Two orders live elsewhere because they are not "first answer" orders: the role
+ * fallback (roles.ts: usage or model → llm) and the identity candidates (identity.ts: run
+ * root, then first agent span, then `fallback*`).
  */
 export const PRECEDENCE: PrecedenceTable = {
-  role: [paracle.role.declared, genAi.role.operation],
-  marker: [paracle.marker.attributes, genAi.marker.attributes],
+  // Traceloop's kind beats gen_ai.operation.name on purpose: it rewrites Vercel roots to carry both.
+  role: [
+    paracle.role.declared,
+    langfuse.role.observationType,
+    openInference.role.spanKind,
+    traceloop.role.spanKind,
+    langSmith.role.spanKind,
+    genAi.role.operation,
+    vercelAi.role.operation,
+  ],
+  marker: [
+    paracle.marker.attributes,
+    langfuse.marker.attributes,
+    openInference.marker.attributes,
+    traceloop.marker.attributes,
+    langSmith.marker.attributes,
+    genAi.marker.attributes,
+    vercelAi.marker.attributes,
+  ],
   runRoot: [genAi.runRoot.notNested],
-  kind: [paracle.kind.declared, genAi.kind.operation, paracle.kind.workflowId, genAi.kind.workflowName],
+  kind: [
+    paracle.kind.declared,
+    genAi.kind.operation,
+    traceloop.kind.spanKind,
+    paracle.kind.workflowId,
+    genAi.kind.workflowName,
+    openInference.kind.chainOfAgents,
+  ],
   workflowHint: [paracle.workflowHint.declared, genAi.workflowHint.declared],
 
-  agentId: [paracle.agentId.id, genAi.agentId.id, genAi.agentId.name],
-  agentName: [paracle.agentName.name, genAi.agentName.name],
-  workflowId: [paracle.workflowId.id, genAi.workflowId.name],
-  workflowName: [paracle.workflowName.name, genAi.workflowName.name],
+  agentId: [
+    paracle.agentId.id,
+    genAi.agentId.id,
+    genAi.agentId.name,
+    traceloop.agentId.entityName,
+    openInference.agentId.name,
+    vercelAi.agentId.functionId,
+  ],
+  agentName: [
+    paracle.agentName.name,
+    genAi.agentName.name,
+    traceloop.agentName.entityName,
+    openInference.agentName.name,
+    vercelAi.agentName.functionId,
+  ],
+  workflowId: [paracle.workflowId.id, genAi.workflowId.name, traceloop.workflowId.name],
+  workflowName: [paracle.workflowName.name, genAi.workflowName.name, traceloop.workflowName.name],
   fallbackAgentId: [generic.fallbackAgentId.serviceName],
   fallbackAgentName: [generic.fallbackAgentName.spanName],
   fallbackWorkflowId: [generic.fallbackWorkflowId.spanName],
   fallbackWorkflowName: [generic.fallbackWorkflowName.spanName],
 
   explicitStep: [paracle.stepId.id],
-  stepId: [paracle.stepId.id, generic.stepId.spanName],
+  stepId: [
+    paracle.stepId.id,
+    langSmith.stepId.langgraphNode,
+    openInference.stepId.graphNode,
+    traceloop.stepId.entityName,
+    generic.stepId.spanName,
+  ],
   stepStatus: [paracle.stepStatus.declared],
 
-  provider: [genAi.provider.name, genAi.provider.system],
-  model: [genAi.model.response, genAi.model.request],
-  temperature: [genAi.temperature.request],
+  provider: [
+    genAi.provider.name,
+    genAi.provider.system,
+    openInference.provider.provider,
+    openInference.provider.system,
+    vercelAi.provider.modelProvider,
+    langSmith.provider.lsProvider,
+  ],
+  model: [
+    genAi.model.response,
+    openInference.model.response,
+    openInference.model.name,
+    vercelAi.model.response,
+    genAi.model.request,
+    openInference.model.request,
+    vercelAi.model.id,
+    langSmith.model.lsModelName,
+    openInference.model.embedding,
+  ],
+  temperature: [
+    genAi.temperature.request,
+    openInference.temperature.invocationParameters,
+    langSmith.temperature.lsTemperature,
+    vercelAi.temperature.settings,
+  ],
 
   input: [
     paracle.input.declared,
+    langfuse.input.observation,
     genAi.input.messages,
+    openInference.input.value,
+    traceloop.input.entity,
     genAi.input.toolArguments,
+    vercelAi.input.prompt,
+    vercelAi.input.messages,
     genAi.input.prompt,
     genAi.input.flattenedPrompt,
+    openInference.input.messages,
     genAi.input.detailsEvent,
   ],
   output: [
     paracle.output.declared,
+    langfuse.output.observation,
     genAi.output.messages,
+    openInference.output.value,
+    traceloop.output.entity,
     genAi.output.toolResult,
+    vercelAi.output.text,
+    vercelAi.output.object,
+    vercelAi.output.toolCalls,
     genAi.output.completion,
     genAi.output.flattenedCompletion,
+    openInference.output.messages,
     genAi.output.detailsEvent,
   ],
 
-  inputTokens: [genAi.inputTokens.input, genAi.inputTokens.prompt],
-  outputTokens: [genAi.outputTokens.output, genAi.outputTokens.completion],
-  cacheReadTokens: [genAi.cacheReadTokens.cacheRead, genAi.cacheReadTokens.cacheReadFlat],
+  inputTokens: [
+    genAi.inputTokens.input,
+    genAi.inputTokens.prompt,
+    openInference.inputTokens.prompt,
+    vercelAi.inputTokens.input,
+    vercelAi.inputTokens.prompt,
+    langfuse.inputTokens.usageDetails,
+    vercelAi.inputTokens.embedding,
+  ],
+  outputTokens: [
+    genAi.outputTokens.output,
+    genAi.outputTokens.completion,
+    openInference.outputTokens.completion,
+    vercelAi.outputTokens.output,
+    vercelAi.outputTokens.completion,
+    langfuse.outputTokens.usageDetails,
+  ],
+  cacheReadTokens: [
+    genAi.cacheReadTokens.cacheRead,
+    genAi.cacheReadTokens.cacheReadFlat,
+    openInference.cacheReadTokens.cacheRead,
+    vercelAi.cacheReadTokens.cached,
+  ],
   cacheWriteTokens: [
     genAi.cacheWriteTokens.cacheWrite,
     genAi.cacheWriteTokens.cacheCreation,
     genAi.cacheWriteTokens.cacheCreationFlat,
+    openInference.cacheWriteTokens.cacheWrite,
   ],
-  reasoningTokens: [genAi.reasoningTokens.reasoning],
-  costUsd: [paracle.costUsd.reported, genAi.costUsd.usage],
+  reasoningTokens: [
+    genAi.reasoningTokens.reasoning,
+    openInference.reasoningTokens.reasoning,
+    vercelAi.reasoningTokens.reasoning,
+  ],
+  costUsd: [
+    paracle.costUsd.reported,
+    langfuse.costUsd.costDetails,
+    genAi.costUsd.usage,
+    openInference.costUsd.total,
+    openInference.costUsd.parts,
+  ],
   responseId: [genAi.responseId.id],
 
   // Any one of these makes a span errored: order does not matter, the first true ends it.
-  errored: [generic.errored.status, generic.errored.errorType, genAi.errored.finishReason],
+  errored: [generic.errored.status, generic.errored.errorType, langfuse.errored.level, genAi.errored.finishReason],
   exitCode: [paracle.exitCode.declared, generic.exitCode.process],
   memoryMb: [paracle.memoryMb.declared],
   cpuSeconds: [paracle.cpuSeconds.declared],

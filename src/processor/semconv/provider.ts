@@ -42,3 +42,37 @@ export function providerRule(key: string): Rule<string> {
     return raw === undefined ? undefined : normaliseProvider(raw);
   };
 }
+
+/** OTel well-known provider values that contain a dot themselves. */
+const DOTTED_WELL_KNOWN: ReadonlySet<string> = new Set([
+  'azure.ai.inference',
+  'azure.ai.openai',
+  'aws.bedrock',
+  'gcp.gemini',
+  'gcp.gen_ai',
+  'gcp.vertex_ai',
+  'ibm.watsonx.ai',
+]);
+
+/**
+ * A provider named as `{provider}.{api}` (the Vercel AI SDK's `ai.model.provider`, which it
+ * also writes to `gen_ai.system`: `openai.chat`, `google.vertex.chat`): the longest dotted
+ * prefix that is a known spelling or well-known value, else the part before the first `.`,
+ * normalised.
+ */
+export function dottedProvider(raw: string): string | undefined {
+  const parts = raw.trim().toLowerCase().split('.');
+  for (let n = parts.length; n > 1; n--) {
+    const prefix = parts.slice(0, n).join('.');
+    if (ALIASES.has(prefix) || DOTTED_WELL_KNOWN.has(prefix)) return normaliseProvider(prefix);
+  }
+  return normaliseProvider(parts[0] ?? '');
+}
+
+/** Rule: the `{provider}.{api}` value in attribute `key`, as {@link dottedProvider} reads it. */
+export function dottedProviderRule(key: string): Rule<string> {
+  return (span) => {
+    const raw = textAt(span.attrs, key);
+    return raw === undefined ? undefined : dottedProvider(raw);
+  };
+}

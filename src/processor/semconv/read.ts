@@ -40,9 +40,10 @@ export function hasPrefix(attrs: Attrs, prefix: string): boolean {
 
 /**
  * A list flattened into keys `{prefix}.{i}.{field}` (OpenLLMetry prompts, OpenInference
- * messages): one object per index, in index order, holding that index's fields.
+ * messages): one object per index, in index order, holding that index's fields, each field
+ * name without the wrapper `strip` (OpenInference nests every field under `message.`).
  */
-export function flattenedListAt(attrs: Attrs, prefix: string): PlainValue[] | undefined {
+export function flattenedListAt(attrs: Attrs, prefix: string, strip = ''): PlainValue[] | undefined {
   const items = new Map<number, Record<string, PlainValue>>();
   const head = `${prefix}.`;
   for (const [key, value] of attrs) {
@@ -51,7 +52,8 @@ export function flattenedListAt(attrs: Attrs, prefix: string): PlainValue[] | un
     if (!match) continue;
     const index = Number(match[1]);
     const item = items.get(index) ?? {};
-    item[match[2] as string] = value;
+    const field = match[2] as string;
+    item[strip !== '' && field.startsWith(strip) ? field.slice(strip.length) : field] = value;
     items.set(index, item);
   }
   if (items.size === 0) return undefined;
@@ -81,9 +83,9 @@ export function contentRule(key: string): Rule<PlainValue> {
   return (span) => contentAt(span.attrs, key);
 }
 
-/** Rule: the flattened list under `prefix`. */
-export function flattenedListRule(prefix: string): Rule<PlainValue> {
-  return (span) => flattenedListAt(span.attrs, prefix);
+/** Rule: the flattened list under `prefix`, field names without `strip`. */
+export function flattenedListRule(prefix: string, strip = ''): Rule<PlainValue> {
+  return (span) => flattenedListAt(span.attrs, prefix, strip);
 }
 
 /** Rule: `true` when the attribute `key` is present with a non-empty value. */
@@ -110,4 +112,40 @@ export function toDocument(value: PlainValue | undefined): unknown {
   } catch {
     return { text: value };
   }
+}
+
+/**
+ * A number inside an attribute holding a JSON object (as text, or already structured), e.g.
+ * `llm.invocation_parameters` or Langfuse's `usage_details`; undefined when the attribute is
+ * absent, not an object, or the field is not a finite number.
+ */
+export function jsonNumberAt(attrs: Attrs, key: string, field: string): number | undefined {
+  const raw = attrs.get(key);
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const n = (value as Record<string, unknown>)[field];
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+/** Rule: the number `field` of the JSON object in attribute `key`. */
+export function jsonNumberRule(key: string, field: string): Rule<number> {
+  return (span) => jsonNumberAt(span.attrs, key, field);
+}
+
+/**
+ * Rule: the value `table` gives the span's own string attribute `key`; a value not in the
+ * table gives `otherwise` (undefined: let the next rule answer).
+ */
+export function tableRule<R>(key: string, table: ReadonlyMap<string, R>, otherwise?: R): Rule<R> {
+  return (span) => {
+    const value = textAt(span.own, key);
+    return value === undefined ? undefined : (table.get(value) ?? otherwise);
+  };
 }

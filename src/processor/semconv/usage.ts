@@ -1,6 +1,8 @@
+import { roundNano } from '../../lib/index.js';
 import type { TokenUsage } from '../../model/index.js';
 import type { Field } from './fields.js';
 import { resolve } from './precedence.js';
+import { nearest } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 
 type Measure = keyof TokenUsage | 'costUsd';
@@ -22,6 +24,8 @@ export interface SpanShare {
   readonly node: SpanNode;
   readonly usage: TokenUsage;
   readonly costUsd: number;
+  /** A counted reported cost covers this span's tokens: its own, or an enclosing span's. */
+  readonly costReported: boolean;
 }
 
 /** Tokens and reported cost of a trace, each counted once (CONVENTIONS.md §8). */
@@ -52,15 +56,17 @@ export function countUsage(tree: SpanTree): UsageCount {
   dropResponseDuplicates(own);
   const counted = new Map<SpanNode, Amounts>();
   for (const measure of MEASURES) countMeasure(tree, own, measure, counted);
+  const costed = (n: SpanNode): boolean => counted.get(n)?.costUsd !== undefined;
   const shares = tree.byStart.flatMap((node) => {
     const amounts = counted.get(node);
-    return amounts === undefined ? [] : [{ node, usage: tokenUsage(amounts), costUsd: amounts.costUsd ?? 0 }];
+    if (amounts === undefined) return [];
+    const costReported = nearest(node, costed) !== null;
+    return [{ node, usage: tokenUsage(amounts), costUsd: amounts.costUsd ?? 0, costReported }];
   });
   const usage = tokenUsage({});
   for (const share of shares) for (const key of Object.keys(usage) as (keyof TokenUsage)[]) usage[key] += share.usage[key];
   const costUsd = shares.reduce((sum, s) => sum + s.costUsd, 0);
-  // Sums of decimal prices pick up binary noise (0.1 + 0.2); a nano-dollar is below any price.
-  return { usage, costUsd: Math.round(costUsd * 1e9) / 1e9, costReported, shares };
+  return { usage, costUsd: roundNano(costUsd), costReported, shares };
 }
 
 function ownAmounts(node: SpanNode): Amounts {

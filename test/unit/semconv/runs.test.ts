@@ -38,6 +38,17 @@ describe('an OTel GenAI agent run', () => {
       usageShares: expect.any(Array),
       costUsd: 0,
       costSource: 'none',
+      usageByModel: [
+        {
+          provider: 'openai',
+          model: 'gpt-4o-2024-08-06',
+          usage: { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+          calls: 2,
+          reportedCostUsd: null,
+          estimatedCostUsd: null,
+        },
+      ],
+      priceBookVersion: null,
       spanCount: 4,
       errorCount: 0,
       replayOf: null,

@@ -131,8 +131,8 @@ describe('usage shares (who used the tokens)', () => {
     const { builder, firstChat, secondChat } = codingAgent('repeats-children');
     const run = map(builder);
     expect(run.usageShares).toEqual([
-      { spanId: firstChat.spanId, agentId: 'asst_5j66UpCpwteGg4YSxUnt7lPY', provider: 'openai', model: 'gpt-4o-2024-08-06', usage: { input: 1000, output: 400, ...NO_CACHE }, costUsd: 0 },
-      { spanId: secondChat.spanId, agentId: 'asst_5j66UpCpwteGg4YSxUnt7lPY', provider: 'openai', model: 'gpt-4o-2024-08-06', usage: { input: 800, output: 250, ...NO_CACHE }, costUsd: 0 },
+      { spanId: firstChat.spanId, agentId: 'asst_5j66UpCpwteGg4YSxUnt7lPY', provider: 'openai', model: 'gpt-4o-2024-08-06', usage: { input: 1000, output: 400, ...NO_CACHE }, costUsd: 0, costReported: false },
+      { spanId: secondChat.spanId, agentId: 'asst_5j66UpCpwteGg4YSxUnt7lPY', provider: 'openai', model: 'gpt-4o-2024-08-06', usage: { input: 800, output: 250, ...NO_CACHE }, costUsd: 0, costReported: false },
     ]);
   });
 });

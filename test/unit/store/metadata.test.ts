@@ -9,8 +9,8 @@ const AGENT_KEYS = [
   'run_id', 'agent_id', 'agent_name', 'started_at', 'completed_at', 'duration_seconds', 'status', 'exit_code',
   'provider', 'model', 'temperature', 'tokens_used', 'cost_usd', 'memory_mb', 'cpu_seconds', 'artifacts_count',
   'files_modified', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input', 'tokens_output',
-  'tokens_cache_read', 'tokens_reasoning', 'span_count', 'replay_of', 'incomplete', 'cost_source',
-  'usage_counted_spans',
+  'tokens_cache_read', 'tokens_reasoning', 'span_count', 'replay_of', 'incomplete', 'usage_counted_spans',
+  'cost_source', 'price_book_version', 'usage_by_model',
 ];
 
 const WORKFLOW_KEYS = [
@@ -18,8 +18,19 @@ const WORKFLOW_KEYS = [
   'steps_total', 'steps_completed', 'steps_failed', 'steps_skipped', 'agents_used', 'tokens_total',
   'cost_total_usd', 'artifacts_count', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input',
   'tokens_output', 'tokens_cache_read', 'tokens_reasoning', 'span_count', 'replay_of', 'incomplete',
-  'cost_source', 'usage_counted_spans', 'steps',
+  'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'steps',
 ];
+
+describe('cost extras', () => {
+  it('lists providers and models only when more than one was used, in order of first use', () => {
+    const group = agentRecord().usageByModel[0];
+    if (group === undefined) throw new Error('fixture has a group');
+    const usageByModel = [group, { ...group, provider: 'anthropic', model: 'claude-3-5-haiku' }, { ...group, model: 'gpt-4o' }];
+    const parsed = parseMetadata(renderMetadata(RUN_ID, agentRecord({ usageByModel }), { artifactsCount: 0 }));
+    expect(parsed.providers).toEqual(['openai', 'anthropic']);
+    expect(parsed.models).toEqual(['gpt-4', 'claude-3-5-haiku', 'gpt-4o']);
+  });
+});
 
 describe('renderMetadata for an agent run', () => {
   it('writes every field in the contract order with exact values', () => {
@@ -56,7 +67,14 @@ describe('renderMetadata for an agent run', () => {
       replay_of: null,
       incomplete: false,
       cost_source: 'reported',
+      price_book_version: null,
       usage_counted_spans: ['00f067aa0ba902b7', '00f067aa0ba902b8'],
+      usage_by_model: [
+        {
+          provider: 'openai', model: 'gpt-4', calls: 2, input: 1800, output: 650, cache_read: 200, cache_write: 0,
+          reasoning: 50, reported_cost_usd: 0.0245, estimated_cost_usd: null,
+        },
+      ],
     });
   });
 
@@ -92,7 +110,7 @@ describe('renderMetadata for an agent run', () => {
   });
 
   it('writes one field per line even for long strings', () => {
-    const text = renderMetadata(RUN_ID, agentRecord({ agentName: 'word '.repeat(60) }), { artifactsCount: 0 });
+    const text = renderMetadata(RUN_ID, agentRecord({ agentName: 'word '.repeat(60), usageByModel: [] }), { artifactsCount: 0 });
     expect(text.split('\n').filter((line) => line.startsWith('agent_name:'))[0]).toContain('word word');
     expect(text.split('\n')).toHaveLength(AGENT_KEYS.length + 2 + 1);
   });
@@ -135,7 +153,16 @@ describe('renderMetadata for a workflow run', () => {
       kind: 'workflow',
       usage_counted_spans: [],
       replay_of: null,
+      cost_source: 'estimated',
+      price_book_version: 'genai-prices@0.1.8',
+      usage_by_model: [
+        {
+          provider: 'anthropic', model: 'claude-3-5-sonnet-20241022', calls: 3, input: 1000, output: 500, cache_read: 0,
+          cache_write: 0, reasoning: 0, reported_cost_usd: null, estimated_cost_usd: 0.3,
+        },
+      ],
     });
+    expect(parsed).not.toHaveProperty('providers');
     const steps = parsed.steps as Record<string, unknown>[];
     expect(steps).toHaveLength(5);
     expect(steps[3]).toEqual({

@@ -1,7 +1,7 @@
 import { attributeMap } from '../../../model/index.js';
 import type { PlainValue } from '../../../model/index.js';
 import type { Family, Rule, SpanRole } from '../fields.js';
-import { providerRule } from '../provider.js';
+import { dottedProviderRule, providerRule } from '../provider.js';
 import {
   booleanAt,
   contentAt,
@@ -94,7 +94,7 @@ export const genAi = {
   agentName: { name: textRule('gen_ai.agent.name') },
   workflowId: { name: slugRule('gen_ai.workflow.name') },
   workflowName: { name: workflowName },
-  provider: { name: providerRule('gen_ai.provider.name'), system: providerRule('gen_ai.system') },
+  provider: { name: providerRule('gen_ai.provider.name'), system: dottedProviderRule('gen_ai.system') },
   model: { response: textRule('gen_ai.response.model'), request: textRule('gen_ai.request.model') },
   temperature: { request: numberRule('gen_ai.request.temperature') },
   input: {
