@@ -26,5 +26,6 @@ export type {
   RunRecord,
   UsageShare,
 } from './run.js';
+export type { StorePlace, StoreSize } from './store.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
 export type { PlainValue } from './attributes.js';
