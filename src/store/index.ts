@@ -16,3 +16,4 @@ export { writeRun, moveRun, readRunFile, removeRun } from './writer.js';
 export type { RunWrite, WriteRunOptions, RunWriteResult, RunLocation, RunFileName } from './writer.js';
 export { StoreError, CorruptRunFileError } from './errors.js';
 export type { StoreOperation } from './errors.js';
+export { measureStore } from './size.js';

@@ -7,6 +7,7 @@ import type { Component, TraceConsumer } from '../../pipeline/index.js';
 import { mapTrace } from '../../processor/semconv/index.js';
 import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
+import { RunAccounting } from './accounting.js';
 import { mergeSpans } from './merge.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
 
@@ -19,6 +20,8 @@ export interface RunStoreExporterOptions {
   concurrency?: number;
   /** How many trace id → run locations to remember for late spans. */
   locationCapacity?: number;
+  /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
+  countedCapacity?: number;
 }
 
 /** Where a trace's run lives, and whether its id is settled for good. */
@@ -41,6 +44,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private readonly locations = new Map<string, RunLocation>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
+  private readonly accounting: RunAccounting;
   private stopping = false;
 
   constructor(
@@ -49,6 +53,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
     private readonly metrics: Metrics,
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
+    this.accounting = new RunAccounting(options.runsDir, metrics, options.countedCapacity ?? 10_000);
   }
 
   start(): Promise<void> {
@@ -93,12 +98,14 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const record = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
     if (!record) return;
     const runId = chooseRunId(location, record);
+    const counted = await this.accounting.countedBefore(trace.traceId, location, record);
     if (location && (location.kind !== record.kind || location.runId !== runId)) {
       await moveRun(this.options.runsDir, location, { kind: record.kind, runId });
     }
     const metadataOnly = trace.phase === 'started';
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly });
+    this.accounting.written(trace.traceId, runId, record, counted);
     this.remember(trace.traceId, {
       kind: record.kind,
       runId,
