@@ -51,24 +51,22 @@ export function defineGauges(registry: Registry<RegistryContentType>, sources: G
     registers,
     collect: () => inFlight.set(sources.tracesInFlight()),
   });
-  const storeRuns: Gauge<'kind' | 'place'> = new Gauge({
-    name: 'paracle_store_runs',
-    help: 'Run directories in the store, by kind and place (live or archive).',
-    labelNames: ['kind', 'place'],
-    registers,
-    collect: () => {
-      const size = sources.storeSize();
-      if (size) for (const place of PLACES) for (const kind of KINDS) storeRuns.set({ kind, place }, size.runs[place][kind]);
-    },
+  const storeGauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>, size: StoreSize) => void): void => {
+    const gauge: Gauge<L> = new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect: () => {
+        const size = sources.storeSize();
+        if (size) fill(gauge, size);
+      },
+    });
+  };
+  storeGauge('paracle_store_runs', 'Run directories in the store, by kind and place (live or archive).', ['kind', 'place'], (gauge, size) => {
+    for (const place of PLACES) for (const kind of KINDS) gauge.set({ kind, place }, size.runs[place][kind]);
   });
-  const storeBytes: Gauge<'place'> = new Gauge({
-    name: 'paracle_store_bytes',
-    help: 'Bytes of run files on disk, by place (live or archive).',
-    labelNames: ['place'],
-    registers,
-    collect: () => {
-      const size = sources.storeSize();
-      if (size) for (const place of PLACES) storeBytes.set({ place }, size.bytes[place]);
-    },
+  storeGauge('paracle_store_bytes', 'Bytes of run files on disk, by place (live or archive).', ['place'], (gauge, size) => {
+    for (const place of PLACES) gauge.set({ place }, size.bytes[place]);
   });
 }
