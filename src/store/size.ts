@@ -10,7 +10,7 @@ const ARCHIVE_FOLDER = '.archive';
 
 /**
  * Measures the store: run directories per place and kind, and the bytes of every file per
- * place. Walks the whole tree, so callers run it in the background and cache the result,
+ * place (live: everything outside dot-folders; archive: `.archive/`). Walks the whole tree, so callers run it in the background and cache the result,
  * never once per scrape. Entries removed while it walks are skipped.
  */
 export async function measureStore(runsDir: string): Promise<StoreSize> {
@@ -20,7 +20,8 @@ export async function measureStore(runsDir: string): Promise<StoreSize> {
     bytes: { live: 0, archive: await bytesUnder(archiveDir) },
   };
   for (const entry of await listEntries(runsDir)) {
-    if (entry.name === ARCHIVE_FOLDER) continue;
+    // `.archive` is measured on its own; other dot-folders (the ingest log) hold no runs.
+    if (entry.name.startsWith('.')) continue;
     size.bytes.live += await bytesOf(join(runsDir, entry.name), entry.isDirectory());
   }
   return size;

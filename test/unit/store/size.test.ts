@@ -24,6 +24,7 @@ describe('measureStore', () => {
     await put('agents/01HN7X8K9M2PQRSTUVWXYZ3457/artifacts/deep/a.txt', 20);
     await put('workflows/01HN7X8K9M2PQRSTUVWXYZ3458/steps/plan/input.json', 3);
     await put('.archive/agents/01HN7X8K9M2PQRSTUVWXYZ3459/metadata.yaml', 50);
+    await put('.wal/segment-1', 1000);
     expect(await measureStore(runsDir)).toEqual({
       runs: { live: { agent: 2, workflow: 1 }, archive: { agent: 1, workflow: 0 } },
       bytes: { live: 123, archive: 50 },
