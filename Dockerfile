@@ -14,16 +14,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# The runs dir, listeners and access rule come from config/container.yaml.
 RUN mkdir -p /data/runs && chown -R node:node /data
 USER node
 VOLUME ["/data/runs"]
 EXPOSE 4317 4318 9464
-# Inside a container the listeners must face the container network; without access tokens in
-# the config that exposure must be acknowledged explicitly (INTERFACE.md §4).
-ENV PARACLE_RUNS_DIR=/data/runs \
-    PARACLE_OTLP_HTTP=0.0.0.0:4318 \
-    PARACLE_OTLP_GRPC=0.0.0.0:4317 \
-    PARACLE_HTTP=0.0.0.0:9464
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["serve", "--config", "/app/config/container.yaml"]

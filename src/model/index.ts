@@ -27,5 +27,6 @@ export type {
   UsageShare,
   ModelUsage,
 } from './run.js';
+export type { StorePlace, StoreSize } from './store.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
 export type { PlainValue } from './attributes.js';

@@ -11,6 +11,7 @@ import { Metrics, type Logger } from '../telemetry/index.js';
 import { DurableIngest, WriteAheadLog } from '../wal/index.js';
 import { checkExposure } from './access.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
+import { StoreSizeMonitor } from './store-size.js';
 
 /** Everything `paracle serve` needs once flags, env and the config file are resolved. */
 export interface ServeSettings {
@@ -36,7 +37,11 @@ export interface Daemon {
  * The composition root: builds the pipeline receivers → assembler → exporter → store,
  * starts it downstream-first and stops it upstream-first so every buffer drains.
  */
-export async function startDaemon(settings: ServeSettings, logger: Logger, metrics = new Metrics()): Promise<Daemon> {
+export async function startDaemon(
+  settings: ServeSettings,
+  logger: Logger,
+  metrics = new Metrics({ maxIds: settings.config.metrics.max_ids, logger: logger.child({ component: 'telemetry' }) }),
+): Promise<Daemon> {
   const { config } = settings;
   checkExposure(
     { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http },
@@ -73,13 +78,15 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     logger.child({ component: 'receiver/otlp-http' }),
     metrics,
   );
+  const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
+  metrics.observeStoreSize(() => storeSize.size);
   let accepting = false;
   const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
   // previous run left before any receiver takes new spans.
-  const components: Component[] = [api, exporter, assembler, durable, otlpHttp];
+  const components: Component[] = [api, storeSize, exporter, assembler, durable, otlpHttp];
   const started: Component[] = [];
   try {
     for (const component of components) {

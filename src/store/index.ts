@@ -22,3 +22,4 @@ export { writeTraceRun, readTraceRun } from './trace-map.js';
 export type { TraceRunEntry } from './trace-map.js';
 export { StoreError, CorruptRunFileError } from './errors.js';
 export type { StoreOperation } from './errors.js';
+export { measureStore } from './size.js';

@@ -1,4 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import type { Logger } from 'pino';
+import type { RunKind, StoreSize } from '../model/index.js';
+import { defineMetrics, type MetricSet } from './definitions.js';
+import { defineGauges, type GaugeSources, type RunningRun } from './gauges.js';
+import { LabelBound } from './label-bound.js';
+import { silentLogger } from './logger.js';
 
 /** The transport a span or log record arrived on (label `protocol`). */
 export type IngestProtocol = 'http_protobuf' | 'http_json' | 'grpc';
@@ -6,49 +12,91 @@ export type IngestProtocol = 'http_protobuf' | 'http_json' | 'grpc';
 /** What became of received items (label `outcome`). */
 export type IngestOutcome = 'accepted' | 'rejected' | 'dropped';
 
+/** The cron jobs of the maintenance scheduler (label `job`). */
+export type MaintenanceJob = 'retention' | 'sampling' | 'compression' | 'archival';
+
+/** A run that has just become final (completed or failed). */
+export interface RunFinished {
+  kind: RunKind;
+  /** The agent_id or workflow_id. */
+  id: string;
+  runId: string;
+  traceId: string;
+  status: 'completed' | 'failed';
+  durationSeconds: number;
+  /** A workflow's steps; empty for an agent run. */
+  steps: readonly StepFinished[];
+}
+
+/** One step of a workflow run that has just become final. */
+export interface StepFinished {
+  stepId: string;
+  status: 'completed' | 'failed' | 'skipped';
+  /** Null when the step span carried no usable end time. */
+  durationSeconds: number | null;
+}
+
+/** Tokens and cost newly used under one label set (an increment, never a total). */
+export interface UsageIncrement {
+  /** The agent the calls ran under; empty when none. */
+  agent: string;
+  /** The run's workflow_id; empty outside workflows. */
+  workflow: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Options of {@link Metrics}. */
+export interface MetricsOptions {
+  /** Register prom-client's process metrics (default true). */
+  defaultMetrics?: boolean;
+  /** Distinct values per id-like label before further ones become `other` (`metrics.max_ids`). */
+  maxIds?: number;
+  /** Where the events that also deserve a log line are logged. */
+  logger?: Logger;
+}
+
 // Default process metrics whose `_total` gauge names promtool rejects (INTERFACE.md §3).
-const REJECTED_DEFAULT_GAUGES = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
+const REJECTED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const PROTOCOLS: readonly IngestProtocol[] = ['http_protobuf', 'http_json', 'grpc'];
+const OUTCOMES: readonly IngestOutcome[] = ['accepted', 'rejected', 'dropped'];
+const JOBS: readonly MaintenanceJob[] = ['retention', 'sampling', 'compression', 'archival'];
+const DEFAULT_MAX_IDS = 1000;
 
 /**
- * The one metrics registry of a daemon with every metric definition. Components receive it
- * and call the named recording methods; gauges that mirror state are computed on scrape.
+ * The one metrics registry of a daemon with every metric of INTERFACE.md §3. Components
+ * receive it and call one named method per event (which also logs, where the event deserves
+ * a line); gauges that mirror state are computed on scrape from installed sources. Every
+ * label fed from telemetry (ids, agents, workflows, providers, models, steps) is bounded.
  */
 export class Metrics {
   readonly registry = new Registry<RegistryContentType>();
   private scrape: Promise<unknown> = Promise.resolve();
-  private readonly receivedSpans: Counter<'protocol' | 'outcome'>;
-  private readonly materializeDuration: Histogram<'kind'>;
-  private tracesInFlight: () => number = () => 0;
+  private readonly m: MetricSet;
+  private readonly logger: Logger;
+  private readonly bounds: Record<'agent' | 'workflow' | 'provider' | 'model' | 'step', LabelBound>;
+  private readonly sources: GaugeSources = { tracesInFlight: () => 0, runsRunning: () => [], storeSize: () => null };
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
-    const registers = [this.registry];
+  constructor(options: MetricsOptions = {}) {
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of REJECTED_DEFAULT_GAUGES) this.registry.removeSingleMetric(name);
     }
-    this.receivedSpans = new Counter({
-      name: 'paracle_received_spans_total',
-      help: 'Spans received over OTLP, by protocol and outcome.',
-      labelNames: ['protocol', 'outcome'],
-      registers,
-    });
-    this.materializeDuration = new Histogram({
-      name: 'paracle_materialize_duration_seconds',
-      help: 'Time to map a trace and write its run directory.',
-      labelNames: ['kind'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
-    const inFlight: Gauge = new Gauge({
-      name: 'paracle_traces_in_flight',
-      help: 'Traces held by the assembler, not yet written as final.',
-      registers,
-      collect: () => inFlight.set(this.tracesInFlight()),
-    });
+    const max = options.maxIds ?? DEFAULT_MAX_IDS;
+    this.bounds = {
+      agent: new LabelBound(max),
+      workflow: new LabelBound(max),
+      provider: new LabelBound(max),
+      model: new LabelBound(max),
+      step: new LabelBound(max),
+    };
+    this.logger = options.logger ?? silentLogger();
+    this.m = defineMetrics(this.registry);
+    defineGauges(this.registry, this.sources, (kind, id) => this.bounds[kind].value(id));
+    this.zeroKnownSeries();
   }
 
   /**
@@ -68,16 +116,90 @@ export class Metrics {
 
   /** Counts one request's worth of received spans. */
   spansReceived(protocol: IngestProtocol, outcome: IngestOutcome, count: number): void {
-    if (count > 0) this.receivedSpans.inc({ protocol, outcome }, count);
+    if (count > 0) this.m.receivedSpans.inc({ protocol, outcome }, count);
+  }
+
+  /** Counts one request's worth of received log records. */
+  logRecordsReceived(protocol: IngestProtocol, outcome: IngestOutcome, count: number): void {
+    if (count > 0) this.m.receivedLogRecords.inc({ protocol, outcome }, count);
   }
 
   /** Records how long one run materialization took. */
-  materialized(kind: string, seconds: number): void {
-    this.materializeDuration.observe({ kind }, seconds);
+  materialized(kind: RunKind, seconds: number): void {
+    this.m.materializeDuration.observe({ kind }, seconds);
+  }
+
+  /**
+   * A run became final: logs it, counts it in `paracle_runs_total` and its duration, and a
+   * workflow's finished steps. Call once per run, however often late spans re-write it.
+   */
+  runFinished(run: RunFinished): void {
+    this.logger.info(
+      { kind: run.kind, id: run.id, run_id: run.runId, trace_id: run.traceId, status: run.status, duration_seconds: run.durationSeconds },
+      'run finished',
+    );
+    const labels = { kind: run.kind, id: this.bounds[run.kind].value(run.id), status: run.status };
+    this.m.runs.inc(labels);
+    this.m.runDuration.observe(labels, run.durationSeconds);
+    for (const step of run.steps) {
+      const stepLabels = { workflow: labels.id, step: this.bounds.step.value(step.stepId) };
+      this.m.workflowSteps.inc({ ...stepLabels, status: step.status });
+      if (step.durationSeconds !== null) this.m.stepDuration.observe(stepLabels, step.durationSeconds);
+    }
+  }
+
+  /** Adds the tokens and cost that one write of a run newly accounted for, per label set. */
+  usageAdded(increments: readonly UsageIncrement[]): void {
+    for (const inc of increments) {
+      const labels = {
+        agent: this.bounds.agent.value(inc.agent),
+        workflow: this.bounds.workflow.value(inc.workflow),
+        provider: this.bounds.provider.value(inc.provider),
+        model: this.bounds.model.value(inc.model),
+      };
+      if (inc.inputTokens > 0) this.m.tokens.inc({ ...labels, type: 'input' }, inc.inputTokens);
+      if (inc.outputTokens > 0) this.m.tokens.inc({ ...labels, type: 'output' }, inc.outputTokens);
+      if (inc.costUsd > 0) this.m.cost.inc(labels, inc.costUsd);
+    }
+  }
+
+  /** A maintenance job ran: logs and counts it with its duration. */
+  maintenanceJobRan(job: MaintenanceJob, outcome: 'ok' | 'error', seconds: number): void {
+    const line = { job, outcome, duration_seconds: seconds };
+    if (outcome === 'ok') this.logger.info(line, 'maintenance job finished');
+    else this.logger.warn(line, 'maintenance job failed');
+    this.m.maintenanceRuns.inc({ job, outcome });
+    this.m.maintenanceDuration.observe({ job }, seconds);
   }
 
   /** Installs the function that reports the assembler's in-flight trace count on scrape. */
   observeTracesInFlight(read: () => number): void {
-    this.tracesInFlight = read;
+    this.sources.tracesInFlight = read;
+  }
+
+  /** Installs the function that lists the runs currently written as running, read on scrape. */
+  observeRunsRunning(read: () => Iterable<RunningRun>): void {
+    this.sources.runsRunning = read;
+  }
+
+  /** Installs the function that returns the latest store measurement, read on scrape. */
+  observeStoreSize(read: () => StoreSize | null): void {
+    this.sources.storeSize = read;
+  }
+
+  // Series whose label values are all known up front start at 0: a rate over them then
+  // works from the first event, and dashboards show 0 instead of "no data".
+  private zeroKnownSeries(): void {
+    for (const protocol of PROTOCOLS) {
+      for (const outcome of OUTCOMES) {
+        this.m.receivedSpans.inc({ protocol, outcome }, 0);
+        this.m.receivedLogRecords.inc({ protocol, outcome }, 0);
+      }
+    }
+    for (const job of JOBS) {
+      for (const outcome of ['ok', 'error'] as const) this.m.maintenanceRuns.inc({ job, outcome }, 0);
+      this.m.maintenanceDuration.zero({ job });
+    }
+    for (const kind of ['agent', 'workflow'] as const) this.m.materializeDuration.zero({ kind });
   }
 }

@@ -9,6 +9,7 @@ import type { PriceBook } from '../../pricing/index.js';
 import { mapTrace } from '../../processor/semconv/index.js';
 import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
+import { RunAccounting } from './accounting.js';
 import { RunLocations, type RunLocation } from './locations.js';
 import { mergeSpans } from './merge.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
@@ -24,6 +25,8 @@ export interface RunStoreExporterOptions {
   locationCapacity?: number;
   /** Prices the tokens no span reported a cost for. */
   priceBook: PriceBook;
+  /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
+  countedCapacity?: number;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -39,6 +42,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private readonly locations: RunLocations;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
+  private readonly accounting: RunAccounting;
   private stopping = false;
   private unpriced = 0;
 
@@ -49,6 +53,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
     this.locations = new RunLocations(options.runsDir, options.locationCapacity ?? 200_000);
+    this.accounting = new RunAccounting(options.runsDir, metrics, options.countedCapacity ?? 10_000);
   }
 
   /**
@@ -112,6 +117,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
       final: isFinal(phase),
       hasTrace: !metadataOnly || location?.hasTrace === true,
     };
+    const counted = await this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
     // The map is written before the directory, so a crash in between still finds this run.
     await this.locations.set(trace.traceId, location, next);
     if (location && (location.kind !== next.kind || location.runId !== next.runId)) {
@@ -119,6 +125,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
     }
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
+    this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }
 

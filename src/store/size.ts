@@ -1,0 +1,51 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunKind, StoreSize } from '../model/index.js';
+import { listEntries } from './artifacts.js';
+import { errnoOf } from './errors.js';
+import { KIND_FOLDERS } from './layout.js';
+
+/** The folder under the runs dir holding archived runs, laid out like the live store (§2). */
+const ARCHIVE_FOLDER = '.archive';
+
+/**
+ * Measures the store: run directories per place and kind, and the bytes of every file per
+ * place (live: everything outside dot-folders; archive: `.archive/`). Walks the whole tree, so callers run it in the background and cache the result,
+ * never once per scrape. Entries removed while it walks are skipped.
+ */
+export async function measureStore(runsDir: string): Promise<StoreSize> {
+  const archiveDir = join(runsDir, ARCHIVE_FOLDER);
+  const size: StoreSize = {
+    runs: { live: await countRuns(runsDir), archive: await countRuns(archiveDir) },
+    bytes: { live: 0, archive: await bytesUnder(archiveDir) },
+  };
+  for (const entry of await listEntries(runsDir)) {
+    // `.archive` is measured on its own; other dot-folders (the ingest log) hold no runs.
+    if (entry.name.startsWith('.')) continue;
+    size.bytes.live += await bytesOf(join(runsDir, entry.name), entry.isDirectory());
+  }
+  return size;
+}
+
+async function countRuns(base: string): Promise<Record<RunKind, number>> {
+  const counts: Record<RunKind, number> = { agent: 0, workflow: 0 };
+  for (const kind of Object.keys(counts) as RunKind[]) counts[kind] = (await listEntries(join(base, KIND_FOLDERS[kind]))).length;
+  return counts;
+}
+
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await listEntries(dir)) total += await bytesOf(join(dir, entry.name), entry.isDirectory());
+  return total;
+}
+
+async function bytesOf(path: string, isDirectory: boolean): Promise<number> {
+  if (isDirectory) return bytesUnder(path);
+  try {
+    return (await lstat(path)).size;
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
