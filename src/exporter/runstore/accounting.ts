@@ -98,6 +98,7 @@ function countedFromMetadata(metadata: Record<string, unknown>, record: RunRecor
 /** The record's tokens and cost summed per label set, over the usage shares `include` keeps. */
 function usageByLabels(record: RunRecord, include: (spanId: string) => boolean): Map<string, UsageIncrement> {
   const workflow = record.kind === 'workflow' ? record.workflowId : '';
+  const estimatedPerToken = estimatedCostPerToken(record);
   const byLabels = new Map<string, UsageIncrement>();
   for (const share of record.usageShares) {
     if (!include(share.spanId)) continue;
@@ -106,10 +107,33 @@ function usageByLabels(record: RunRecord, include: (spanId: string) => boolean):
     const sum = byLabels.get(key) ?? { ...labels, inputTokens: 0, outputTokens: 0, costUsd: 0 };
     sum.inputTokens += share.usage.input;
     sum.outputTokens += share.usage.output;
-    sum.costUsd += share.costUsd;
+    const estimated = share.costReported ? 0 : (estimatedPerToken.get(modelKey(share)) ?? 0) * tokensOf(share.usage);
+    sum.costUsd += share.costUsd + estimated;
     byLabels.set(key, sum);
   }
   return byLabels;
+}
+
+/**
+ * The price book prices tokens per (provider, model), not per call: each unreported share
+ * gets its model's estimated cost in proportion to its tokens.
+ */
+function estimatedCostPerToken(record: RunRecord): Map<string, number> {
+  const perToken = new Map<string, number>();
+  for (const group of record.usageByModel) {
+    const tokens = tokensOf(group.usage);
+    if (group.reportedCostUsd !== null || group.estimatedCostUsd === null || tokens === 0) continue;
+    perToken.set(modelKey(group), group.estimatedCostUsd / tokens);
+  }
+  return perToken;
+}
+
+function modelKey(of: { provider: string | null; model: string | null }): string {
+  return `${of.provider ?? ''}\n${of.model ?? ''}`;
+}
+
+function tokensOf(usage: { input: number; output: number }): number {
+  return usage.input + usage.output;
 }
 
 const MEASURES = ['inputTokens', 'outputTokens', 'costUsd'] as const;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStoreExporter } from '../../../src/exporter/runstore/index.js';
-import { createPriceBook } from '../../../src/pricing/index.js';
+import { createPriceBook, parseOverrides } from '../../../src/pricing/index.js';
 import type { AssembledTrace, Span } from '../../../src/model/index.js';
 import { Metrics, silentLogger } from '../../../src/telemetry/index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
@@ -15,9 +15,9 @@ afterEach(async () => {
   await removeTempDir(runsDir);
 });
 
-function setup(countedCapacity?: number) {
+function setup(countedCapacity?: number, overrides = '') {
   const metrics = new Metrics({ defaultMetrics: false });
-  const priceBook = createPriceBook([], 'test');
+  const priceBook = createPriceBook(overrides ? parseOverrides(overrides, 'pricing.yaml') : [], 'test');
   const exporter = new RunStoreExporter({ runsDir, unrecognized: 'agent', countedCapacity, priceBook }, silentLogger(), metrics);
   const scrape = async (): Promise<string> => (await metrics.exposition(false)).body;
   return { metrics, exporter, scrape };
@@ -110,5 +110,14 @@ describe('run metrics of the run-store exporter', () => {
     expect(sumOf(body, 'paracle_workflow_steps_total', { workflow: 'release', step: 'plan', status: 'completed' })).toBe(1);
     expect(sumOf(body, 'paracle_workflow_steps_total', { workflow: 'release', step: 'test', status: 'failed' })).toBe(1);
     expect(sumOf(body, 'paracle_step_duration_seconds_sum', { workflow: 'release' })).toBe(2);
+  });
+
+  it('adds estimated cost to paracle_cost_usd_total, split over the calls by their tokens', async () => {
+    const { exporter, scrape } = setup(undefined, 'overrides:\n  - { provider: openai, model: gpt-4o, input_mtok: 1, output_mtok: 2 }\n');
+    const { b, root, first } = agentTrace('33333333333333333333333333333333');
+    const second = chat(b, root, 100, 'gpt-4o', 300, 30);
+    await exporter.consumeTrace(b.trace('complete', [root, first, second]));
+    // 400 input tokens at $1/M and 40 output tokens at $2/M.
+    expect(sumOf(await scrape(), 'paracle_cost_usd_total', GPT4O)).toBeCloseTo(0.00048, 10);
   });
 });
