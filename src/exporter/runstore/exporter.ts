@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, RunKind, RunRecord, Span } from '../../model/index.js';
-import type { Component, TraceConsumer } from '../../pipeline/index.js';
-import { mapTrace } from '../../processor/semconv/index.js';
-import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
+import type { AssembledTrace, LogRecord, RunKind, RunRecord, Span } from '../../model/index.js';
+import type { Component, LogsConsumer, TraceConsumer } from '../../pipeline/index.js';
+import { logRecordLines, mapTrace } from '../../processor/semconv/index.js';
+import { appendRunLogs, appendUntracedLogs, moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
 import { mergeSpans } from './merge.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
@@ -35,11 +35,14 @@ const ATTEMPTS_WHEN_STOPPING = 3;
  * Turns assembled traces into run directories. Writes of one trace happen in the order they
  * were handed in; a run first written while running keeps its directory unless its kind or
  * start time (and so its ULID) turn out different once the root arrives. Late spans are
- * merged with the stored trace and the run is rewritten. Disk errors are retried.
+ * merged with the stored trace and the run is rewritten; late log records alone are only
+ * added to its `logs.txt`. Log records of no trace are appended to the untraced log files.
+ * Disk errors of runs are retried.
  */
-export class RunStoreExporter implements TraceConsumer, Component {
+export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
   private readonly locations = new Map<string, RunLocation>();
   private readonly chains = new Map<string, Promise<void>>();
+  private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private stopping = false;
 
@@ -59,6 +62,15 @@ export class RunStoreExporter implements TraceConsumer, Component {
   async shutdown(): Promise<void> {
     this.stopping = true;
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+    await this.untraced;
+  }
+
+  /** Appends log records that belong to no trace to `<runs dir>/untraced/`, in arrival order. */
+  consumeLogs(logs: LogRecord[]): Promise<void> {
+    const lines = logRecordLines(logs, []);
+    const appended = this.untraced.then(() => appendUntracedLogs(this.options.runsDir, lines));
+    this.untraced = appended.catch(() => undefined);
+    return appended;
   }
 
   consumeTrace(trace: AssembledTrace): Promise<void> {
@@ -89,6 +101,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private async materialize(trace: AssembledTrace): Promise<void> {
     const started = performance.now();
     const location = this.locations.get(trace.traceId);
+    if (trace.spans.length === 0) return this.appendLateLogs(trace, location);
     const spans = trace.late && location ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
     const record = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
     if (!record) return;
@@ -105,6 +118,14 @@ export class RunStoreExporter implements TraceConsumer, Component {
       final: trace.phase === 'complete' || trace.phase === 'orphaned',
     });
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
+  }
+
+  /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
+  private async appendLateLogs(trace: AssembledTrace, location: RunLocation | undefined): Promise<void> {
+    const lines = location ? logRecordLines(trace.logs, await this.storedSpans(location)) : [];
+    if (!location || !(await appendRunLogs(this.options.runsDir, location, lines))) {
+      this.logger.warn({ trace_id: trace.traceId, log_records: trace.logs.length }, 'late log records of a trace with no stored run were dropped');
+    }
   }
 
   private async storedSpans(location: RunLocation): Promise<Span[]> {

@@ -1,13 +1,16 @@
 import { RetryableError } from '../../lib/index.js';
-import type { AssembledTrace, Span, TracePhase } from '../../model/index.js';
-import type { Component, SpansConsumer, TraceConsumer } from '../../pipeline/index.js';
+import type { AssembledTrace, LogRecord, Span, TracePhase } from '../../model/index.js';
+import type { Component, LogsConsumer, SpansConsumer, TraceConsumer } from '../../pipeline/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { RecentSet } from './recent-set.js';
-import { addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
+import { addLogs, addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
 
 /** Options of the assembler, from `assembly.*` and `ingest.max_spans_in_memory`. */
 export interface AssemblerOptions extends AssemblyTiming {
-  /** Spans held in memory (assembling plus handed on but not yet stored) before shedding load. */
+  /**
+   * Spans and log records held in memory (assembling plus handed on but not yet stored)
+   * before shedding load.
+   */
   maxSpansInMemory: number;
   /** How many finished trace ids to remember for recognising late spans. */
   recentTraceCapacity?: number;
@@ -19,21 +22,28 @@ export interface AssemblerOptions extends AssemblyTiming {
 const RETRY_AFTER_SECONDS = 1;
 
 /**
- * Groups spans by trace id and hands each trace on when it is ready (root ended and quiet
- * for the grace period, or orphaned), plus a `started` snapshot when a trace is first seen
- * so its run directory appears as running. Time is a parameter of `tick`, so tests drive it.
+ * Groups spans and log records by trace id and hands each trace on when it is ready (root
+ * ended and quiet for the grace period, or orphaned), plus a `started` snapshot when a
+ * trace's first spans are seen so its run directory appears as running. Time is a parameter
+ * of `tick`, so tests drive it.
+ *
+ * Log records join their trace whenever they come. A trace with records but no spans waits
+ * like an orphan and never makes a run by itself: if no span comes by the orphan timeout (or
+ * shutdown) its records are dropped with a warning. Records (and spans) for a trace already
+ * handed on as final are handed on as a `late` snapshot of just the new items, after the
+ * grace period. Records with no trace id are passed straight to `next.consumeLogs`.
  */
-export class TraceAssembler implements SpansConsumer, Component {
+export class TraceAssembler implements SpansConsumer, LogsConsumer, Component {
   private readonly traces = new Map<string, TraceState>();
   private readonly finished: RecentSet;
   private readonly inHandoff = new Set<Promise<void>>();
-  private heldSpans = 0;
-  private handedOffSpans = 0;
+  private heldItems = 0;
+  private handedOffItems = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly next: TraceConsumer,
+    private readonly next: TraceConsumer & LogsConsumer,
     private readonly options: AssemblerOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -46,9 +56,9 @@ export class TraceAssembler implements SpansConsumer, Component {
     return this.traces.size;
   }
 
-  /** Spans in memory: assembling plus handed on and not yet stored. */
+  /** Spans and log records in memory: assembling plus handed on and not yet stored. */
   get spansInMemory(): number {
-    return this.heldSpans + this.handedOffSpans;
+    return this.heldItems + this.handedOffItems;
   }
 
   /**
@@ -56,22 +66,31 @@ export class TraceAssembler implements SpansConsumer, Component {
    * bound would be exceeded or the daemon is stopping: never accept-and-drop.
    */
   consumeSpans(spans: Span[]): Promise<void> {
-    if (this.stopping) {
-      return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_SECONDS));
-    }
-    const load = this.spansInMemory;
-    // An empty daemon takes any batch, so a batch larger than the bound is not refused forever.
-    if (load > 0 && load + spans.length > this.options.maxSpansInMemory) {
-      return Promise.reject(
-        new RetryableError(
-          'overloaded',
-          `the daemon holds ${load} spans in memory (limit ${this.options.maxSpansInMemory}); retry later`,
-          RETRY_AFTER_SECONDS,
-        ),
-      );
-    }
+    const refusal = this.refusal(spans.length);
+    if (refusal) return Promise.reject(refusal);
     const nowMs = this.now();
-    for (const [traceId, group] of groupByTrace(spans)) this.add(traceId, group, nowMs);
+    for (const [traceId, group] of groupByTrace(spans)) {
+      const state = this.stateOf(traceId, nowMs);
+      const hadSpans = state.spans.size > 0;
+      this.heldItems += addSpans(state, group, nowMs);
+      if (!hadSpans && state.spans.size > 0 && !state.late) this.send(snapshot(state, 'started'), 0);
+    }
+    return Promise.resolve();
+  }
+
+  /** Takes a batch of log records, refusing it as {@link consumeSpans} does. */
+  consumeLogs(logs: LogRecord[]): Promise<void> {
+    const refusal = this.refusal(logs.length);
+    if (refusal) return Promise.reject(refusal);
+    const nowMs = this.now();
+    for (const [traceId, group] of groupByTrace(logs)) {
+      if (traceId === '') {
+        this.track(() => this.next.consumeLogs(group), group.length, { untraced_log_records: group.length });
+        continue;
+      }
+      addLogs(this.stateOf(traceId, nowMs), group, nowMs);
+      this.heldItems += group.length;
+    }
     return Promise.resolve();
   }
 
@@ -106,34 +125,53 @@ export class TraceAssembler implements SpansConsumer, Component {
     while (this.inHandoff.size > 0) await Promise.allSettled([...this.inHandoff]);
   }
 
-  private add(traceId: string, spans: Span[], nowMs: number): void {
+  /** Why a batch of `count` items cannot be taken now, or null. */
+  private refusal(count: number): RetryableError | null {
+    if (this.stopping) return new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_SECONDS);
+    const load = this.spansInMemory;
+    // An empty daemon takes any batch, so a batch larger than the bound is not refused forever.
+    if (load === 0 || load + count <= this.options.maxSpansInMemory) return null;
+    return new RetryableError(
+      'overloaded',
+      `the daemon holds ${load} spans and log records in memory (limit ${this.options.maxSpansInMemory}); retry later`,
+      RETRY_AFTER_SECONDS,
+    );
+  }
+
+  private stateOf(traceId: string, nowMs: number): TraceState {
     let state = this.traces.get(traceId);
-    const isNew = state === undefined;
     if (!state) {
       state = newTraceState(traceId, nowMs, this.finished.has(traceId));
       this.traces.set(traceId, state);
     }
-    this.heldSpans += addSpans(state, spans, nowMs);
-    if (isNew && !state.late) this.send(snapshot(state, 'started'), 0);
+    return state;
   }
 
   private handOff(state: TraceState, phase: TracePhase): void {
     this.traces.delete(state.traceId);
+    const count = state.spans.size + state.logs.length;
+    this.heldItems -= count;
+    if (state.spans.size === 0 && !state.late) {
+      this.logger.warn({ trace_id: state.traceId, log_records: state.logs.length, phase }, 'dropped log records of a trace whose spans never came');
+      return;
+    }
     if (phase === 'complete' || phase === 'orphaned') this.finished.add(state.traceId);
-    const count = state.spans.size;
-    this.heldSpans -= count;
     this.send(snapshot(state, phase), count);
   }
 
-  private send(trace: AssembledTrace, spanCount: number): void {
-    this.handedOffSpans += spanCount;
-    const done = this.next
-      .consumeTrace(trace)
+  private send(trace: AssembledTrace, itemCount: number): void {
+    this.track(() => this.next.consumeTrace(trace), itemCount, { trace_id: trace.traceId, phase: trace.phase });
+  }
+
+  /** Runs a hand-off, keeping its items counted in memory until it settles. */
+  private track(handOff: () => Promise<void>, itemCount: number, context: Record<string, unknown>): void {
+    this.handedOffItems += itemCount;
+    const done = handOff()
       .catch((err: unknown) => {
-        this.logger.error({ err, trace_id: trace.traceId, phase: trace.phase }, 'storing a trace failed');
+        this.logger.error({ err, ...context }, 'storing telemetry failed');
       })
       .finally(() => {
-        this.handedOffSpans -= spanCount;
+        this.handedOffItems -= itemCount;
         this.inHandoff.delete(done);
       });
     this.inHandoff.add(done);
@@ -144,12 +182,12 @@ function snapshot(state: TraceState, phase: TracePhase): AssembledTrace {
   return { traceId: state.traceId, phase, spans: [...state.spans.values()], logs: [...state.logs], late: state.late };
 }
 
-function groupByTrace(spans: readonly Span[]): Map<string, Span[]> {
-  const groups = new Map<string, Span[]>();
-  for (const span of spans) {
-    const group = groups.get(span.traceId);
-    if (group) group.push(span);
-    else groups.set(span.traceId, [span]);
+function groupByTrace<T extends { traceId: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.traceId);
+    if (group) group.push(item);
+    else groups.set(item.traceId, [item]);
   }
   return groups;
 }
