@@ -130,6 +130,7 @@ export const paracleConfigSchema = section({
     max_body_bytes: positiveInt().default(16_777_216),
     max_spans_in_memory: positiveInt().default(500_000),
     unrecognized: z.enum(['agent', 'drop']).default('agent'),
+    untraced_logs: z.enum(['drop', 'file']).default('drop'),
   }),
   assembly: section({
     grace_ms: positiveInt().default(2000),

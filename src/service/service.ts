@@ -4,7 +4,7 @@ import { RunStoreExporter } from '../exporter/runstore/index.js';
 import type { HostPort } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
-import { OtlpHttpReceiver } from '../receiver/otlp/index.js';
+import { OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { checkExposure } from './access.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
@@ -54,12 +54,15 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     logger.child({ component: 'processor/assembler' }),
   );
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
-  const otlpHttp = new OtlpHttpReceiver(
-    { address: settings.otlpHttp, maxBodyBytes: config.ingest.max_body_bytes },
-    assembler,
-    logger.child({ component: 'receiver/otlp-http' }),
+  const ingest = (component: string): IngestTarget => ({
+    spans: assembler,
+    logs: assembler,
     metrics,
-  );
+    logger: logger.child({ component }),
+    untracedLogs: config.ingest.untraced_logs,
+  });
+  const maxBytes = config.ingest.max_body_bytes;
+  const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
   let accepting = false;
   const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
 

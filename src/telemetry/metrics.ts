@@ -21,6 +21,7 @@ export class Metrics {
   readonly registry = new Registry<RegistryContentType>();
   private scrape: Promise<unknown> = Promise.resolve();
   private readonly receivedSpans: Counter<'protocol' | 'outcome'>;
+  private readonly receivedLogRecords: Counter<'protocol' | 'outcome'>;
   private readonly materializeDuration: Histogram<'kind'>;
   private tracesInFlight: () => number = () => 0;
 
@@ -33,6 +34,12 @@ export class Metrics {
     this.receivedSpans = new Counter({
       name: 'paracle_received_spans_total',
       help: 'Spans received over OTLP, by protocol and outcome.',
+      labelNames: ['protocol', 'outcome'],
+      registers,
+    });
+    this.receivedLogRecords = new Counter({
+      name: 'paracle_received_log_records_total',
+      help: 'Log records received over OTLP, by protocol and outcome.',
       labelNames: ['protocol', 'outcome'],
       registers,
     });
@@ -69,6 +76,11 @@ export class Metrics {
   /** Counts one request's worth of received spans. */
   spansReceived(protocol: IngestProtocol, outcome: IngestOutcome, count: number): void {
     if (count > 0) this.receivedSpans.inc({ protocol, outcome }, count);
+  }
+
+  /** Counts one request's worth of received log records. */
+  logRecordsReceived(protocol: IngestProtocol, outcome: IngestOutcome, count: number): void {
+    if (count > 0) this.receivedLogRecords.inc({ protocol, outcome }, count);
   }
 
   /** Records how long one run materialization took. */

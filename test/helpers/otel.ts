@@ -1,8 +1,12 @@
 import { trace, context, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -28,6 +32,35 @@ export interface TestTracing {
 export function makeExporter(kind: ExporterKind, baseUrl: string): SpanExporter {
   const url = `${baseUrl}/v1/traces`;
   return kind === 'http-json' ? new JsonExporter({ url }) : new ProtoExporter({ url });
+}
+
+/** Builds the real log record exporter of `kind` pointed at `baseUrl`/v1/logs. */
+export function makeLogExporter(kind: ExporterKind, baseUrl: string): LogRecordExporter {
+  const url = `${baseUrl}/v1/logs`;
+  return kind === 'http-json' ? new JsonLogExporter({ url }) : new ProtoLogExporter({ url });
+}
+
+/** A real OTel SDK logger provider exporting to the daemon. */
+export interface TestLogging {
+  logger: Logger;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Logs as an agent's SDK would: a batch processor and a real OTLP exporter. Records emitted
+ * while a span is active carry its trace and span ids.
+ */
+export function startLogging(kind: ExporterKind, baseUrl: string, serviceName = 'test-agent-service'): TestLogging {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    processors: [new BatchLogRecordProcessor({ exporter: makeLogExporter(kind, baseUrl), scheduledDelayMillis: 50 })],
+  });
+  return {
+    logger: provider.getLogger('paracle-tests', '1.0.0'),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
 }
 
 /**

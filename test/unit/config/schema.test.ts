@@ -30,7 +30,7 @@ describe('validateConfig', () => {
     expect(validateConfig(undefined, null)).toEqual(validateConfig({}, null));
     expect(validateConfig(null, null)).toEqual(defaultConfig());
     expect(defaultConfig().runs.max_runs_per_agent).toBeNull();
-    expect(defaultConfig().ingest).toEqual({ max_body_bytes: 16_777_216, max_spans_in_memory: 500_000, unrecognized: 'agent' });
+    expect(defaultConfig().ingest).toEqual({ max_body_bytes: 16_777_216, max_spans_in_memory: 500_000, unrecognized: 'agent', untraced_logs: 'drop' });
   });
 
   it('accepts its own output, so callers can re-validate a config with overrides applied', () => {
