@@ -4,7 +4,7 @@ import { RunStoreExporter } from '../exporter/runstore/index.js';
 import type { HostPort } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
-import { OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
+import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { checkExposure } from './access.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
@@ -21,7 +21,7 @@ export interface ServeSettings {
 /** A started daemon. */
 export interface Daemon {
   /** The bound addresses (real ports when 0 was asked). */
-  readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort | null; http: HostPort };
+  readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort; http: HostPort };
   readonly metrics: Metrics;
   /** Stops accepting, writes every in-flight trace, closes listeners. Idempotent. */
   shutdown(): Promise<void>;
@@ -63,12 +63,13 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
   });
   const maxBytes = config.ingest.max_body_bytes;
   const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
+  const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
   let accepting = false;
   const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain.
-  const components: Component[] = [api, exporter, assembler, otlpHttp];
+  const components: Component[] = [api, exporter, assembler, otlpHttp, otlpGrpc];
   const started: Component[] = [];
   try {
     for (const component of components) {
@@ -83,7 +84,7 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
 
   let stopping: Promise<void> | undefined;
   return {
-    addresses: { otlpHttp: otlpHttp.address, otlpGrpc: null, http: api.address },
+    addresses: { otlpHttp: otlpHttp.address, otlpGrpc: otlpGrpc.address, http: api.address },
     metrics,
     shutdown() {
       accepting = false;

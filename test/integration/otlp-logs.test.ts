@@ -19,10 +19,10 @@ afterAll(async () => {
 /** The `msg` of each logs.txt line. */
 const messages = (text: string): string[] => text.trimEnd().split('\n').map((line) => JSON.parse(/ msg=("(?:[^"\\]|\\.)*")/.exec(line)![1]!) as string);
 
-describe.each<ExporterKind>(['http-json', 'http-proto'])('log records over %s', (kind) => {
+describe.each<ExporterKind>(['http-json', 'http-proto', 'grpc'])('log records over %s', (kind) => {
   it('land in their run\'s logs.txt in time order with span events, and late ones are appended', async () => {
     const tracing = startTracing('http-proto', d.otlpUrl, { serviceName: `logger-${kind}` });
-    const { logger, flush, shutdown } = startLogging(kind, d.otlpUrl, `logger-${kind}`);
+    const { logger, flush, shutdown } = startLogging(kind, d.endpoint(kind), `logger-${kind}`);
     // Explicit times: the SDK's span clock and Date.now() may differ by a few milliseconds.
     const t0 = Date.now();
     let root: Span | undefined;
