@@ -88,6 +88,9 @@ describe('OTLP/gRPC bad input', () => {
     const traceId = root!.spanContext().traceId;
     const runs = await waitForRuns(d.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && isFinal(r)));
     expect(runs.find((r) => r.metadata.trace_id === traceId)?.metadata.span_count).toBe(1);
+    const metrics = await (await fetch(`${d.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^paracle_received_spans_total\{protocol="grpc",outcome="rejected"\} [1-9]/m);
+    expect(metrics).toMatch(/^paracle_received_spans_total\{protocol="grpc",outcome="accepted"\} [1-9]/m);
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { context, trace, type Span } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,8 +62,8 @@ describe.each<ExporterKind>(['http-json', 'http-proto', 'grpc'])('log records ov
   });
 });
 
-async function post(daemon: TestDaemon, path: string, format: PayloadFormat, body: Uint8Array) {
-  const res = await fetch(`${daemon.otlpUrl}${path}`, { method: 'POST', headers: { 'content-type': CONTENT_TYPES[format] }, body });
+async function post(daemon: TestDaemon, path: string, format: PayloadFormat, body: Uint8Array, headers: Record<string, string> = {}) {
+  const res = await fetch(`${daemon.otlpUrl}${path}`, { method: 'POST', headers: { 'content-type': CONTENT_TYPES[format], ...headers }, body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -74,8 +75,8 @@ describe('POST /v1/logs', () => {
     expect(res.text).toMatch(/\/v1\/traces/);
   });
 
-  it('counts records with no trace id as dropped by default', async () => {
-    const res = await post(d, '/v1/logs', 'protobuf', encodeLogs('protobuf'));
+  it('takes gzip and counts records with no trace id as dropped by default', async () => {
+    const res = await post(d, '/v1/logs', 'protobuf', gzipSync(encodeLogs('protobuf')), { 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
     const metrics = await (await fetch(`${d.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^paracle_received_log_records_total\{protocol="http_protobuf",outcome="dropped"\} 1$/m);
