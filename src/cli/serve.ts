@@ -18,7 +18,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     `${JSON.stringify({
       event: 'listening',
       otlp_http: formatHostPort(otlpHttp),
-      otlp_grpc: otlpGrpc ? formatHostPort(otlpGrpc) : null,
+      otlp_grpc: formatHostPort(otlpGrpc),
       http: formatHostPort(http),
     })}\n`,
   );

@@ -131,6 +131,7 @@ export const paracleConfigSchema = section({
     max_spans_in_memory: positiveInt().default(500_000),
     max_bytes_in_memory: positiveInt().default(268_435_456),
     unrecognized: z.enum(['agent', 'drop']).default('agent'),
+    untraced_logs: z.enum(['drop', 'file']).default('drop'),
     wal: section({
       // `always`: sync before every answer; a number: one sync per batch of at most that many ms.
       sync: z

@@ -31,7 +31,7 @@ export interface SettledTraces {
 
 /** Receives decoded log records. */
 export interface LogsConsumer {
-  consumeLogs(logs: LogRecord[]): Promise<void>;
+  consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void>;
 }
 
 /** Receives assembled traces (assembler → exporter). Resolves when the trace is stored. */

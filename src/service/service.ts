@@ -6,7 +6,7 @@ import type { HostPort } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
 import { loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
-import { OtlpHttpReceiver } from '../receiver/otlp/index.js';
+import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { DurableIngest, WriteAheadLog } from '../wal/index.js';
 import { checkExposure } from './access.js';
@@ -25,7 +25,7 @@ export interface ServeSettings {
 /** A started daemon. */
 export interface Daemon {
   /** The bound addresses (real ports when 0 was asked). */
-  readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort | null; http: HostPort };
+  readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort; http: HostPort };
   readonly metrics: Metrics;
   /** Runs written with tokens the price book could not price (logged; no metric yet). */
   unpricedRuns(): number;
@@ -72,12 +72,16 @@ export async function startDaemon(
   );
   const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
-  const otlpHttp = new OtlpHttpReceiver(
-    { address: settings.otlpHttp, maxBodyBytes: config.ingest.max_body_bytes },
-    durable,
-    logger.child({ component: 'receiver/otlp-http' }),
+  const ingest = (component: string): IngestTarget => ({
+    spans: durable,
+    logs: durable,
     metrics,
-  );
+    logger: logger.child({ component }),
+    untracedLogs: config.ingest.untraced_logs,
+  });
+  const maxBytes = config.ingest.max_body_bytes;
+  const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
+  const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
   const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
   metrics.observeStoreSize(() => storeSize.size);
   let accepting = false;
@@ -85,8 +89,8 @@ export async function startDaemon(
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
-  // previous run left before any receiver takes new spans.
-  const components: Component[] = [api, storeSize, exporter, assembler, durable, otlpHttp];
+  // previous run left before any receiver takes new data.
+  const components: Component[] = [api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
   const started: Component[] = [];
   try {
     for (const component of components) {
@@ -101,7 +105,7 @@ export async function startDaemon(
 
   let stopping: Promise<void> | undefined;
   return {
-    addresses: { otlpHttp: otlpHttp.address, otlpGrpc: null, http: api.address },
+    addresses: { otlpHttp: otlpHttp.address, otlpGrpc: otlpGrpc.address, http: api.address },
     metrics,
     unpricedRuns: () => exporter.unpricedRuns,
     shutdown() {

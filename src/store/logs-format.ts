@@ -44,6 +44,41 @@ export function renderLogs(lines: readonly RunLogLine[]): string {
   return `${sorted.map((entry) => formatLogLine(entry.line)).join('\n')}\n`;
 }
 
+/**
+ * `existing` logs.txt text with `lines` added in time order (after existing lines of the same
+ * millisecond). A line already in the file is not added again, counting repeats: re-rendering
+ * a run's logs, or a record received twice after its run was written, never duplicates lines.
+ */
+export function mergeLogs(existing: string, lines: readonly RunLogLine[]): string {
+  const fresh = splitLines(renderLogs(lines));
+  const old = splitLines(existing);
+  const unmatched = new Map<string, number>();
+  for (const line of old) unmatched.set(line, (unmatched.get(line) ?? 0) + 1);
+  const added = fresh.filter((line) => {
+    const count = unmatched.get(line) ?? 0;
+    if (count > 0) unmatched.set(line, count - 1);
+    return count === 0;
+  });
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < added.length) {
+    const takeOld = j >= added.length || (i < old.length && timeToken(old[i]!) <= timeToken(added[j]!));
+    merged.push(takeOld ? old[i++]! : added[j++]!);
+  }
+  return merged.length === 0 ? '' : `${merged.join('\n')}\n`;
+}
+
+/** The non-empty lines of a logs text. */
+export function splitLines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/** A line's time; fixed-width ISO text, so comparing the strings compares the times. */
+function timeToken(line: string): string {
+  return line.slice(0, line.indexOf(' '));
+}
+
 function formatValue(value: string): string {
   return value === '' || NEEDS_QUOTES.test(value) ? quote(value) : value;
 }

@@ -1,12 +1,12 @@
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/index.js';
-import type { RunKind, RunRecord, WorkflowRunRecord } from '../model/index.js';
+import type { RunKind, RunLogLine, RunRecord, WorkflowRunRecord } from '../model/index.js';
 import { countFiles, listEntries, writeArtifacts } from './artifacts.js';
 import type { SkippedArtifact } from './artifacts.js';
 import { StoreError, errnoOf, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
-import { renderLogs } from './logs-format.js';
+import { mergeLogs } from './logs-format.js';
 import { renderMetadata } from './metadata.js';
 
 /** Everything needed to write one run directory. */
@@ -46,7 +46,8 @@ export type RunFileName = 'metadata.yaml' | 'trace.json' | 'logs.txt' | 'input.j
  * Writes (or re-writes) one run directory, every file atomically: artifacts first (and, for
  * workflows, `steps/{step_id}/` with input, output and artifacts), then `input.json`,
  * `output.json`, `trace.json`, `logs.txt`, and `metadata.yaml` last, so a metadata file with
- * a final status means the rest is complete. Artifacts already on disk are never deleted.
+ * a final status means the rest is complete. Artifacts already on disk are never deleted, and
+ * neither are lines of an existing `logs.txt` (records that came after an earlier write).
  * `artifacts_count` is what is on disk afterwards. Callers must not write the same run
  * concurrently. Throws {@link StoreError} (with the errno code) when the file system fails.
  */
@@ -81,16 +82,24 @@ export async function moveRun(runsDir: string, from: RunLocation, to: RunLocatio
 }
 
 /** The text of one run file, or null when the run or the file does not exist. */
-export async function readRunFile(runsDir: string, kind: RunKind, runId: string, file: RunFileName): Promise<string | null> {
-  const path = join(runDirectory(runsDir, kind, runId), file);
-  return storeOp('read', path, async () => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
-      throw err;
-    }
-  });
+export function readRunFile(runsDir: string, kind: RunKind, runId: string, file: RunFileName): Promise<string | null> {
+  return readTextIfExists(join(runDirectory(runsDir, kind, runId), file));
+}
+
+/**
+ * Adds lines to the `logs.txt` of a stored run in time order, atomically (read, merge, temp
+ * file + rename), touching no other file; lines already there are not repeated. Returns
+ * false, writing nothing, when the run's directory does not exist. Callers must not write
+ * the same run concurrently.
+ */
+export async function appendRunLogs(runsDir: string, location: RunLocation, lines: readonly RunLogLine[]): Promise<boolean> {
+  const dir = runDirectory(runsDir, location.kind, location.runId);
+  const exists = await storeOp('read', dir, () => stat(dir).then(() => true, (err: unknown) => {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw err;
+  }));
+  if (exists) await writeLogs(join(dir, 'logs.txt'), lines);
+  return exists;
 }
 
 /** Deletes a run directory and everything in it; nothing happens when it does not exist. */
@@ -106,7 +115,7 @@ async function writeContent(dir: string, write: RunWrite, result: RunWriteResult
   result.bytesWritten += await writeJson(join(dir, 'input.json'), record.input);
   result.bytesWritten += await writeJson(join(dir, 'output.json'), record.output);
   result.bytesWritten += await writeText(join(dir, 'trace.json'), write.traceJson);
-  result.bytesWritten += await writeText(join(dir, 'logs.txt'), renderLogs(record.logs));
+  result.bytesWritten += await writeLogs(join(dir, 'logs.txt'), record.logs);
 }
 
 async function writeSteps(dir: string, record: WorkflowRunRecord, result: RunWriteResult): Promise<void> {
@@ -138,6 +147,21 @@ async function countRunArtifacts(dir: string, kind: RunKind): Promise<number> {
 
 async function writeJson(path: string, value: unknown): Promise<number> {
   return writeText(path, `${JSON.stringify(value ?? null, null, 2)}\n`);
+}
+
+async function writeLogs(path: string, lines: readonly RunLogLine[]): Promise<number> {
+  return writeText(path, mergeLogs((await readTextIfExists(path)) ?? '', lines));
+}
+
+function readTextIfExists(path: string): Promise<string | null> {
+  return storeOp('read', path, async () => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return null;
+      throw err;
+    }
+  });
 }
 
 async function writeText(path: string, text: string): Promise<number> {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeTraces, encodeTracesJson } from '../codec/otlp/index.js';
+import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../codec/otlp/index.js';
 import { describeError, RetryableError } from '../lib/index.js';
-import type { Span } from '../model/index.js';
-import type { Component, EncodedRequest, SettledTraces, SpansConsumer } from '../pipeline/index.js';
+import type { LogRecord, Span } from '../model/index.js';
+import type { Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../pipeline/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { RecordType, type WalRecord } from './record.js';
 import type { RecoveredSegment, WriteAheadLog } from './wal.js';
@@ -18,7 +18,11 @@ export interface RecoveryStats {
   segments: number;
   records: number;
   spans: number;
+  logRecords: number;
 }
+
+/** What one WAL record decodes to. */
+type Batch = { signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] };
 
 /**
  * The stage that makes a 2xx a promise: a batch is handed to the assembler, then its request
@@ -26,14 +30,14 @@ export interface RecoveryStats {
  * answer. On start it replays what the log holds; periodically it deletes segments whose
  * traces are all stored.
  */
-export class DurableIngest implements SpansConsumer, Component {
+export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
   private timer: NodeJS.Timeout | undefined;
   private checkpointing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly wal: WriteAheadLog,
     private readonly recovered: readonly RecoveredSegment[],
-    private readonly next: SpansConsumer,
+    private readonly next: SpansConsumer & LogsConsumer,
     private readonly settled: SettledTraces,
     private readonly logger: Logger,
     private readonly options: DurableIngestOptions = {},
@@ -42,10 +46,18 @@ export class DurableIngest implements SpansConsumer, Component {
   async consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
     await this.next.consumeSpans(spans, source);
     if (spans.length === 0) return;
-    // Without the request bytes (a receiver that has none), the spans are encoded once here.
+    // Without the request bytes (a receiver that has none), the items are encoded once here.
     const format = source?.format ?? 'json';
     const payload = source?.body ?? Buffer.from(encodeTracesJson(spans));
     await this.wal.append(format === 'protobuf' ? RecordType.TRACES_PROTOBUF : RecordType.TRACES_JSON, payload, traceIdsOf(spans));
+  }
+
+  async consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
+    await this.next.consumeLogs(logs, source);
+    if (logs.length === 0) return;
+    const format = source?.format ?? 'json';
+    const payload = source?.body ?? Buffer.from(encodeLogsJson(logs));
+    await this.wal.append(format === 'protobuf' ? RecordType.LOGS_PROTOBUF : RecordType.LOGS_JSON, payload, traceIdsOf(logs));
   }
 
   /** Replays the log found on start, then checkpoints periodically. */
@@ -76,24 +88,28 @@ export class DurableIngest implements SpansConsumer, Component {
   }
 
   private async replay(): Promise<RecoveryStats> {
-    const stats: RecoveryStats = { segments: this.recovered.length, records: 0, spans: 0 };
+    const stats: RecoveryStats = { segments: this.recovered.length, records: 0, spans: 0, logRecords: 0 };
     for (const segment of this.recovered) {
       for (const record of segment.records) {
-        const source = tracesSource(record);
-        const spans = source && this.decode(source, record.offset);
-        if (!spans) continue;
-        this.wal.noteTraces(segment.seq, traceIdsOf(spans));
-        await this.deliver(spans, source);
+        const source = sourceOf(record);
+        const batch = this.decode(record.type, source, record.offset);
+        if (!batch) continue;
+        this.wal.noteTraces(segment.seq, traceIdsOf(batch.items));
+        await this.deliver(batch, source);
         stats.records++;
-        stats.spans += spans.length;
+        if (batch.signal === 'traces') stats.spans += batch.items.length;
+        else stats.logRecords += batch.items.length;
       }
     }
     return stats;
   }
 
-  private decode(source: EncodedRequest, offset: number): Span[] | null {
+  private decode(type: number, source: EncodedRequest, offset: number): Batch | null {
     try {
-      return decodeTraces(source.body, source.format).spans;
+      if (type === RecordType.TRACES_PROTOBUF || type === RecordType.TRACES_JSON) {
+        return { signal: 'traces', items: decodeTraces(source.body, source.format).spans };
+      }
+      return { signal: 'logs', items: decodeLogs(source.body, source.format).logs };
     } catch (err) {
       this.logger.error({ offset, reason: describeError(err) }, 'write-ahead log: a record cannot be decoded; skipped');
       return null;
@@ -101,10 +117,11 @@ export class DurableIngest implements SpansConsumer, Component {
   }
 
   // The log may hold more than the memory bound: wait for the pipeline to drain and retry.
-  private async deliver(spans: Span[], source: EncodedRequest): Promise<void> {
+  private async deliver(batch: Batch, source: EncodedRequest): Promise<void> {
     for (;;) {
       try {
-        return await this.next.consumeSpans(spans, source);
+        if (batch.signal === 'traces') return await this.next.consumeSpans(batch.items, source);
+        return await this.next.consumeLogs(batch.items, source);
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err;
         await sleep(50);
@@ -113,13 +130,13 @@ export class DurableIngest implements SpansConsumer, Component {
   }
 }
 
-/** The request a traces record holds; null for other records. */
-function tracesSource(record: WalRecord): EncodedRequest | null {
-  if (record.type === RecordType.TRACES_PROTOBUF) return { format: 'protobuf', body: record.payload };
-  if (record.type === RecordType.TRACES_JSON) return { format: 'json', body: record.payload };
-  return null;
+/** The request a record holds. */
+function sourceOf(record: WalRecord): EncodedRequest {
+  const protobuf = record.type === RecordType.TRACES_PROTOBUF || record.type === RecordType.LOGS_PROTOBUF;
+  return { format: protobuf ? 'protobuf' : 'json', body: record.payload };
 }
 
-function traceIdsOf(spans: readonly Span[]): string[] {
-  return [...new Set(spans.map((s) => s.traceId))];
+/** Distinct trace ids (records without one belong to no trace). */
+function traceIdsOf(items: readonly { traceId: string }[]): string[] {
+  return [...new Set(items.map((i) => i.traceId).filter((id) => id !== ''))];
 }

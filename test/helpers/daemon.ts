@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/config/index.js';
 import { formatHostPort } from '../../src/lib/index.js';
 import { startDaemon, type Daemon } from '../../src/service/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
+import type { ExporterKind } from './otel.js';
 
 /** A fresh temp directory; remove it with {@link removeTempDir}. */
 export function makeTempDir(prefix = 'paracle-test-'): Promise<string> {
@@ -24,6 +25,10 @@ export interface TestDaemon {
   runsDir: string;
   /** Base URL of OTLP/HTTP, e.g. http://127.0.0.1:43123 */
   otlpUrl: string;
+  /** OTLP/gRPC address as the gRPC exporters take it, e.g. http://127.0.0.1:43124 */
+  otlpGrpcUrl: string;
+  /** Where an exporter of `kind` sends: {@link otlpGrpcUrl} for gRPC, else {@link otlpUrl}. */
+  endpoint(kind: ExporterKind): string;
   /** Base URL of the --http listener. */
   httpUrl: string;
   stop(): Promise<void>;
@@ -45,10 +50,14 @@ export async function startTestDaemon(
     { config: parsed, runsDir, otlpHttp: loopback, otlpGrpc: loopback, http: loopback },
     silentLogger(),
   );
+  const otlpUrl = `http://${formatHostPort(daemon.addresses.otlpHttp)}`;
+  const otlpGrpcUrl = `http://${formatHostPort(daemon.addresses.otlpGrpc)}`;
   return {
     daemon,
     runsDir,
-    otlpUrl: `http://${formatHostPort(daemon.addresses.otlpHttp)}`,
+    otlpUrl,
+    otlpGrpcUrl,
+    endpoint: (kind) => (kind === 'grpc' ? otlpGrpcUrl : otlpUrl),
     httpUrl: `http://${formatHostPort(daemon.addresses.http)}`,
     async stop() {
       await daemon.shutdown();
@@ -61,7 +70,7 @@ export async function startTestDaemon(
 export interface ListeningLine {
   event: 'listening';
   otlp_http: string;
-  otlp_grpc: string | null;
+  otlp_grpc: string;
   http: string;
 }
 

@@ -1,8 +1,14 @@
 import { trace, context, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -13,8 +19,8 @@ import {
 // As the Node SDK does for an agent: the active span follows async calls, so children nest.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-/** Which real OTLP/HTTP exporter a test sends with. */
-export type ExporterKind = 'http-json' | 'http-proto';
+/** Which real OTLP exporter a test sends with. */
+export type ExporterKind = 'http-json' | 'http-proto' | 'grpc';
 
 /** A real OTel SDK tracer provider exporting to the daemon. */
 export interface TestTracing {
@@ -24,10 +30,44 @@ export interface TestTracing {
   shutdown(): Promise<void>;
 }
 
-/** Builds the real exporter of `kind` pointed at `baseUrl`/v1/traces. */
+/**
+ * Builds the real span exporter of `kind`: the HTTP ones post to `baseUrl`/v1/traces, the
+ * gRPC one calls `baseUrl` (the daemon's OTLP/gRPC address as http://HOST:PORT).
+ */
 export function makeExporter(kind: ExporterKind, baseUrl: string): SpanExporter {
+  if (kind === 'grpc') return new GrpcExporter({ url: baseUrl });
   const url = `${baseUrl}/v1/traces`;
   return kind === 'http-json' ? new JsonExporter({ url }) : new ProtoExporter({ url });
+}
+
+/** Builds the real log record exporter of `kind`, addressed like {@link makeExporter}. */
+export function makeLogExporter(kind: ExporterKind, baseUrl: string): LogRecordExporter {
+  if (kind === 'grpc') return new GrpcLogExporter({ url: baseUrl });
+  const url = `${baseUrl}/v1/logs`;
+  return kind === 'http-json' ? new JsonLogExporter({ url }) : new ProtoLogExporter({ url });
+}
+
+/** A real OTel SDK logger provider exporting to the daemon. */
+export interface TestLogging {
+  logger: Logger;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Logs as an agent's SDK would: a batch processor and a real OTLP exporter. Records emitted
+ * while a span is active carry its trace and span ids.
+ */
+export function startLogging(kind: ExporterKind, baseUrl: string, serviceName = 'test-agent-service'): TestLogging {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    processors: [new BatchLogRecordProcessor({ exporter: makeLogExporter(kind, baseUrl), scheduledDelayMillis: 50 })],
+  });
+  return {
+    logger: provider.getLogger('paracle-tests', '1.0.0'),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
 }
 
 /**

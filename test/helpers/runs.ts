@@ -54,6 +54,20 @@ export async function waitForRuns(
   }
 }
 
+/**
+ * Waits until the text of `path` satisfies `predicate` (a missing file reads as ''), or
+ * throws after `timeoutMs` with what was there.
+ */
+export async function waitForText(path: string, predicate: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (predicate(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${path}; it holds:\n${text}`);
+    await sleep(25);
+  }
+}
+
 /** Waits for exactly `count` final runs. */
 export function waitForFinalRuns(runsDir: string, count: number, timeoutMs?: number): Promise<StoredRun[]> {
   return waitForRuns(runsDir, (runs) => runs.length >= count && runs.filter(isFinal).length >= count, timeoutMs);

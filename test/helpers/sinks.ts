@@ -1,18 +1,25 @@
-import type { AssembledTrace } from '../../src/model/index.js';
-import type { TraceConsumer } from '../../src/pipeline/index.js';
+import type { AssembledTrace, LogRecord } from '../../src/model/index.js';
+import type { LogsConsumer, TraceConsumer } from '../../src/pipeline/index.js';
 
 /**
- * A TraceConsumer that records what it is handed (the Collector's consumertest sink).
- * `hold()` makes consume calls wait until `release()`, to test memory accounting.
+ * A TraceConsumer (and LogsConsumer, for records of no trace) that records what it is handed
+ * (the Collector's consumertest sink). `hold()` makes consumeTrace calls wait until
+ * `release()`, to test memory accounting.
  */
-export class TraceSink implements TraceConsumer {
+export class TraceSink implements TraceConsumer, LogsConsumer {
   readonly traces: AssembledTrace[] = [];
+  readonly untracedLogs: LogRecord[] = [];
   private gate: Promise<void> | null = null;
   private open: (() => void) | null = null;
 
   async consumeTrace(trace: AssembledTrace): Promise<void> {
     this.traces.push(trace);
     if (this.gate) await this.gate;
+  }
+
+  consumeLogs(logs: LogRecord[]): Promise<void> {
+    this.untracedLogs.push(...logs);
+    return Promise.resolve();
   }
 
   /** Traces handed on in `phase`. */

@@ -28,7 +28,8 @@ describe('paracle serve as a process', () => {
     const config = await writeConfig('  assembly: { grace_ms: 60000 }\n');
     const runsDir = join(dir, 'runs');
     const daemon = await spawnDaemon(['--config', config, '--runs-dir', runsDir, ...PORT0]);
-    expect(daemon.listening).toMatchObject({ event: 'listening', otlp_http: expect.stringMatching(/^127\.0\.0\.1:\d+$/), http: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    const address = expect.stringMatching(/^127\.0\.0\.1:\d+$/);
+    expect(daemon.listening).toMatchObject({ event: 'listening', otlp_http: address, otlp_grpc: address, http: address });
 
     const tracing = startTracing('http-proto', `http://${daemon.listening.otlp_http}`, { batch: false });
     const sentSpanIds: string[] = [];
@@ -95,6 +96,14 @@ describe('paracle serve start-up failures', () => {
     await expectStartFailure(
       ['--runs-dir', join(dir, 'r'), '--otlp-http', `127.0.0.1:${port}`, '--otlp-grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'],
       new RegExp(`^paracle: cannot listen on 127\\.0\\.0\\.1:${port} for OTLP/HTTP: the address is already in use\\.$`),
+    );
+  });
+
+  it('exits 1 with one sentence when the OTLP/gRPC port is in use', async () => {
+    const port = (blocker.address() as { port: number }).port;
+    await expectStartFailure(
+      ['--runs-dir', join(dir, 'r'), '--otlp-http', '127.0.0.1:0', '--otlp-grpc', `127.0.0.1:${port}`, '--http', '127.0.0.1:0'],
+      new RegExp(`^paracle: cannot listen on 127\\.0\\.0\\.1:${port} for OTLP/gRPC: the address is already in use\\.$`),
     );
   });
 

@@ -46,9 +46,9 @@ async function runStep(tracing: TestTracing, step: StepPlan): Promise<void> {
   }).catch(() => undefined);
 }
 
-describe.each<ExporterKind>(['http-json', 'http-proto'])('workflow runs over %s', (kind) => {
+describe.each<ExporterKind>(['http-json', 'http-proto', 'grpc'])('workflow runs over %s', (kind) => {
   it('writes a five-step workflow with one failed and one skipped step', async () => {
-    const tracing = startTracing(kind, d.otlpUrl, { serviceName: 'release-bot' });
+    const tracing = startTracing(kind, d.endpoint(kind), { serviceName: 'release-bot' });
     const steps: StepPlan[] = [
       { id: 'plan', agent: 'planner' },
       { id: 'code', agent: 'coder' },

@@ -30,11 +30,22 @@ export function encodeExportResponse(signal: Signal, partial: PartialSuccess | n
   return type.encode(type.fromObject(message)).finish();
 }
 
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
 /**
- * A google.rpc.Status body for an OTLP/HTTP error response (`code` is a gRPC status code,
- * e.g. 3 INVALID_ARGUMENT for undecodable data): `{"code":3,"message":"..."}` in JSON.
+ * A google.rpc.Status body (`code` is a gRPC status code, e.g. 3 INVALID_ARGUMENT for
+ * undecodable data): `{"code":3,"message":"..."}` in JSON. With `retryAfterSeconds` it
+ * carries a google.rpc.RetryInfo detail, which OTLP senders read as "retry after this delay".
+ * The protobuf form is also the value of gRPC's `grpc-status-details-bin` trailer.
  */
-export function encodeStatus(code: number, message: string, format: WireFormat): Uint8Array {
-  if (format === 'json') return Buffer.from(JSON.stringify({ code, message }));
-  return types.rpcStatus.encode(types.rpcStatus.fromObject({ code, message })).finish();
+export function encodeStatus(code: number, message: string, format: WireFormat, retryAfterSeconds: number | null = null): Uint8Array {
+  if (format === 'json') {
+    const details = retryAfterSeconds === null ? [] : [{ '@type': RETRY_INFO_TYPE, retryDelay: `${retryAfterSeconds}s` }];
+    return Buffer.from(JSON.stringify(details.length === 0 ? { code, message } : { code, message, details }));
+  }
+  const details = retryAfterSeconds === null ? [] : [{
+    typeUrl: RETRY_INFO_TYPE,
+    value: types.retryInfo.encode(types.retryInfo.fromObject({ retryDelay: { seconds: retryAfterSeconds } })).finish(),
+  }];
+  return types.rpcStatus.encode(types.rpcStatus.fromObject({ code, message, details })).finish();
 }

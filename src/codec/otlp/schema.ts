@@ -224,7 +224,10 @@ const descriptor: protobuf.INamespace = {
     google: {
       nested: {
         protobuf: {
-          nested: { Any: { fields: { typeUrl: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } },
+          nested: {
+            Any: { fields: { typeUrl: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+            Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+          },
         },
         rpc: {
           nested: {
@@ -235,6 +238,7 @@ const descriptor: protobuf.INamespace = {
                 details: repeated('google.protobuf.Any', 3),
               } satisfies Fields,
             },
+            RetryInfo: { fields: { retryDelay: { type: 'google.protobuf.Duration', id: 1 } } },
           },
         },
       },
@@ -262,6 +266,7 @@ export const types = {
   logsRequest: otlpRoot.lookupType(`${COLLECTOR}logs.v1.ExportLogsServiceRequest`),
   logsResponse: otlpRoot.lookupType(`${COLLECTOR}logs.v1.ExportLogsServiceResponse`),
   rpcStatus: otlpRoot.lookupType('google.rpc.Status'),
+  retryInfo: otlpRoot.lookupType('google.rpc.RetryInfo'),
 } as const;
 
 /** Enum name → number tables, for OTLP/JSON senders that spell enums by name. */

@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, RunRecord, Span, TracePhase } from '../../model/index.js';
-import type { Component, TraceConsumer } from '../../pipeline/index.js';
+import type { AssembledTrace, LogRecord, RunRecord, Span, TracePhase } from '../../model/index.js';
+import type { Component, LogsConsumer, TraceConsumer } from '../../pipeline/index.js';
 import { priceUsage } from '../../pricing/index.js';
 import type { PriceBook } from '../../pricing/index.js';
-import { mapTrace } from '../../processor/semconv/index.js';
-import { moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
+import { logRecordLines, mapTrace } from '../../processor/semconv/index.js';
+import { appendRunLogs, appendUntracedLogs, moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
 import { RunAccounting } from './accounting.js';
 import { RunLocations, type RunLocation } from './locations.js';
@@ -36,11 +36,14 @@ const ATTEMPTS_WHEN_STOPPING = 3;
  * Turns assembled traces into run directories. Writes of one trace happen in the order they
  * were handed in; a run first written while running keeps its directory unless its kind or
  * start time (and so its ULID) turn out different once the root arrives. Late spans are
- * merged with the stored trace and the run is rewritten. Disk errors are retried.
+ * merged with the stored trace and the run is rewritten; late log records alone are only
+ * added to its `logs.txt`. Log records of no trace are appended to the untraced log files.
+ * Disk errors of runs are retried.
  */
-export class RunStoreExporter implements TraceConsumer, Component {
+export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
   private readonly locations: RunLocations;
   private readonly chains = new Map<string, Promise<void>>();
+  private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private readonly accounting: RunAccounting;
   private stopping = false;
@@ -72,6 +75,15 @@ export class RunStoreExporter implements TraceConsumer, Component {
   async shutdown(): Promise<void> {
     this.stopping = true;
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+    await this.untraced;
+  }
+
+  /** Appends log records that belong to no trace to `<runs dir>/untraced/`, in arrival order. */
+  consumeLogs(logs: LogRecord[]): Promise<void> {
+    const lines = logRecordLines(logs, []);
+    const appended = this.untraced.then(() => appendUntracedLogs(this.options.runsDir, lines));
+    this.untraced = appended.catch(() => undefined);
+    return appended;
   }
 
   consumeTrace(trace: AssembledTrace): Promise<void> {
@@ -102,6 +114,7 @@ export class RunStoreExporter implements TraceConsumer, Component {
   private async materialize(trace: AssembledTrace): Promise<void> {
     const started = performance.now();
     const location = await this.locations.get(trace.traceId);
+    if (trace.spans.length === 0) return this.appendLateLogs(trace, location);
     // A finished run never goes back to running (e.g. spans replayed after a restart).
     if (location?.final && !isFinal(trace.phase)) return;
     const merge = location !== null && location.hasTrace !== false;
@@ -138,6 +151,14 @@ export class RunStoreExporter implements TraceConsumer, Component {
     }
     const { costUsd, costSource, usageByModel, priceBookVersion } = cost;
     return { ...record, costUsd, costSource, usageByModel, priceBookVersion };
+  }
+
+  /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
+  private async appendLateLogs(trace: AssembledTrace, location: RunLocation | null): Promise<void> {
+    const lines = location ? logRecordLines(trace.logs, await this.storedSpans(location)) : [];
+    if (!location || !(await appendRunLogs(this.options.runsDir, location, lines))) {
+      this.logger.warn({ trace_id: trace.traceId, log_records: trace.logs.length }, 'late log records of a trace with no stored run were dropped');
+    }
   }
 
   private async storedSpans(location: RunLocation): Promise<Span[]> {

@@ -1,10 +1,17 @@
 import { RetryableError } from '../../lib/index.js';
-import type { AssembledTrace, Span, TracePhase } from '../../model/index.js';
-import type { Component, EncodedRequest, SettledTraces, SpansConsumer, TraceConsumer } from '../../pipeline/index.js';
+import type { AssembledTrace, LogRecord, Span, TracePhase } from '../../model/index.js';
+import type {
+  Component,
+  EncodedRequest,
+  LogsConsumer,
+  SettledTraces,
+  SpansConsumer,
+  TraceConsumer,
+} from '../../pipeline/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';
-import { addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
+import { addLogs, addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
 
 /** Options of the assembler, from `assembly.*` and `ingest.max_*_in_memory`. */
 export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
@@ -18,11 +25,12 @@ export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
 const RETRY_AFTER_STOPPING_SECONDS = 5;
 
 /**
- * Groups spans by trace id and hands each trace on when it is ready (root ended and quiet
- * for the grace period, or orphaned), plus a `started` snapshot when a trace is first seen
- * so its run directory appears as running. Time is a parameter of `tick`, so tests drive it.
+ * Groups spans and log records by trace id and hands each trace on when it is ready (root
+ * ended and quiet for the grace period, or orphaned), plus a `started` snapshot when a trace
+ * first has spans so its run directory appears as running. Time is a parameter of `tick`,
+ * so tests drive it.
  */
-export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
+export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTraces, Component {
   private readonly traces = new Map<string, TraceState>();
   private readonly finished: RecentSet;
   private readonly budget: MemoryBudget;
@@ -35,7 +43,7 @@ export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly next: TraceConsumer,
+    private readonly next: TraceConsumer & LogsConsumer,
     private readonly options: AssemblerOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -49,7 +57,7 @@ export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
     return this.traces.size;
   }
 
-  /** Spans in memory: assembling plus handed on and not yet stored. */
+  /** Spans and log records in memory: assembling plus handed on and not yet stored. */
   get spansInMemory(): number {
     return this.budget.spans;
   }
@@ -59,14 +67,38 @@ export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
    * bound would be exceeded or the daemon is stopping: never accept-and-drop.
    */
   consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
-    if (this.stopping) {
-      return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS));
-    }
-    const bytesPerSpan = spans.length > 0 ? (source?.body.length ?? 0) / spans.length : 0;
-    const refusal = this.budget.refusal(spans.length, bytesPerSpan * spans.length);
+    const bytesPerItem = perItem(source, spans.length);
+    const refusal = this.refusal(spans.length, bytesPerItem * spans.length);
     if (refusal) return Promise.reject(refusal);
     const nowMs = this.now();
-    for (const [traceId, group] of groupByTrace(spans)) this.add(traceId, group, nowMs, bytesPerSpan);
+    for (const [traceId, group] of groupByTrace(spans)) {
+      const state = this.stateOf(traceId, nowMs);
+      const hadSpans = state.spans.size > 0;
+      const bytesBefore = state.bytes;
+      const added = addSpans(state, group, nowMs, bytesPerItem);
+      this.budget.hold(added, state.bytes - bytesBefore);
+      if (!hadSpans && state.spans.size > 0 && !state.late) this.send(snapshot(state, 'started'), 0, 0);
+    }
+    return Promise.resolve();
+  }
+
+  /** Takes a batch of log records, refusing it as {@link consumeSpans} does. */
+  consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
+    const bytesPerItem = perItem(source, logs.length);
+    const refusal = this.refusal(logs.length, bytesPerItem * logs.length);
+    if (refusal) return Promise.reject(refusal);
+    const nowMs = this.now();
+    for (const [traceId, group] of groupByTrace(logs)) {
+      const bytes = bytesPerItem * group.length;
+      this.budget.hold(group.length, bytes);
+      if (traceId === '') {
+        this.track(() => this.next.consumeLogs(group), null, group.length, bytes, { untraced_log_records: group.length });
+        continue;
+      }
+      const state = this.stateOf(traceId, nowMs);
+      addLogs(state, group, nowMs);
+      state.bytes += bytes;
+    }
     return Promise.resolve();
   }
 
@@ -106,56 +138,83 @@ export class TraceAssembler implements SpansConsumer, SettledTraces, Component {
     while (this.inHandoff.size > 0) await Promise.allSettled([...this.inHandoff]);
   }
 
-  private add(traceId: string, spans: Span[], nowMs: number, bytesPerSpan: number): void {
+  /** Why a batch cannot be taken now, or null. */
+  private refusal(count: number, bytes: number): RetryableError | null {
+    if (this.stopping) {
+      return new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS);
+    }
+    return this.budget.refusal(count, bytes);
+  }
+
+  private stateOf(traceId: string, nowMs: number): TraceState {
     let state = this.traces.get(traceId);
-    const isNew = state === undefined;
     if (!state) {
       state = newTraceState(traceId, nowMs, this.finished.has(traceId));
       this.traces.set(traceId, state);
     }
-    const before = state.bytes;
-    const added = addSpans(state, spans, nowMs, bytesPerSpan);
-    this.budget.hold(added, state.bytes - before);
-    if (isNew && !state.late) this.send(snapshot(state, 'started'), 0, 0);
+    return state;
   }
 
   private handOff(state: TraceState, phase: TracePhase): void {
     this.traces.delete(state.traceId);
+    const count = state.spans.size + state.logs.length;
+    if (state.spans.size === 0 && !state.late) {
+      this.budget.release(count, state.bytes);
+      this.logger.warn({ trace_id: state.traceId, log_records: state.logs.length, phase }, 'dropped log records of a trace whose spans never came');
+      return;
+    }
     if (phase === 'complete' || phase === 'orphaned') this.finished.add(state.traceId);
     if (phase === 'interrupted') this.unfinished.add(state.traceId);
     // The trace's share of the budget is released once it is stored, not when handed on:
     // nothing is dropped while the disk is slow.
-    this.send(snapshot(state, phase), state.spans.size, state.bytes);
+    this.send(snapshot(state, phase), count, state.bytes);
   }
 
-  private send(trace: AssembledTrace, spanCount: number, bytes: number): void {
-    this.handoffs.set(trace.traceId, (this.handoffs.get(trace.traceId) ?? 0) + 1);
-    const done = this.next
-      .consumeTrace(trace)
+  private send(trace: AssembledTrace, count: number, bytes: number): void {
+    this.track(() => this.next.consumeTrace(trace), trace.traceId, count, bytes, { trace_id: trace.traceId, phase: trace.phase });
+  }
+
+  /** Runs a hand-off, keeping its items counted in memory (and its trace unsettled) until it ends. */
+  private track(
+    handOff: () => Promise<void>,
+    traceId: string | null,
+    count: number,
+    bytes: number,
+    context: Record<string, unknown>,
+  ): void {
+    if (traceId !== null) this.handoffs.set(traceId, (this.handoffs.get(traceId) ?? 0) + 1);
+    const done = handOff()
       .catch((err: unknown) => {
-        this.logger.error({ err, trace_id: trace.traceId, phase: trace.phase }, 'storing a trace failed');
+        this.logger.error({ err, ...context }, 'storing telemetry failed');
       })
       .finally(() => {
-        this.budget.release(spanCount, bytes);
-        const left = (this.handoffs.get(trace.traceId) ?? 1) - 1;
-        if (left > 0) this.handoffs.set(trace.traceId, left);
-        else this.handoffs.delete(trace.traceId);
+        this.budget.release(count, bytes);
+        if (traceId !== null) {
+          const left = (this.handoffs.get(traceId) ?? 1) - 1;
+          if (left > 0) this.handoffs.set(traceId, left);
+          else this.handoffs.delete(traceId);
+        }
         this.inHandoff.delete(done);
       });
     this.inHandoff.add(done);
   }
 }
 
+/** Request bytes per item, to charge against the memory bound. */
+function perItem(source: EncodedRequest | undefined, count: number): number {
+  return count > 0 ? (source?.body.length ?? 0) / count : 0;
+}
+
 function snapshot(state: TraceState, phase: TracePhase): AssembledTrace {
   return { traceId: state.traceId, phase, spans: [...state.spans.values()], logs: [...state.logs], late: state.late };
 }
 
-function groupByTrace(spans: readonly Span[]): Map<string, Span[]> {
-  const groups = new Map<string, Span[]>();
-  for (const span of spans) {
-    const group = groups.get(span.traceId);
-    if (group) group.push(span);
-    else groups.set(span.traceId, [span]);
+function groupByTrace<T extends { traceId: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.traceId);
+    if (group) group.push(item);
+    else groups.set(item.traceId, [item]);
   }
   return groups;
 }

@@ -13,7 +13,10 @@ export interface TraceState {
   readonly logs: LogRecord[];
   /** Arrival time (daemon clock) of the latest span or record. */
   lastArrivalMs: number;
-  /** True once a span with no parent has arrived (or the trace was already final). */
+  /**
+   * True once a span with no parent has arrived (or the trace was already final). A trace
+   * with only log records so far waits like one whose root is missing.
+   */
   rootArrived: boolean;
   /** Request bytes attributed to the spans held, for the memory bound. */
   bytes: number;
@@ -41,6 +44,12 @@ export function addSpans(state: TraceState, spans: readonly Span[], nowMs: numbe
   if (added > 0) state.lastArrivalMs = nowMs;
   state.bytes += added * bytesPerSpan;
   return added;
+}
+
+/** Adds log records to a trace's state. Records carry no id, so one sent twice is held twice. */
+export function addLogs(state: TraceState, logs: readonly LogRecord[], nowMs: number): void {
+  state.logs.push(...logs);
+  state.lastArrivalMs = nowMs;
 }
 
 /**

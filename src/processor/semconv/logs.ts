@@ -1,5 +1,5 @@
 import { attributeMap, plainValue } from '../../model/index.js';
-import type { LogRecord, RunLogLine, SpanEvent } from '../../model/index.js';
+import type { LogRecord, RunLogLine, Span, SpanEvent } from '../../model/index.js';
 import { ARTIFACT_ATTR, ARTIFACT_EVENT } from './families/paracle.js';
 import { plainText, textAt } from './read.js';
 import type { Attrs } from './read.js';
@@ -20,15 +20,24 @@ const ARTIFACT_PAYLOAD_KEYS: readonly string[] = [ARTIFACT_ATTR.content, ARTIFAC
  * name and type but not their content.
  */
 export function runLogs(tree: SpanTree, logs: readonly LogRecord[]): RunLogLine[] {
-  const spanNames = new Map(tree.byStart.map((n) => [n.id, n.name]));
   const lines = [
     ...tree.byStart.flatMap((node) => node.span.events.map((event) => eventLine(node, event))),
-    ...logs.map((log) => logLine(log, spanNames)),
+    ...logRecordLines(logs, tree.byStart.map((node) => node.span)),
   ];
   return lines
     .map((line) => ({ line, timeNs: nanos(line.timeUnixNano) }))
     .sort((a, b) => compareNanos(a.timeNs, b.timeNs))
     .map(({ line }) => line);
+}
+
+/**
+ * The logs.txt lines of log records alone, in the given order: for records that come after
+ * their run was written (`spans` are the run's spans, naming each record's span) or that
+ * belong to no trace (`spans` empty).
+ */
+export function logRecordLines(logs: readonly LogRecord[], spans: readonly Span[]): RunLogLine[] {
+  const spanNames = new Map(spans.map((span) => [span.spanId, span.name]));
+  return logs.map((log) => logLine(log, spanNames));
 }
 
 function eventLine(node: SpanNode, event: SpanEvent): RunLogLine {

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeTraces, encodeExportResponse, encodeStatus, type WireFormat } from '../../codec/otlp/index.js';
+import { encodeExportResponse, encodeStatus, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import { RetryableError, startHttpListener, UnsupportedMediaTypeError, type HostPort, type HttpListener } from '../../lib/index.js';
-import type { Component, SpansConsumer } from '../../pipeline/index.js';
-import type { IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
+import type { Component } from '../../pipeline/index.js';
+import type { IngestProtocol } from '../../telemetry/index.js';
 import { readBody } from './body.js';
+import { ingest, type IngestTarget } from './ingest.js';
 import { answerFor, RpcCode } from './status.js';
 
 /** Options of the OTLP/HTTP receiver. */
@@ -19,11 +20,13 @@ const MEDIA_TYPES: Record<string, WireFormat> = {
 const SUPPORTED = Object.keys(MEDIA_TYPES);
 const CONTENT_TYPE: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 const PROTOCOL: { [F in WireFormat]: IngestProtocol } = { protobuf: 'http_protobuf', json: 'http_json' };
+const SIGNAL_PATHS = new Map<string, Signal>([['/v1/traces', 'traces'], ['/v1/logs', 'logs']]);
 
 /**
- * OTLP/HTTP on `POST /v1/traces`, answering as the Collector's otlpreceiver does: the
- * response is encoded like the request, errors carry a google.rpc.Status, load shedding is
- * 503 with Retry-After. During shutdown it refuses new requests and lets running ones finish.
+ * OTLP/HTTP on `POST /v1/traces` and `POST /v1/logs`, answering as the Collector's
+ * otlpreceiver does: the response is encoded like the request, errors carry a
+ * google.rpc.Status, load shedding is 503 with Retry-After. During shutdown it refuses new
+ * requests and lets running ones finish.
  */
 export class OtlpHttpReceiver implements Component {
   private listener: HttpListener | undefined;
@@ -31,9 +34,7 @@ export class OtlpHttpReceiver implements Component {
 
   constructor(
     private readonly options: OtlpHttpOptions,
-    private readonly spans: SpansConsumer,
-    private readonly logger: Logger,
-    private readonly metrics: Metrics,
+    private readonly target: IngestTarget,
   ) {}
 
   /** The bound address; valid after start(). */
@@ -54,7 +55,8 @@ export class OtlpHttpReceiver implements Component {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== '/v1/traces') return sendStatus(req, res, 404, `no OTLP endpoint at ${path}; traces go to /v1/traces`);
+    const signal = SIGNAL_PATHS.get(path ?? '');
+    if (!signal) return sendStatus(req, res, 404, `no OTLP endpoint at ${path}; traces go to /v1/traces, logs to /v1/logs`);
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       return sendStatus(req, res, 405, `method ${req.method ?? ''} is not allowed on ${path}; use POST`);
@@ -71,39 +73,28 @@ export class OtlpHttpReceiver implements Component {
       return this.reject(res, 'json', new UnsupportedMediaTypeError(mediaType || '(none)', SUPPORTED));
     }
     try {
-      await this.export(req, res, format);
+      await this.export(req, res, signal, format);
     } catch (err) {
       this.reject(res, format, err);
     }
   }
 
-  private async export(req: IncomingMessage, res: ServerResponse, format: WireFormat): Promise<void> {
+  private async export(req: IncomingMessage, res: ServerResponse, signal: Signal, format: WireFormat): Promise<void> {
     const body = await readBody(req, this.options.maxBodyBytes);
-    const decoded = decodeTraces(body, format);
-    const protocol = PROTOCOL[format];
-    try {
-      await this.spans.consumeSpans(decoded.spans, { format, body });
-    } catch (err) {
-      this.metrics.spansReceived(protocol, 'rejected', decoded.spans.length + decoded.rejectedSpans);
-      throw err;
-    }
-    this.metrics.spansReceived(protocol, 'accepted', decoded.spans.length);
-    this.metrics.spansReceived(protocol, 'rejected', decoded.rejectedSpans);
-    const partial = decoded.rejectedSpans > 0 ? { rejected: decoded.rejectedSpans, message: decoded.rejectionMessage } : null;
-    if (partial) this.logger.warn({ rejected_spans: partial.rejected, reason: partial.message }, 'spans rejected');
+    const partial = await ingest(signal, body, format, PROTOCOL[format], this.target);
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format] });
-    res.end(encodeExportResponse('traces', partial, format));
+    res.end(encodeExportResponse(signal, partial, format));
   }
 
   private reject(res: ServerResponse, format: WireFormat, err: unknown): void {
     const answer = answerFor(err);
     if (answer.httpStatus >= 500 && answer.retryAfterSeconds === null) {
-      this.logger.error({ err }, 'OTLP/HTTP request failed');
+      this.target.logger.error({ err }, 'OTLP/HTTP request failed');
     }
     if (answer.retryAfterSeconds !== null) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
     if (answer.httpStatus === 413) res.setHeader('Connection', 'close');
     res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
-    res.end(encodeStatus(answer.rpcCode, answer.message, format));
+    res.end(encodeStatus(answer.rpcCode, answer.message, format, answer.retryAfterSeconds));
   }
 }
 

@@ -1,4 +1,7 @@
 export { OtlpHttpReceiver } from './http.js';
 export type { OtlpHttpOptions } from './http.js';
+export { OtlpGrpcReceiver } from './grpc.js';
+export type { OtlpGrpcOptions } from './grpc.js';
+export type { IngestTarget, UntracedLogsPolicy } from './ingest.js';
 export { answerFor, RpcCode } from './status.js';
 export type { ErrorAnswer } from './status.js';

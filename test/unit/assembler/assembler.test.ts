@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableError } from '../../../src/lib/index.js';
-import { TraceAssembler, type AssemblerOptions } from '../../../src/processor/assembler/index.js';
-import { silentLogger } from '../../../src/telemetry/index.js';
-import { TraceSink } from '../../helpers/sinks.js';
+import { assemblerHarness as setup } from '../../helpers/assembler.js';
 import { TraceBuilder } from '../../helpers/span-builder.js';
-
-const OPTIONS: AssemblerOptions = { graceMs: 2000, orphanTimeoutMs: 300_000, maxSpansInMemory: 100 };
-
-function setup(options: Partial<AssemblerOptions> = {}) {
-  const sink = new TraceSink();
-  let now = 1_000_000;
-  const assembler = new TraceAssembler(sink, { ...OPTIONS, ...options }, silentLogger(), () => now);
-  return {
-    sink,
-    assembler,
-    advance(ms: number) {
-      now += ms;
-      assembler.tick(now);
-    },
-  };
-}
 
 /** A root with two children. */
 function agentTrace(traceId?: string) {

@@ -41,4 +41,17 @@ describe('encodeStatus', () => {
     const status = otlpRoot.lookupType('google.rpc.Status');
     expect(status.toObject(status.decode(bytes))).toEqual({ code: 3, message: 'bad' });
   });
+
+  it('adds a google.rpc.RetryInfo detail when the sender should retry later', () => {
+    const status = otlpRoot.lookupType('google.rpc.Status');
+    const decoded = status.toObject(status.decode(encodeStatus(14, 'busy', 'protobuf', 2)), { longs: Number });
+    expect(decoded).toMatchObject({ code: 14, message: 'busy' });
+    const [detail] = decoded.details as { typeUrl: string; value: Uint8Array }[];
+    expect(detail?.typeUrl).toBe('type.googleapis.com/google.rpc.RetryInfo');
+    const retryInfo = otlpRoot.lookupType('google.rpc.RetryInfo');
+    expect(retryInfo.toObject(retryInfo.decode(detail!.value), { longs: Number })).toEqual({ retryDelay: { seconds: 2 } });
+    expect(JSON.parse(text(encodeStatus(14, 'busy', 'json', 2)))).toEqual({
+      code: 14, message: 'busy', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+    });
+  });
 });

@@ -35,6 +35,7 @@ describe('validateConfig', () => {
       max_spans_in_memory: 500_000,
       max_bytes_in_memory: 268_435_456,
       unrecognized: 'agent',
+      untraced_logs: 'drop',
       wal: { sync: 10, segment_bytes: 67_108_864 },
     });
   });

@@ -1,0 +1,86 @@
+import { decodeLogs, decodeTraces, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
+import type { LogsConsumer, SpansConsumer } from '../../pipeline/index.js';
+import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
+
+/** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
+export type UntracedLogsPolicy = 'drop' | 'file';
+
+/** Where the OTLP receivers hand decoded telemetry, and how they account for it. */
+export interface IngestTarget {
+  spans: SpansConsumer;
+  logs: LogsConsumer;
+  metrics: Metrics;
+  logger: Logger;
+  /** `drop`: records with no trace id are counted as dropped and not passed on; `file`: passed on. */
+  untracedLogs: UntracedLogsPolicy;
+}
+
+/** One decoded request: item counts, and how to hand the kept items on and count them. */
+interface Batch {
+  noun: string;
+  accepted: number;
+  rejected: number;
+  dropped: number;
+  rejectionMessage: string;
+  consume(): Promise<void>;
+  count(outcome: IngestOutcome, count: number): void;
+}
+
+function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): Batch {
+  const decoded = decodeTraces(body, format);
+  return {
+    noun: 'spans',
+    accepted: decoded.spans.length,
+    rejected: decoded.rejectedSpans,
+    dropped: 0,
+    rejectionMessage: decoded.rejectionMessage,
+    consume: () => target.spans.consumeSpans(decoded.spans, { format, body }),
+    count: (outcome, count) => target.metrics.spansReceived(protocol, outcome, count),
+  };
+}
+
+function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): Batch {
+  const decoded = decodeLogs(body, format);
+  const kept = target.untracedLogs === 'drop' ? decoded.logs.filter((log) => log.traceId !== '') : decoded.logs;
+  return {
+    noun: 'log records',
+    accepted: kept.length,
+    rejected: decoded.rejectedLogRecords,
+    dropped: decoded.logs.length - kept.length,
+    rejectionMessage: decoded.rejectionMessage,
+        // The request bytes stand for the batch only when no record was filtered out.
+    consume: () => target.logs.consumeLogs(kept, kept.length === decoded.logs.length ? { format, body } : undefined),
+    count: (outcome, count) => target.metrics.logRecordsReceived(protocol, outcome, count),
+  };
+}
+
+/**
+ * The one ingest path of every OTLP transport: decodes an Export request body of `signal`
+ * (already decompressed and within the size limit), hands the usable items to the pipeline
+ * and counts them by `protocol` and outcome. Resolves with the partial success to answer
+ * (items with unusable ids), or null for full success.
+ *
+ * @throws InvalidInputError when the body cannot be decoded; the consumer's error (e.g.
+ * RetryableError when shedding load) after counting the whole request as rejected.
+ */
+export async function ingest(
+  signal: Signal,
+  body: Uint8Array,
+  format: WireFormat,
+  protocol: IngestProtocol,
+  target: IngestTarget,
+): Promise<PartialSuccess | null> {
+  const batch = signal === 'traces' ? spanBatch(body, format, protocol, target) : logBatch(body, format, protocol, target);
+  try {
+    await batch.consume();
+  } catch (err) {
+    batch.count('rejected', batch.accepted + batch.rejected + batch.dropped);
+    throw err;
+  }
+  batch.count('accepted', batch.accepted);
+  batch.count('rejected', batch.rejected);
+  batch.count('dropped', batch.dropped);
+  if (batch.rejected === 0) return null;
+  target.logger.warn({ signal, rejected: batch.rejected, reason: batch.rejectionMessage }, `${batch.noun} rejected`);
+  return { rejected: batch.rejected, message: batch.rejectionMessage };
+}
