@@ -46,11 +46,13 @@ export function encodeSpans(spans: ReadableSpan[], format: PayloadFormat): Uint8
   return bytes;
 }
 
-/** Real SDK log records, serialized as the OTel logs exporters do. */
-export function encodeLogs(format: PayloadFormat, traceId?: string): Uint8Array {
+/** A real SDK log record (in `inSpan`'s trace when given), serialized as the OTel logs exporters do. */
+export function encodeLogs(format: PayloadFormat, inSpan?: ReadableSpan, body = 'hello'): Uint8Array {
   const memory = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
-  provider.getLogger('payloads').emit({ severityNumber: SeverityNumber.INFO, body: 'hello', attributes: traceId ? { trace: traceId } : {} });
+  // A record emitted inside a span carries its trace and span ids, as the SDK's would.
+  const context = inSpan ? trace.setSpanContext(ROOT_CONTEXT, inSpan.spanContext()) : ROOT_CONTEXT;
+  provider.getLogger('payloads').emit({ severityNumber: SeverityNumber.INFO, body, context });
   const records: ReadableLogRecord[] = memory.getFinishedLogRecords();
   const serializer = format === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer;
   const bytes = serializer.serializeRequest(records);

@@ -1,4 +1,4 @@
-import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -6,7 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { makeSdkSpans } from '../helpers/otlp-payloads.js';
+import { encodeLogs, makeSdkSpans } from '../helpers/otlp-payloads.js';
 import { listRuns, traceSpans, waitForRuns, type StoredRun } from '../helpers/runs.js';
 
 let dir: string;
@@ -145,5 +145,29 @@ describe('acknowledged means durable', () => {
     expect((await traceSpans(mine[0]!)).map((s) => s.spanId).sort()).toEqual(
       [child!.spanContext().spanId, root!.spanContext().spanId].sort(),
     );
+  });
+
+  it('keeps acknowledged log records across a SIGKILL', async () => {
+    const runsDir = join(dir, 'runs');
+    const config = '  assembly: { grace_ms: 60000 }\n';
+    const daemon = await start(runsDir, config);
+    const spans = makeSdkSpans('invoke_agent logger', 1, { 'paracle.agent.id': 'logger' });
+    const exporter = new OTLPTraceExporter({ url: `http://${daemon.listening.otlp_http}/v1/traces` });
+    expect(await exportOnce(exporter, spans)).toBe(true);
+    await exporter.shutdown();
+    const res = await fetch(`http://${daemon.listening.otlp_http}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: encodeLogs('protobuf', spans[0], 'survives the crash'),
+    });
+    expect(res.status).toBe(200);
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+
+    const restarted = await start(runsDir, config);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
+    const run = (await listRuns(runsDir)).find((r) => r.metadata.trace_id === spans[0]!.spanContext().traceId);
+    expect(await readFile(join(run!.dir, 'logs.txt'), 'utf8')).toContain('msg="survives the crash"');
   });
 });
