@@ -4,7 +4,7 @@ import { describeError, RetryableError } from '../lib/index.js';
 import type { LogRecord, Span } from '../model/index.js';
 import type { Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../pipeline/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { RecordType, type WalRecord } from './record.js';
+import { RecordType, type RecordTypeValue, type WalRecord } from './record.js';
 import type { RecoveredSegment, WriteAheadLog } from './wal.js';
 
 /** Options of {@link DurableIngest}. */
@@ -20,6 +20,15 @@ export interface RecoveryStats {
   spans: number;
   logRecords: number;
 }
+
+/** The record types of one signal. */
+interface RecordTypes {
+  protobuf: RecordTypeValue;
+  json: RecordTypeValue;
+}
+
+const TRACE_RECORDS: RecordTypes = { protobuf: RecordType.TRACES_PROTOBUF, json: RecordType.TRACES_JSON };
+const LOG_RECORDS: RecordTypes = { protobuf: RecordType.LOGS_PROTOBUF, json: RecordType.LOGS_JSON };
 
 /** What one WAL record decodes to. */
 type Batch = { signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] };
@@ -45,19 +54,12 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
 
   async consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
     await this.next.consumeSpans(spans, source);
-    if (spans.length === 0) return;
-    // Without the request bytes (a receiver that has none), the items are encoded once here.
-    const format = source?.format ?? 'json';
-    const payload = source?.body ?? Buffer.from(encodeTracesJson(spans));
-    await this.wal.append(format === 'protobuf' ? RecordType.TRACES_PROTOBUF : RecordType.TRACES_JSON, payload, traceIdsOf(spans));
+    await this.persist(spans, source, TRACE_RECORDS, encodeTracesJson);
   }
 
   async consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
     await this.next.consumeLogs(logs, source);
-    if (logs.length === 0) return;
-    const format = source?.format ?? 'json';
-    const payload = source?.body ?? Buffer.from(encodeLogsJson(logs));
-    await this.wal.append(format === 'protobuf' ? RecordType.LOGS_PROTOBUF : RecordType.LOGS_JSON, payload, traceIdsOf(logs));
+    await this.persist(logs, source, LOG_RECORDS, encodeLogsJson);
   }
 
   /** Replays the log found on start, then checkpoints periodically. */
@@ -87,6 +89,18 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     return this.checkpointing;
   }
 
+  private async persist<T extends { traceId: string }>(
+    items: T[],
+    source: EncodedRequest | undefined,
+    types: RecordTypes,
+    encode: (items: T[]) => string,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    // Without the request bytes (a receiver that has none), the items are encoded once here.
+    const type = source?.format === 'protobuf' ? types.protobuf : types.json;
+    await this.wal.append(type, source?.body ?? Buffer.from(encode(items)), traceIdsOf(items));
+  }
+
   private async replay(): Promise<RecoveryStats> {
     const stats: RecoveryStats = { segments: this.recovered.length, records: 0, spans: 0, logRecords: 0 };
     for (const segment of this.recovered) {
@@ -104,9 +118,9 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     return stats;
   }
 
-  private decode(type: number, source: EncodedRequest, offset: number): Batch | null {
+  private decode(type: RecordTypeValue, source: EncodedRequest, offset: number): Batch | null {
     try {
-      if (type === RecordType.TRACES_PROTOBUF || type === RecordType.TRACES_JSON) {
+      if (type === TRACE_RECORDS.protobuf || type === TRACE_RECORDS.json) {
         return { signal: 'traces', items: decodeTraces(source.body, source.format).spans };
       }
       return { signal: 'logs', items: decodeLogs(source.body, source.format).logs };
@@ -132,7 +146,7 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
 
 /** The request a record holds. */
 function sourceOf(record: WalRecord): EncodedRequest {
-  const protobuf = record.type === RecordType.TRACES_PROTOBUF || record.type === RecordType.LOGS_PROTOBUF;
+  const protobuf = record.type === TRACE_RECORDS.protobuf || record.type === LOG_RECORDS.protobuf;
   return { format: protobuf ? 'protobuf' : 'json', body: record.payload };
 }
 
