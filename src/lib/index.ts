@@ -20,3 +20,4 @@ export { listen } from './listen.js';
 export { Limiter } from './limiter.js';
 export { startHttpListener } from './http-server.js';
 export type { HttpListener } from './http-server.js';
+export { parseDurationMs, parseTimeBound } from './duration.js';
