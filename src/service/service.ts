@@ -7,7 +7,11 @@ import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpHttpReceiver } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { checkExposure } from './access.js';
+import { RunIndex } from './run-index.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
+
+// issue-7: the largest artifact an agent may upload; not in the config schema yet.
+const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
 
 /** Everything `paracle serve` needs once flags, env and the config file are resolved. */
 export interface ServeSettings {
@@ -38,9 +42,11 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     { allowUnauthenticated: config.access.allow_unauthenticated, tokenCount: config.access.tokens.length },
   );
   await ensureWritableRunsDir(settings.runsDir);
+  // issue-7: the run index, fed by the exporter's writes and a watcher.
+  const index = await RunIndex.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
   const exporter = new RunStoreExporter(
-    { runsDir: settings.runsDir, unrecognized: config.ingest.unrecognized },
+    { runsDir: settings.runsDir, unrecognized: config.ingest.unrecognized, onRunWritten: (w) => index.runWritten(w) },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
   );
@@ -61,11 +67,16 @@ export async function startDaemon(settings: ServeSettings, logger: Logger, metri
     metrics,
   );
   let accepting = false;
-  const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
+  const api = new ApiServer(
+    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES } },
+    { ready: () => accepting },
+    metrics,
+    logger.child({ component: 'api' }),
+  );
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain.
-  const components: Component[] = [api, exporter, assembler, otlpHttp];
+  const components: Component[] = [index, api, exporter, assembler, otlpHttp];
   const started: Component[] = [];
   try {
     for (const component of components) {

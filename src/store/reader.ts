@@ -105,18 +105,18 @@ export function runFolder(runsDir: string, location: RunLocation, stepId?: strin
  */
 export async function resolveFileInside(folder: string, path: string, what = 'path'): Promise<string> {
   const segments = checkRelativePath(path, what);
-  const missing = (): NotFoundError => new NotFoundError(`no file ${path}`);
   const target = join(folder, ...segments);
-  return storeOp('resolve', target, async () => {
+  const real = await storeOp('resolve', target, async () => {
     try {
-      const [root, real] = await Promise.all([realpath(folder), realpath(target)]);
-      if (!isInside(root, real) || !(await stat(real)).isFile()) throw missing();
-      return real;
+      const [root, resolved] = await Promise.all([realpath(folder), realpath(target)]);
+      return isInside(root, resolved) && (await stat(resolved)).isFile() ? resolved : null;
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw missing();
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return null;
       throw err;
     }
   });
+  if (real === null) throw new NotFoundError(`no file ${path}`);
+  return real;
 }
 
 /** Opens a file found by {@link resolveFileInside} for streaming. */

@@ -1,6 +1,6 @@
 import { newRunId, writeRun } from '../../src/store/index.js';
 import type { RunRecord, RunStatus } from '../../src/model/index.js';
-import { agentRecord, stepRecord, workflowRecord } from '../unit/store/records.js';
+import { agentRecord, stepRecord, textArtifact, workflowRecord } from '../unit/store/records.js';
 
 /** What a fixture run was written with, to compute expected answers from. */
 export interface FixtureRun {
@@ -16,6 +16,8 @@ export interface FixtureRun {
   costUsd: number;
   /** A word that appears only in this run's input. */
   marker: string;
+  /** Artifact paths written (every tenth agent run has two). */
+  artifacts: string[];
 }
 
 /** Options of {@link writeFixtureStore}. */
@@ -40,7 +42,8 @@ const DAY_MS = 86_400_000;
 /**
  * Writes `count` real run directories with the store's writer: agents, statuses and models
  * in independent cycles, start times spread over `days` (30) days before `nowMs`, every
- * tenth run a workflow. Returns what was written, newest first.
+ * tenth run a workflow, every tenth agent run with artifacts. Returns what was written,
+ * newest first.
  */
 export async function writeFixtureStore(runsDir: string, options: FixtureOptions): Promise<FixtureRun[]> {
   const nowMs = options.nowMs ?? Date.now();
@@ -71,6 +74,7 @@ function fixtureRun(i: number, startedAtMs: number): FixtureRun {
     tokens: 100 + (i % 50) * 10,
     costUsd: Number((0.001 * (1 + (i % 20))).toFixed(6)),
     marker: `marker${i}x`,
+    artifacts: i % 10 === 0 ? ['report.md', 'out/data.json'] : [],
   };
 }
 
@@ -85,6 +89,7 @@ function recordOf(run: FixtureRun): RunRecord {
     costUsd: run.costUsd,
     input: { task: `Task ${run.marker}` },
     output: run.status === 'completed' ? { text: `Done with ${run.subject}` } : null,
+    artifacts: run.artifacts.map((path) => textArtifact(path, `${path} of ${run.runId}\n`)),
   };
   if (run.kind === 'workflow') {
     return workflowRecord({ ...common, workflowId: run.subject, steps: [stepRecord()] });

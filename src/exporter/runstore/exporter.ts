@@ -19,6 +19,16 @@ export interface RunStoreExporterOptions {
   concurrency?: number;
   /** How many trace id → run locations to remember for late spans. */
   locationCapacity?: number;
+  /** issue-7: called after each run directory write (the run index follows the writes). */
+  onRunWritten?: (written: RunWritten) => Promise<void>;
+}
+
+/** issue-7: a run directory just written for `traceId`; `replaced` is where it lived before a move. */
+export interface RunWritten {
+  kind: RunKind;
+  runId: string;
+  traceId: string;
+  replaced: { kind: RunKind; runId: string } | null;
 }
 
 /** Where a trace's run lives, and whether its id is settled for good. */
@@ -93,12 +103,16 @@ export class RunStoreExporter implements TraceConsumer, Component {
     const record = mapTrace({ ...trace, spans }, { unrecognized: this.options.unrecognized });
     if (!record) return;
     const runId = chooseRunId(location, record);
-    if (location && (location.kind !== record.kind || location.runId !== runId)) {
+    const moved = location && (location.kind !== record.kind || location.runId !== runId);
+    if (moved) {
       await moveRun(this.options.runsDir, location, { kind: record.kind, runId });
     }
     const metadataOnly = trace.phase === 'started';
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly });
+    // issue-7: index hook.
+    const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
+    await this.options.onRunWritten?.({ kind: record.kind, runId, traceId: trace.traceId, replaced });
     this.remember(trace.traceId, {
       kind: record.kind,
       runId,

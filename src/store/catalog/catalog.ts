@@ -72,16 +72,22 @@ export class RunCatalog {
     return catalog;
   }
 
-  /** Reads every run directory again and drops entries whose directory is gone; returns the run count. */
+  /**
+   * Reads every run directory again and drops entries whose directory is gone; returns the
+   * run count. Logged, unless the store is empty.
+   */
   async rebuild(reason = 'asked'): Promise<number> {
     const started = Date.now();
-    this.log('rebuilding the run index from the run directories', { reason, runs_dir: this.runsDir });
+    const folders = await Promise.all(
+      kindFolders(this.runsDir).map(async ({ kind, dir }) => ({ kind, mtime: await folderMtime(dir), ids: await runIdsIn(dir) })),
+    );
+    // An empty store has nothing worth a log line (a corrupt file was already reported).
+    const quiet = folders.every((f) => f.ids.length === 0);
+    if (!quiet) this.log('rebuilding the run index from the run directories', { reason, runs_dir: this.runsDir });
     this.setMeta('built', '0');
     this.generation = Date.now();
     let count = 0;
-    for (const { kind, dir } of kindFolders(this.runsDir)) {
-      const mtime = await folderMtime(dir);
-      const ids = await runIdsIn(dir);
+    for (const { kind, mtime, ids } of folders) {
       for (let i = 0; i < ids.length; i += READ_BATCH) {
         const batch = ids.slice(i, i + READ_BATCH).map((runId) => ({ kind, runId }));
         const entries = await Promise.all(batch.map((location) => readCatalogEntry(this.runsDir, location)));
@@ -92,7 +98,7 @@ export class RunCatalog {
     }
     this.db.prepare('DELETE FROM runs WHERE gen <> ?').run(this.generation);
     this.setMeta('built', '1');
-    this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
+    if (!quiet) this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
     return count;
   }
 
@@ -215,7 +221,7 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
   }
   try {
     const db = new Database(file);
-    return { db, reason: prepareSchema(db) ? null : 'missing or outdated' };
+    return { db, reason: prepareSchema(db) ? null : 'missing' };
   } catch (err) {
     if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errnoOf(err) ?? '')) throw err;
     log('the run index is corrupt: deleting it', { file });
