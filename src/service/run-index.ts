@@ -26,7 +26,9 @@ export class RunIndex implements Component {
   async start(): Promise<void> {
     const { runsDir, catalog } = this.store;
     this.watcher = watchRuns(runsDir, catalog, (err) => this.logger.warn({ err }, 'updating the run index from disk failed'));
-    await this.watcher.ready;
+    // Not awaited: the initial scan of a large store takes seconds and the index is already
+    // current from open(); the scan only catches what changes meanwhile.
+    void this.watcher.ready.then(() => this.logger.debug('watching the runs dir'));
   }
 
   async shutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { ReadStream } from 'node:fs';
+import type { Dirent, ReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../lib/index.js';
@@ -48,14 +48,7 @@ export async function locateRun(runsDir: string, runId: string): Promise<RunLoca
  * of interrupted writes, store markers) are left out. None when the folder does not exist.
  */
 export async function listFiles(folder: string): Promise<RunFileEntry[]> {
-  const entries = await storeOp('readdir', folder, async () => {
-    try {
-      return await readdir(folder, { recursive: true, withFileTypes: true });
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return [];
-      throw err;
-    }
-  });
+  const entries = await listTree(folder);
   const files: RunFileEntry[] = [];
   for (const entry of entries) {
     const full = join(entry.parentPath, entry.name);
@@ -64,6 +57,18 @@ export async function listFiles(folder: string): Promise<RunFileEntry[]> {
     files.push({ path, size: (await storeOp('read', full, () => stat(full))).size });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Every entry under `folder` at any depth; none when the folder does not exist. */
+export async function listTree(folder: string): Promise<Dirent[]> {
+  return storeOp('readdir', folder, async () => {
+    try {
+      return await readdir(folder, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw err;
+    }
+  });
 }
 
 /**

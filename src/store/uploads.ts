@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidInputError, PayloadTooLargeError } from '../lib/index.js';
 import type { RunCatalog } from './catalog/catalog.js';
-import { errnoOf, storeOp } from './errors.js';
+import { storeOp } from './errors.js';
 import { runDirectory, sanitizeArtifactPath } from './layout.js';
-import { checkRelativePath } from './reader.js';
+import { checkRelativePath, listTree } from './reader.js';
 import type { RunLocation } from './writer.js';
 
 /** Where an uploaded artifact went. */
@@ -57,14 +57,7 @@ export async function receiveArtifact(
  */
 export async function adoptStagedUploads(runsDir: string, traceId: string, location: RunLocation): Promise<number> {
   const staged = stagingFolder(runsDir, traceId.toLowerCase());
-  const files = await storeOp('readdir', staged, async () => {
-    try {
-      return await readdir(staged, { recursive: true, withFileTypes: true });
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return [];
-      throw err;
-    }
-  });
+  const files = await listTree(staged);
   const artifacts = join(runDirectory(runsDir, location.kind, location.runId), 'artifacts');
   let moved = 0;
   for (const file of files.filter((entry) => entry.isFile() && !entry.name.startsWith('.'))) {

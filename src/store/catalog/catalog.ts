@@ -1,8 +1,9 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import type { RunKind } from '../../model/index.js';
+import { listEntries } from '../artifacts.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { isValidRunId } from '../layout.js';
 import { kindFolders } from '../reader.js';
@@ -48,6 +49,7 @@ const READ_BATCH = 64;
  */
 export class RunCatalog {
   private generation = 0;
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(
     private readonly db: Db,
@@ -96,7 +98,7 @@ export class RunCatalog {
       }
       this.setMeta(`mtime:${kind}`, String(mtime));
     }
-    this.db.prepare('DELETE FROM runs WHERE gen <> ?').run(this.generation);
+    this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation);
     this.setMeta('built', '1');
     if (!quiet) this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
     return count;
@@ -112,40 +114,43 @@ export class RunCatalog {
       const mtime = String(await folderMtime(dir));
       if (this.getMeta(`mtime:${kind}`) === mtime) continue;
       const onDisk = new Set(await runIdsIn(dir));
-      const indexed = this.db.prepare('SELECT run_id FROM runs WHERE kind = ?').pluck().all(kind) as string[];
+      const indexed = this.sql('SELECT run_id FROM runs WHERE kind = ?').pluck().all(kind) as string[];
       for (const runId of indexed) if (!onDisk.delete(runId)) this.remove(runId);
       for (const runId of onDisk) await this.upsert({ kind, runId });
       this.setMeta(`mtime:${kind}`, mtime);
     }
   }
 
-  /** Reads one run directory into the index; removes the entry when the run is gone. */
-  async upsert(location: RunLocation): Promise<void> {
+  /**
+   * Reads one run directory into the index; removes the entry when the run is gone (or has
+   * no metadata.yaml yet). Returns whether the run is indexed now.
+   */
+  async upsert(location: RunLocation): Promise<boolean> {
     const entry = await readCatalogEntry(this.runsDir, location);
     if (entry) this.put(entry);
     else this.remove(location.runId);
+    return entry !== null;
   }
 
   /** Forgets one run. */
   remove(runId: string): void {
-    this.db.prepare('DELETE FROM runs WHERE run_id = ?').run(runId);
+    this.sql('DELETE FROM runs WHERE run_id = ?').run(runId);
   }
 
   /** The metadata.yaml mtime the index read, or null when the run is not indexed. */
   indexedMtime(runId: string): number | null {
-    return (this.db.prepare('SELECT mtime_ms FROM runs WHERE run_id = ?').pluck().get(runId) as number | undefined) ?? null;
+    return (this.sql('SELECT mtime_ms FROM runs WHERE run_id = ?').pluck().get(runId) as number | undefined) ?? null;
   }
 
   /** Updates the pinned flag of an indexed run. */
   markPinned(runId: string, pinned: boolean): void {
-    this.db.prepare('UPDATE runs SET pinned = ? WHERE run_id = ?').run(pinned ? 1 : 0, runId);
+    this.sql('UPDATE runs SET pinned = ? WHERE run_id = ?').run(pinned ? 1 : 0, runId);
   }
 
   /** One page of runs matching `query`, newest first. */
   query(query: RunQuery): RunPage {
     const { sql, params } = whereClause(query);
-    const rows = this.db
-      .prepare(`SELECT run_id, metadata, pinned FROM runs WHERE ${sql} ORDER BY run_id DESC LIMIT ?`)
+    const rows = this.sql(`SELECT run_id, metadata, pinned FROM runs WHERE ${sql} ORDER BY run_id DESC LIMIT ?`)
       .all(...params, query.limit + 1) as { run_id: string; metadata: string; pinned: number }[];
     const page = rows.slice(0, query.limit);
     return {
@@ -157,15 +162,13 @@ export class RunCatalog {
   /** The stats columns of every run matching `query` (its limit and cursor are ignored). */
   statsRows(query: Omit<RunQuery, 'limit' | 'cursor'>): StatsRow[] {
     const { sql, params } = whereClause({ ...query, cursor: undefined });
-    return this.db
-      .prepare(`SELECT kind, subject, status, model, project, tokens, cost, duration_s FROM runs WHERE ${sql}`)
+    return this.sql(`SELECT kind, subject, status, model, project, tokens, cost, duration_s FROM runs WHERE ${sql}`)
       .all(...params) as StatsRow[];
   }
 
   /** The run written for trace `traceId` (the newest, should there be several). */
   locateTrace(traceId: string): RunLocation | null {
-    const row = this.db
-      .prepare('SELECT kind, run_id FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
+    const row = this.sql('SELECT kind, run_id FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
       .get(traceId) as { kind: RunKind; run_id: string } | undefined;
     return row ? { kind: row.kind, runId: row.run_id } : null;
   }
@@ -176,8 +179,7 @@ export class RunCatalog {
   }
 
   private put(entry: CatalogEntry): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO runs (run_id, kind, subject, trace_id, status, started_ms, duration_s, model, project, tokens, cost,
            pinned, mtime_ms, gen, metadata, text)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -194,12 +196,22 @@ export class RunCatalog {
       );
   }
 
+  /** A prepared statement, compiled once per catalog. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   private getMeta(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+    return (this.sql('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
   }
 
   private setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }
 
@@ -234,15 +246,7 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
 
 /** The run ids in a kind folder; none when it does not exist. */
 async function runIdsIn(dir: string): Promise<string[]> {
-  const names = await storeOp('readdir', dir, async () => {
-    try {
-      return await readdir(dir);
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return [];
-      throw err;
-    }
-  });
-  return names.filter(isValidRunId);
+  return (await listEntries(dir)).map((entry) => entry.name).filter(isValidRunId);
 }
 
 async function folderMtime(dir: string): Promise<number> {
