@@ -25,10 +25,11 @@ export class RunIndex implements Component {
 
   async start(): Promise<void> {
     const { runsDir, catalog } = this.store;
+    const started = Date.now();
     this.watcher = watchRuns(runsDir, catalog, (err) => this.logger.warn({ err }, 'updating the run index from disk failed'));
     // Not awaited: the initial scan of a large store takes seconds and the index is already
     // current from open(); the scan only catches what changes meanwhile.
-    void this.watcher.ready.then(() => this.logger.debug('watching the runs dir'));
+    void this.watcher.ready.then(() => this.logger.info({ ms: Date.now() - started }, 'watching the runs dir'));
   }
 
   async shutdown(): Promise<void> {

@@ -45,10 +45,9 @@ describe('paracle runs --server', () => {
       ['get', '01HN7X8K9M2PQRSTVVWXYZ3456'],
       ['artifacts', run.runId, '--cat', '../metadata.yaml'],
     ];
-    for (const command of commands) {
-      const [remote, local] = await Promise.all([viaServer(...command), viaDir(...command)]);
-      expect(remote, command.join(' ')).toEqual(local);
-    }
+    const remote = await Promise.all(commands.map((command) => viaServer(...command)));
+    const local = await Promise.all(commands.map((command) => viaDir(...command)));
+    commands.forEach((command, i) => expect(remote[i], command.join(' ')).toEqual(local[i]));
   });
 
   it('fails with exit 1 and one sentence when no daemon answers', async () => {

@@ -57,12 +57,13 @@ describe('paracle runs list and search', () => {
   });
 
   it('refuses bad durations, statuses and limits with exit 2 and one sentence', async () => {
-    for (const args of [['--since', '7y'], ['--status', 'done'], ['--limit', 'ten'], ['--until', 'yesterday']]) {
-      const result = await cli('search', ...args);
-      expect(result.code, args.join(' ')).toBe(2);
+    const cases = [['--since', '7y'], ['--status', 'done'], ['--limit', 'ten'], ['--until', 'yesterday']];
+    const results = await Promise.all(cases.map((args) => cli('search', ...args)));
+    results.forEach((result, i) => {
+      expect(result.code, cases[i]?.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/^paracle: .+\.$/m);
-    }
+    });
     const verbose = await cli('search', '--since', '7y', '--verbose');
     expect(verbose.stderr).toMatch(/at .+duration/);
   });
@@ -86,7 +87,8 @@ describe('paracle runs get, artifacts, pin', () => {
     expect((await cli('get', run.runId)).stdout).toMatch(/^agent_id\s+\S+$/m);
     const unknown = await cli('get', '01HN7X8K9M2PQRSTVVWXYZ3456');
     expect([unknown.code, unknown.stderr]).toEqual([3, 'paracle: no run with id 01HN7X8K9M2PQRSTVVWXYZ3456.\n']);
-    for (const bad of ['../agents', '%2e%2e', '/etc/passwd']) expect((await cli('get', bad)).code).toBe(2);
+    const bad = await Promise.all(['../agents', '%2e%2e', '/etc/passwd'].map((id) => cli('get', id)));
+    expect(bad.map((result) => result.code)).toEqual([2, 2, 2]);
   });
 
   it('lists, prints and extracts artifacts; refuses paths that leave the folder', async () => {
@@ -97,10 +99,8 @@ describe('paracle runs get, artifacts, pin', () => {
     const dest = join(root, 'extracted');
     expect((await cli('artifacts', run.runId, '--extract', dest)).code).toBe(0);
     expect(await readFile(join(dest, 'out', 'data.json'), 'utf8')).toBe(`out/data.json of ${run.runId}\n`);
-    for (const bad of ['../metadata.yaml', '/etc/passwd', 'out/../../input.json', '..']) {
-      const result = await cli('artifacts', run.runId, '--cat', bad);
-      expect([result.code, result.stdout]).toEqual([2, '']);
-    }
+    const bad = await Promise.all(['../metadata.yaml', '/etc/passwd', 'out/../../input.json', '..'].map((path) => cli('artifacts', run.runId, '--cat', path)));
+    expect(bad.map((result) => [result.code, result.stdout])).toEqual(Array(4).fill([2, '']));
     expect((await cli('artifacts', run.runId, '--cat', 'nope.txt')).code).toBe(3);
   });
 
