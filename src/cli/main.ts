@@ -31,7 +31,7 @@ function program(): Command {
     .action(async (file: string | undefined, options: { json?: boolean }) => {
       process.exitCode = await (await import('./config-check.js')).configCheckCommand(file, options);
     });
-  registerRunsCommands(root);
+  registerRunsCommands(root.command('runs').description('query and maintain stored runs'));
   return root;
 }
 

@@ -7,7 +7,7 @@ import { checkDimension, computeStats, kindOfDimension, type StatsGroup } from '
 import { storeOp } from './errors.js';
 import { parseMetadata } from './metadata.js';
 import { isPinned, setPinned } from './pin.js';
-import { listFiles, locateRun, resolveFileInside, runFolder, type RunFileEntry } from './reader.js';
+import { listFiles, locateRun, resolveFileInside, runFolder, type RunFileEntry } from './run-files.js';
 import type { RunLocation } from './writer.js';
 
 /** `GET /api/v1/runs/{id}` and `runs get --json`: the metadata, `pinned` and the run's files. */

@@ -9,7 +9,7 @@ import { InvalidInputError, PayloadTooLargeError } from '../lib/index.js';
 import type { RunCatalog } from './catalog/catalog.js';
 import { storeOp } from './errors.js';
 import { runDirectory, sanitizeArtifactPath } from './layout.js';
-import { checkRelativePath, listTree } from './reader.js';
+import { checkRelativePath, listTree } from './run-files.js';
 import type { RunLocation } from './writer.js';
 
 /** Where an uploaded artifact went. */

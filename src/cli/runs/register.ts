@@ -30,9 +30,8 @@ function searchOptions(command: Command): Command {
     .option('--text <str>', 'case-insensitive substring of the input, output or names');
 }
 
-/** Adds `paracle runs ...` to the program. */
-export function registerRunsCommands(root: Command): void {
-  const runs = root.command('runs').description('query and manage stored runs');
+/** Adds the query commands (list, search, get, ...) to the `paracle runs` group. */
+export function registerRunsCommands(runs: Command): void {
   runsCommand(runs, 'list', 'the newest runs')
     .option('--limit <n>', 'how many (default 20)')
     .option('--kind <kind>', 'agent or workflow')

@@ -6,7 +6,7 @@ import type { RunKind } from '../../model/index.js';
 import { listEntries } from '../artifacts.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { isValidRunId } from '../layout.js';
-import { kindFolders } from '../reader.js';
+import { kindFolders } from '../run-files.js';
 import type { RunLocation } from '../writer.js';
 import { readCatalogEntry, type CatalogEntry } from './entry.js';
 import { whereClause, type RunQuery } from './query.js';
