@@ -22,7 +22,7 @@ const PIPELINE_STAGES = ['receiver', 'processor', 'exporter'];
 const READERS = ['api', 'cli', 'maintenance', 'replay', 'ui'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'bench/.data/', '.bench-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Plain JS scripts (bench/) run on Node.

@@ -2,10 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
 import type { Component } from '../pipeline/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
+import { sendError, sendJson, sendThrown } from './respond.js';
+import { RunsApi, type RunsApiOptions } from './runs-api.js';
 
 /** Options of the HTTP server on `--http`. */
 export interface ApiServerOptions {
   address: HostPort;
+  /** The `/api/v1` routes; without them only metrics and health are served. */
+  runs?: RunsApiOptions;
 }
 
 /** What the server asks the daemon about its state. */
@@ -16,17 +20,20 @@ export interface Readiness {
 
 /**
  * The `--http` listener: `/metrics` (Prometheus text or OpenMetrics by `Accept`),
- * `/healthz` (the process is alive) and `/readyz` (it takes traffic).
+ * `/healthz` (the process is alive), `/readyz` (it takes traffic) and the `/api/v1` routes.
  */
 export class ApiServer implements Component {
   private listener: HttpListener | undefined;
+  private readonly runsApi: RunsApi | null;
 
   constructor(
     private readonly options: ApiServerOptions,
     private readonly readiness: Readiness,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.runsApi = options.runs ? new RunsApi(options.runs) : null;
+  }
 
   /** The bound address; valid after start(). */
   get address(): HostPort {
@@ -37,8 +44,7 @@ export class ApiServer implements Component {
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.route(req, res).catch((err: unknown) => {
-        this.logger.error({ err, url: req.url }, 'HTTP request failed');
-        if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+        if (sendThrown(res, err)) this.logger.error({ err, url: req.url }, 'HTTP request failed');
       });
     };
     this.listener = await startHttpListener(handler, this.options.address, 'the HTTP API');
@@ -49,8 +55,11 @@ export class ApiServer implements Component {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The raw path, not URL's: URL would resolve `..` and `%2e%2e`, which the API must refuse.
+    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
+    // The API reads request bodies (uploads) itself; every other route ignores them.
+    if (this.runsApi && path.startsWith('/api/v1/') && (await this.runsApi.handle(req, res, path, new URLSearchParams(query)))) return;
     req.resume();
-    const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendError(res, 405, 'method_not_allowed', `method ${req.method ?? ''} is not allowed on ${path}`);
@@ -70,13 +79,4 @@ export class ApiServer implements Component {
     res.writeHead(200, { 'Content-Type': contentType });
     res.end(body);
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
 }

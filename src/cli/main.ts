@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
-import { configCheckCommand } from './config-check.js';
-import { repriceCommand } from './reprice.js';
-import { serveCommand } from './serve.js';
+import { registerRunsCommands } from './runs/index.js';
+import type { RepriceFlags } from './reprice.js';
+import type { ServeFlags } from './settings.js';
 
 /** Exit codes of every command (INTERFACE.md §1). */
 const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -22,8 +22,10 @@ function program(): Command {
     .option('--otlp-http <host:port>', 'OTLP/HTTP listen address (default 127.0.0.1:4318)')
     .option('--otlp-grpc <host:port>', 'OTLP/gRPC listen address (default 127.0.0.1:4317)')
     .option('--http <host:port>', 'metrics, health and API listen address (default 127.0.0.1:9464)')
-    .action(serveCommand);
+    // Loaded on use: the daemon's modules would slow every other command's start .
+    .action(async (flags: ServeFlags) => (await import('./serve.js')).serveCommand(flags));
   const runs = root.command('runs').description('query and maintain stored runs');
+  registerRunsCommands(runs);
   runs
     .command('reprice')
     .description("recompute estimated costs of stored runs with today's price book")
@@ -31,14 +33,14 @@ function program(): Command {
     .option('--dry-run', 'report what would change, write nothing')
     .option('--runs-dir <dir>', 'the run store to read (default: the configured runs dir)')
     .option('--json', 'print machine-readable JSON')
-    .action(repriceCommand);
+    .action(async (flags: RepriceFlags) => (await import('./reprice.js')).repriceCommand(flags));
   const config = root.command('config').description('configuration tools');
   config
     .command('check [file]')
     .description('validate a config file and print every problem with its path')
     .option('--json', 'print machine-readable JSON')
     .action(async (file: string | undefined, options: { json?: boolean }) => {
-      process.exitCode = await configCheckCommand(file, options);
+      process.exitCode = await (await import('./config-check.js')).configCheckCommand(file, options);
     });
   return root;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile } from '../config/index.js';
-import { parseSince } from '../lib/index.js';
+import { parseTimeBound } from '../lib/index.js';
 import { loadPriceBook, priceUsage } from '../pricing/index.js';
 import type { PriceBook } from '../pricing/index.js';
 import {
@@ -41,7 +41,7 @@ export async function repriceCommand(flags: RepriceFlags): Promise<void> {
   const file = configFileFor(undefined, process.env);
   const config = file ? await loadConfigFile(file) : defaultConfig();
   const runsDir = resolve(flags.runsDir ?? process.env.PARACLE_RUNS_DIR ?? config.runs.dir);
-  const sinceMs = flags.since === undefined ? null : parseSince(flags.since, Date.now());
+  const sinceMs = flags.since === undefined ? null : parseTimeBound(flags.since, Date.now());
   const book = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   const changed: RepricedRun[] = [];
   let examined = 0;

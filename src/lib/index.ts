@@ -21,6 +21,6 @@ export { Limiter } from './limiter.js';
 export { startHttpListener } from './http-server.js';
 export type { HttpListener } from './http-server.js';
 export { roundNano } from './round.js';
-export { parseSince } from './since.js';
 export { startGrpcListener } from './grpc-server.js';
 export type { GrpcListener } from './grpc-server.js';
+export { parseDurationMs, parseTimeBound } from './duration.js';

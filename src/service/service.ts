@@ -10,8 +10,12 @@ import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiv
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { DurableIngest, WriteAheadLog } from '../wal/index.js';
 import { checkExposure } from './access.js';
+import { RunIndex } from './run-index.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
 import { StoreSizeMonitor } from './store-size.js';
+
+// The largest artifact an agent may upload; not in the config schema yet.
+const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
 
 /** Everything `paracle serve` needs once flags, env and the config file are resolved. */
 export interface ServeSettings {
@@ -49,9 +53,16 @@ export async function startDaemon(
   );
   await ensureWritableRunsDir(settings.runsDir);
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
+  // The run index, fed by the exporter's writes and a watcher.
+  const index = await RunIndex.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
   const exporter = new RunStoreExporter(
-    { runsDir: settings.runsDir, unrecognized: config.ingest.unrecognized, priceBook },
+    {
+      runsDir: settings.runsDir,
+      unrecognized: config.ingest.unrecognized,
+      priceBook,
+      onRunWritten: (w) => index.runWritten(w),
+    },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
   );
@@ -85,12 +96,17 @@ export async function startDaemon(
   const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
   metrics.observeStoreSize(() => storeSize.size);
   let accepting = false;
-  const api = new ApiServer({ address: settings.http }, { ready: () => accepting }, metrics, logger.child({ component: 'api' }));
+  const api = new ApiServer(
+    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES } },
+    { ready: () => accepting },
+    metrics,
+    logger.child({ component: 'api' }),
+  );
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
   // previous run left before any receiver takes new data.
-  const components: Component[] = [api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
+  const components: Component[] = [index, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
   const started: Component[] = [];
   try {
     for (const component of components) {

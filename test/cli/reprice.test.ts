@@ -68,7 +68,7 @@ describe('paracle runs reprice', () => {
     expect(JSON.parse(recent.stdout)).toMatchObject({ examined: 0, changed: [] });
     const bad = await runCli(['runs', 'reprice', '--since', 'yesterday', '--runs-dir', runsDir], env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('paracle: "yesterday" is neither a duration like 7d (s, m, h, d, w) nor an ISO-8601 time.\n');
+    expect(bad.stderr).toBe('paracle: --since "yesterday" is neither a duration (30s, 15m, 12h, 7d, 2w) nor an ISO-8601 time.\n');
   });
 
   it('exits 3 when the run store does not exist', async () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, RunRecord, Span, TracePhase } from '../../model/index.js';
+import type { AssembledTrace, LogRecord, RunKind, RunRecord, Span, TracePhase } from '../../model/index.js';
 import type { Component, LogsConsumer, TraceConsumer } from '../../pipeline/index.js';
 import { priceUsage } from '../../pricing/index.js';
 import type { PriceBook } from '../../pricing/index.js';
@@ -27,6 +27,16 @@ export interface RunStoreExporterOptions {
   priceBook: PriceBook;
   /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
   countedCapacity?: number;
+  /** Called after each run directory write, so the run index follows the writes. */
+  onRunWritten?: (written: RunWritten) => Promise<void>;
+}
+
+/** A run directory just written for `traceId`; `replaced` is where it lived before a move. */
+export interface RunWritten {
+  kind: RunKind;
+  runId: string;
+  traceId: string;
+  replaced: { kind: RunKind; runId: string } | null;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -133,11 +143,12 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     const counted = await this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
     // The map is written before the directory, so a crash in between still finds this run.
     await this.locations.set(trace.traceId, location, next);
-    if (location && (location.kind !== next.kind || location.runId !== next.runId)) {
-      await moveRun(this.options.runsDir, location, next);
-    }
+    const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
+    if (moved) await moveRun(this.options.runsDir, location, next);
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
+    const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
+    await this.options.onRunWritten?.({ kind: record.kind, runId: next.runId, traceId: trace.traceId, replaced });
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }

@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { InvalidInputError, NotFoundError, ParacleError, describeError } from '../../lib/index.js';
+import { checkRelativePath, checkRunQuery, type RunDetail, type RunFileEntry, type RunFileKey, type RunQuery, type StatsQuery } from '../../store/index.js';
+import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
+
+/** Asks a daemon's `/api/v1` (INTERFACE.md §4), with a bearer token when one is given. */
+export class HttpSource implements RunsSource {
+  private readonly base: string;
+
+  constructor(server: string, private readonly token: string | undefined) {
+    const url = /^https?:\/\//i.test(server) ? server : `http://${server}`;
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  async list(query: RunQuery): Promise<RunsPage> {
+    checkRunQuery(query);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      if (key === 'sinceMs' || key === 'untilMs') params.set(key.slice(0, -2), new Date(value as number).toISOString());
+      else params.set(key, String(value));
+    }
+    return (await this.fetchJson(`/runs?${params}`)) as RunsPage;
+  }
+
+  async get(runId: string): Promise<RunDetail> {
+    return (await this.fetchJson(`/runs/${encodeURIComponent(runId)}`)) as RunDetail;
+  }
+
+  async artifacts(runId: string): Promise<RunFileEntry[]> {
+    return ((await this.fetchJson(`/runs/${encodeURIComponent(runId)}/artifacts`)) as { artifacts: RunFileEntry[] }).artifacts;
+  }
+
+  async readArtifact(runId: string, path: string): Promise<Readable> {
+    const encoded = checkRelativePath(path, 'artifact path').map(encodeURIComponent).join('/');
+    const response = await this.request('GET', `/runs/${encodeURIComponent(runId)}/artifacts/${encoded}`);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  }
+
+  async readFile(runId: string, key: RunFileKey): Promise<Buffer> {
+    const response = await this.request('GET', `/runs/${encodeURIComponent(runId)}/${key}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  async stats(query: StatsQuery): Promise<StatsAnswer> {
+    const params = new URLSearchParams();
+    if (query.by !== undefined) params.set('by', query.by);
+    if (query.sinceMs !== undefined) params.set('since', new Date(query.sinceMs).toISOString());
+    if (query.untilMs !== undefined) params.set('until', new Date(query.untilMs).toISOString());
+    return (await this.fetchJson(`/stats?${params}`)) as StatsAnswer;
+  }
+
+  async setPinned(runId: string, pinned: boolean): Promise<{ run_id: string; pinned: boolean }> {
+    const response = await this.request(pinned ? 'PUT' : 'DELETE', `/runs/${encodeURIComponent(runId)}/pin`);
+    return (await response.json()) as { run_id: string; pinned: boolean };
+  }
+
+  async close(): Promise<void> {}
+
+  private async fetchJson(path: string): Promise<unknown> {
+    return (await this.request('GET', path)).json();
+  }
+
+  /** One API call; an error answer becomes the error class its status stands for. */
+  private async request(method: string, path: string): Promise<Response> {
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api/v1${path}`, { method, headers });
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      throw new ParacleError('unavailable', `cannot reach the paracle daemon at ${this.base} (${describeError(cause ?? err)})`);
+    }
+    if (response.ok) return response;
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    const message = body?.error?.message ?? `the daemon answered ${response.status}`;
+    if (response.status === 404) throw new NotFoundError(message);
+    if (response.status === 400) throw new InvalidInputError(message);
+    throw new ParacleError('server_error', `the daemon answered ${response.status}: ${message}`);
+  }
+}

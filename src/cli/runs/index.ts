@@ -1,0 +1,1 @@
+export { registerRunsCommands } from './register.js';

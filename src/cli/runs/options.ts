@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { InvalidInputError, parseTimeBound } from '../../lib/index.js';
+import { HttpSource } from './http-source.js';
+import { LocalSource, openLocalStore } from './local-source.js';
+import type { RunsSource } from './source.js';
+
+/** The options every `runs` command takes. */
+export interface RunsFlags {
+  json?: boolean;
+  runsDir?: string;
+  server?: string;
+  token?: string;
+  config?: string;
+}
+
+/**
+ * Where answers come from: `--runs-dir` (direct) > `--server` > `PARACLE_SERVER` > the
+ * configured runs dir (`PARACLE_RUNS_DIR`, then the config file's `runs.dir`), as for `serve`.
+ */
+export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<RunsSource> {
+  if (flags.runsDir !== undefined && flags.server !== undefined) {
+    throw new InvalidInputError('give either --runs-dir or --server, not both');
+  }
+  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir)));
+  const server = flags.server ?? env.PARACLE_SERVER;
+  if (server) return new HttpSource(server, flags.token ?? env.PARACLE_TOKEN);
+  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)));
+}
+
+/** The runs dir `paracle serve` would use with the same environment and config. */
+export async function configuredRunsDir(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<string> {
+  if (flags.runsDir !== undefined) return resolve(flags.runsDir);
+  if (env.PARACLE_RUNS_DIR) return resolve(env.PARACLE_RUNS_DIR);
+  // Loaded on use: the config schema is the slowest import of a `runs` command.
+  const { configFileFor } = await import('../settings.js');
+  const { defaultConfig, loadConfigFile } = await import('../../config/index.js');
+  const file = configFileFor(flags.config, env);
+  const config = file ? await loadConfigFile(file) : defaultConfig();
+  return resolve(config.runs.dir);
+}
+
+/** Runs `body` with the source the flags name, closing it afterwards. */
+export async function withSource<T>(flags: RunsFlags, body: (source: RunsSource) => Promise<T>): Promise<T> {
+  const source = await openSource(flags, process.env);
+  try {
+    return await body(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** A `--since`/`--until` value as epoch ms; undefined when not given. */
+export function timeFlag(value: string | undefined, flag: string, nowMs: number): number | undefined {
+  return value === undefined ? undefined : parseTimeBound(value, nowMs, flag);
+}
+
+/** A `--limit` value; commander hands it over as text. */
+export function limitFlag(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new InvalidInputError(`--limit "${value}" is not a whole number`);
+  return Number(value);
+}
+
+/** Prints `value` as indented JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { artifactsCommand } from './artifacts.js';
+import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
+import { getCommand, searchCommand } from './list.js';
+import { pinCommand, reindexCommand } from './pin.js';
+import { statsCommand } from './stats.js';
+
+/** A `runs` subcommand with the options every one of them takes (INTERFACE.md §1). */
+function runsCommand(parent: Command, spec: string, description: string): Command {
+  return parent
+    .command(spec)
+    .description(description)
+    .option('--json', 'print machine-readable JSON')
+    .option('--runs-dir <dir>', 'read the store directly (no daemon needed)')
+    .option('--server <url>', 'ask a running daemon instead (env PARACLE_SERVER)')
+    .option('--token <token>', 'bearer token for --server (env PARACLE_TOKEN)')
+    .option('--config <file>', 'config file naming the runs dir (default .parac/project.yaml if present)')
+    .option('--verbose', 'print stack traces with errors');
+}
+
+function searchOptions(command: Command): Command {
+  return command
+    .option('--agent <id>', 'agent runs of this agent_id')
+    .option('--workflow <id>', 'workflow runs of this workflow_id')
+    .option('--status <status>', 'pending, running, completed or failed')
+    .option('--since <dur|iso>', 'started at or after: 30s, 15m, 12h, 7d, 2w or an ISO-8601 time')
+    .option('--until <dur|iso>', 'started at or before: a duration ago or an ISO-8601 time')
+    .option('--model <model>', 'runs of this model')
+    .option('--text <str>', 'case-insensitive substring of the input, output or names');
+}
+
+/** Adds the query commands (list, search, get, ...) to the `paracle runs` group. */
+export function registerRunsCommands(runs: Command): void {
+  runsCommand(runs, 'list', 'the newest runs')
+    .option('--limit <n>', 'how many (default 20)')
+    .option('--kind <kind>', 'agent or workflow')
+    .action(searchCommand);
+  searchOptions(runsCommand(runs, 'search', 'runs matching every filter given'))
+    .option('--limit <n>', 'how many (default 20)')
+    .option('--kind <kind>', 'agent or workflow')
+    .action(searchCommand);
+  runsCommand(runs, 'get <run_id>', 'metadata and files of one run').action(getCommand);
+  runsCommand(runs, 'artifacts <run_id>', 'list, extract or print the artifacts of a run')
+    .option('--extract <dir>', 'write every artifact into this folder')
+    .option('--cat <path>', 'print one artifact')
+    .action(artifactsCommand);
+  runsCommand(runs, 'diff <run_a> <run_b>', 'two runs side by side').action(diffCommand);
+  runsCommand(runs, 'stats', 'counts, failures, tokens, cost and p50/p95 duration per group')
+    .option('--by <dimension>', 'agent, workflow, model, status or project')
+    .option('--since <dur|iso>', 'runs started at or after')
+    .option('--until <dur|iso>', 'runs started at or before')
+    .action(statsCommand);
+  runsCommand(runs, 'export <run_id>', 're-send the stored trace to an OTLP/HTTP endpoint')
+    .option('--otlp <url>', 'the endpoint, e.g. http://127.0.0.1:4318')
+    .action(exportCommand);
+  runsCommand(runs, 'pin <run_id>', 'keep a run from retention').action((id: string, flags) => pinCommand(id, true, flags));
+  runsCommand(runs, 'unpin <run_id>', 'let retention remove a run again').action((id: string, flags) => pinCommand(id, false, flags));
+  runsCommand(runs, 'reindex', 'rebuild the run index from the run directories').action(reindexCommand);
+}

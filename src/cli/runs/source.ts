@@ -1,0 +1,29 @@
+import type { Readable } from 'node:stream';
+import type { RunDetail, RunFileEntry, RunFileKey, RunQuery, StatsGroup, StatsQuery } from '../../store/index.js';
+
+/** A page of runs as the API returns it. */
+export interface RunsPage {
+  runs: Record<string, unknown>[];
+  next_cursor: string | null;
+}
+
+/** Stats as the API returns them. */
+export interface StatsAnswer {
+  by: string | null;
+  groups: StatsGroup[];
+}
+
+/**
+ * Where `paracle runs` gets its answers: the runs dir directly or a daemon's API. Both give
+ * the same shapes, so every command prints the same whichever is used.
+ */
+export interface RunsSource {
+  list(query: RunQuery): Promise<RunsPage>;
+  get(runId: string): Promise<RunDetail>;
+  artifacts(runId: string): Promise<RunFileEntry[]>;
+  readArtifact(runId: string, path: string): Promise<Readable>;
+  readFile(runId: string, key: RunFileKey): Promise<Buffer>;
+  stats(query: StatsQuery): Promise<StatsAnswer>;
+  setPinned(runId: string, pinned: boolean): Promise<{ run_id: string; pinned: boolean }>;
+  close(): Promise<void>;
+}

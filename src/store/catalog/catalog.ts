@@ -1,0 +1,258 @@
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { RunKind } from '../../model/index.js';
+import { listEntries } from '../artifacts.js';
+import { errnoOf, storeOp } from '../errors.js';
+import { isValidRunId } from '../layout.js';
+import { kindFolders } from '../run-files.js';
+import type { RunLocation } from '../writer.js';
+import { readCatalogEntry, type CatalogEntry } from './entry.js';
+import { whereClause, type RunQuery } from './query.js';
+import { prepareSchema } from './schema.js';
+
+/** Where the index reports what it did on its own (rebuilds); the daemon logs, the CLI prints. */
+export type CatalogLog = (message: string, fields: Record<string, unknown>) => void;
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  /** Each run's metadata.yaml fields plus `pinned`. */
+  runs: Record<string, unknown>[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** The columns stats are computed from. */
+export interface StatsRow {
+  kind: RunKind;
+  subject: string | null;
+  status: string | null;
+  model: string | null;
+  project: string | null;
+  tokens: number;
+  cost: number;
+  duration_s: number | null;
+}
+
+/** The index folder under a runs dir. */
+export const INDEX_FOLDER = '.index';
+const INDEX_FILE = 'runs.sqlite';
+// Runs read from disk at once while (re)building: enough to hide file latency, few enough
+// not to exhaust descriptors.
+const READ_BATCH = 64;
+
+/**
+ * The embedded index of one runs dir (`<runs-dir>/.index/runs.sqlite`). The run directories
+ * stay the truth: the index can be deleted at any time and is rebuilt from them. Several
+ * processes (the daemon, CLI commands) may use it at once.
+ */
+export class RunCatalog {
+  private generation = 0;
+  private readonly statements = new Map<string, Statement>();
+
+  private constructor(
+    private readonly db: Db,
+    private readonly runsDir: string,
+    private readonly log: CatalogLog,
+  ) {}
+
+  /**
+   * Opens the index of `runsDir`, creating it. A missing, unfinished, corrupt or outdated
+   * index is rebuilt from the run directories (and `log` told why); otherwise runs added or
+   * removed in the kind folders since it was last used are picked up. When the runs dir is
+   * read-only the index is built in memory. Throws {@link StoreError} when the runs dir
+   * cannot be read.
+   */
+  static async open(runsDir: string, log: CatalogLog = () => undefined): Promise<RunCatalog> {
+    await storeOp('readdir', runsDir, () => readdir(runsDir));
+    const { db, reason } = await openDatabase(runsDir, log);
+    const catalog = new RunCatalog(db, runsDir, log);
+    const built = reason === null && catalog.getMeta('built') === '1';
+    if (built) await catalog.refresh();
+    else await catalog.rebuild(reason ?? 'missing');
+    return catalog;
+  }
+
+  /**
+   * Reads every run directory again and drops entries whose directory is gone; returns the
+   * run count. Logged, unless the store is empty.
+   */
+  async rebuild(reason = 'asked'): Promise<number> {
+    const started = Date.now();
+    const folders = await Promise.all(
+      kindFolders(this.runsDir).map(async ({ kind, dir }) => ({ kind, mtime: await folderMtime(dir), ids: await runIdsIn(dir) })),
+    );
+    // An empty store has nothing worth a log line (a corrupt file was already reported).
+    const quiet = folders.every((f) => f.ids.length === 0);
+    if (!quiet) this.log('rebuilding the run index from the run directories', { reason, runs_dir: this.runsDir });
+    this.setMeta('built', '0');
+    this.generation = Date.now();
+    let count = 0;
+    for (const { kind, mtime, ids } of folders) {
+      for (let i = 0; i < ids.length; i += READ_BATCH) {
+        const batch = ids.slice(i, i + READ_BATCH).map((runId) => ({ kind, runId }));
+        const entries = await Promise.all(batch.map((location) => readCatalogEntry(this.runsDir, location)));
+        this.db.transaction(() => entries.forEach((entry) => entry && this.put(entry)))();
+        count += entries.filter(Boolean).length;
+      }
+      this.setMeta(`mtime:${kind}`, String(mtime));
+    }
+    this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation);
+    this.setMeta('built', '1');
+    if (!quiet) this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
+    return count;
+  }
+
+  /**
+   * Picks up run directories added or removed since the index last looked, cheaply: a kind
+   * folder whose mtime did not change is not listed. Changes inside a run directory are
+   * picked up by {@link upsert} (the writer, the watcher) or {@link rebuild}.
+   */
+  async refresh(): Promise<void> {
+    for (const { kind, dir } of kindFolders(this.runsDir)) {
+      const mtime = String(await folderMtime(dir));
+      if (this.getMeta(`mtime:${kind}`) === mtime) continue;
+      const onDisk = new Set(await runIdsIn(dir));
+      const indexed = this.sql('SELECT run_id FROM runs WHERE kind = ?').pluck().all(kind) as string[];
+      for (const runId of indexed) if (!onDisk.delete(runId)) this.remove(runId);
+      for (const runId of onDisk) await this.upsert({ kind, runId });
+      this.setMeta(`mtime:${kind}`, mtime);
+    }
+  }
+
+  /**
+   * Reads one run directory into the index; removes the entry when the run is gone (or has
+   * no metadata.yaml yet). Returns whether the run is indexed now.
+   */
+  async upsert(location: RunLocation): Promise<boolean> {
+    const entry = await readCatalogEntry(this.runsDir, location);
+    if (entry) this.put(entry);
+    else this.remove(location.runId);
+    return entry !== null;
+  }
+
+  /** Forgets one run. */
+  remove(runId: string): void {
+    this.sql('DELETE FROM runs WHERE run_id = ?').run(runId);
+  }
+
+  /** The metadata.yaml mtime the index read, or null when the run is not indexed. */
+  indexedMtime(runId: string): number | null {
+    return (this.sql('SELECT mtime_ms FROM runs WHERE run_id = ?').pluck().get(runId) as number | undefined) ?? null;
+  }
+
+  /** Updates the pinned flag of an indexed run. */
+  markPinned(runId: string, pinned: boolean): void {
+    this.sql('UPDATE runs SET pinned = ? WHERE run_id = ?').run(pinned ? 1 : 0, runId);
+  }
+
+  /** One page of runs matching `query`, newest first. */
+  query(query: RunQuery): RunPage {
+    const { sql, params } = whereClause(query);
+    const rows = this.sql(`SELECT run_id, metadata, pinned FROM runs WHERE ${sql} ORDER BY run_id DESC LIMIT ?`)
+      .all(...params, query.limit + 1) as { run_id: string; metadata: string; pinned: number }[];
+    const page = rows.slice(0, query.limit);
+    return {
+      runs: page.map((row) => ({ ...(JSON.parse(row.metadata) as Record<string, unknown>), pinned: row.pinned === 1 })),
+      nextCursor: rows.length > query.limit ? (page.at(-1)?.run_id ?? null) : null,
+    };
+  }
+
+  /** The stats columns of every run matching `query` (its limit and cursor are ignored). */
+  statsRows(query: Omit<RunQuery, 'limit' | 'cursor'>): StatsRow[] {
+    const { sql, params } = whereClause({ ...query, cursor: undefined });
+    return this.sql(`SELECT kind, subject, status, model, project, tokens, cost, duration_s FROM runs WHERE ${sql}`)
+      .all(...params) as StatsRow[];
+  }
+
+  /** The run written for trace `traceId` (the newest, should there be several). */
+  locateTrace(traceId: string): RunLocation | null {
+    const row = this.sql('SELECT kind, run_id FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
+      .get(traceId) as { kind: RunKind; run_id: string } | undefined;
+    return row ? { kind: row.kind, runId: row.run_id } : null;
+  }
+
+  /** Closes the database; the catalog must not be used afterwards. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private put(entry: CatalogEntry): void {
+    this.sql(
+        `INSERT INTO runs (run_id, kind, subject, trace_id, status, started_ms, duration_s, model, project, tokens, cost,
+           pinned, mtime_ms, gen, metadata, text)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, trace_id = excluded.trace_id,
+           status = excluded.status, started_ms = excluded.started_ms, duration_s = excluded.duration_s,
+           model = excluded.model, project = excluded.project, tokens = excluded.tokens, cost = excluded.cost,
+           pinned = excluded.pinned, mtime_ms = excluded.mtime_ms, gen = excluded.gen, metadata = excluded.metadata,
+           text = excluded.text`,
+      )
+      .run(
+        entry.runId, entry.kind, entry.subject, entry.traceId, entry.status, entry.startedMs, entry.durationSeconds,
+        entry.model, entry.project, entry.tokens, entry.costUsd, entry.pinned ? 1 : 0, entry.mtimeMs, this.generation,
+        JSON.stringify(entry.metadata), entry.text,
+      );
+  }
+
+  /** A prepared statement, compiled once per catalog. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private getMeta(key: string): string | null {
+    return (this.sql('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
+
+/**
+ * Opens (or creates) the index file. `reason` says why it must be rebuilt: a corrupt file
+ * is deleted and started afresh; an unwritable runs dir gets an index in memory.
+ */
+async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db; reason: string | null }> {
+  const folder = join(runsDir, INDEX_FOLDER);
+  const file = join(folder, INDEX_FILE);
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (err) {
+    if (!['EACCES', 'EROFS', 'EPERM'].includes(errnoOf(err) ?? '')) throw err;
+    log('the runs dir is read-only: keeping the run index in memory', { runs_dir: runsDir });
+    const db = new Database(':memory:');
+    prepareSchema(db);
+    return { db, reason: 'read-only runs dir' };
+  }
+  try {
+    const db = new Database(file);
+    return { db, reason: prepareSchema(db) ? null : 'missing' };
+  } catch (err) {
+    if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errnoOf(err) ?? '')) throw err;
+    log('the run index is corrupt: deleting it', { file });
+    await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
+    const db = new Database(file);
+    prepareSchema(db);
+    return { db, reason: 'corrupt' };
+  }
+}
+
+/** The run ids in a kind folder; none when it does not exist. */
+async function runIdsIn(dir: string): Promise<string[]> {
+  return (await listEntries(dir)).map((entry) => entry.name).filter(isValidRunId);
+}
+
+async function folderMtime(dir: string): Promise<number> {
+  try {
+    return (await stat(dir)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,119 @@
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunKind } from '../../model/index.js';
+import { errnoOf, storeOp } from '../errors.js';
+import { runDirectory } from '../layout.js';
+import { parseMetadata } from '../metadata.js';
+import { isPinned } from '../pin.js';
+import type { RunLocation } from '../writer.js';
+
+/** One run as the index holds it: the columns it filters on plus the whole metadata. */
+export interface CatalogEntry {
+  runId: string;
+  kind: RunKind;
+  /** agent_id or workflow_id. */
+  subject: string | null;
+  traceId: string | null;
+  status: string | null;
+  startedMs: number | null;
+  durationSeconds: number | null;
+  model: string | null;
+  project: string | null;
+  tokens: number;
+  costUsd: number;
+  pinned: boolean;
+  /** mtime of metadata.yaml when read: a newer file means the entry is stale. */
+  mtimeMs: number;
+  /** Lower-cased names, input and output, for `--text`. */
+  text: string;
+  metadata: Record<string, unknown>;
+}
+
+// Enough of input.json/output.json for a substring search; a run's huge output should not
+// make the index huge. Matches past this point are not found.
+const TEXT_BYTES = 64 * 1024;
+
+/**
+ * Reads one run directory into an index entry; null when it has no readable metadata.yaml
+ * yet (a directory being copied in) or the file is not metadata. Other I/O errors throw.
+ */
+export async function readCatalogEntry(runsDir: string, location: RunLocation): Promise<CatalogEntry | null> {
+  const dir = runDirectory(runsDir, location.kind, location.runId);
+  const metadataPath = join(dir, 'metadata.yaml');
+  const head = await readHead(metadataPath, Number.MAX_SAFE_INTEGER);
+  if (head === null) return null;
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = parseMetadata(head.text);
+  } catch {
+    return null;
+  }
+  const [input, output, pinned] = await Promise.all([
+    readHead(join(dir, 'input.json'), TEXT_BYTES),
+    readHead(join(dir, 'output.json'), TEXT_BYTES),
+    isPinned(runsDir, location),
+  ]);
+  const subject = location.kind === 'agent' ? metadata.agent_id : metadata.workflow_id;
+  const name = location.kind === 'agent' ? metadata.agent_name : metadata.workflow_name;
+  return {
+    runId: location.runId,
+    kind: location.kind,
+    subject: str(subject),
+    traceId: str(metadata.trace_id),
+    status: str(metadata.status),
+    startedMs: timeOf(metadata.started_at),
+    durationSeconds: num(metadata.duration_seconds),
+    model: str(metadata.model),
+    project: str(metadata.project),
+    tokens: num(location.kind === 'agent' ? metadata.tokens_used : metadata.tokens_total) ?? 0,
+    costUsd: num(location.kind === 'agent' ? metadata.cost_usd : metadata.cost_total_usd) ?? 0,
+    pinned,
+    mtimeMs: head.mtimeMs,
+    text: [str(subject), str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
+    metadata,
+  };
+}
+
+/** The first `maxBytes` of a file as UTF-8 and its mtime; null when it does not exist. */
+async function readHead(path: string, maxBytes: number): Promise<{ text: string; mtimeMs: number } | null> {
+  return storeOp('read', path, async () => {
+    try {
+      const handle = await open(path, 'r');
+      try {
+        const info = await handle.stat();
+        const length = Math.min(info.size, maxBytes);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, 0);
+        return { text: buffer.toString('utf8'), mtimeMs: info.mtimeMs };
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return null;
+      throw err;
+    }
+  });
+}
+
+/** mtime of a run's metadata.yaml, or null when it has none. */
+export async function metadataMtime(runsDir: string, location: RunLocation): Promise<number | null> {
+  const path = join(runDirectory(runsDir, location.kind, location.runId), 'metadata.yaml');
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function timeOf(value: unknown): number | null {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,51 @@
+import type { Database } from 'better-sqlite3';
+
+/** Bump when the table changes: an index of another version is rebuilt from disk. */
+export const SCHEMA_VERSION = 1;
+
+// Filter columns first and the wide text last, so scans for stats stay on the first page
+// of each row.
+const DDL = `
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  subject TEXT,
+  trace_id TEXT,
+  status TEXT,
+  started_ms INTEGER,
+  duration_s REAL,
+  model TEXT,
+  project TEXT,
+  tokens INTEGER NOT NULL,
+  cost REAL NOT NULL,
+  pinned INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  gen INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_subject ON runs (kind, subject, run_id);
+CREATE INDEX IF NOT EXISTS runs_status ON runs (status, run_id);
+CREATE INDEX IF NOT EXISTS runs_model ON runs (model, run_id);
+CREATE INDEX IF NOT EXISTS runs_started ON runs (started_ms);
+CREATE INDEX IF NOT EXISTS runs_trace ON runs (trace_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/**
+ * Prepares an open database: WAL so the daemon and CLI processes read while one writes, a
+ * busy timeout so they wait for each other instead of failing. Returns false when the file
+ * holds an index of another schema version (or none yet), which must be rebuilt.
+ */
+export function prepareSchema(db: Database): boolean {
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version !== SCHEMA_VERSION) {
+    db.exec('DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS meta;');
+  }
+  db.exec(DDL);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  return version === SCHEMA_VERSION;
+}
