@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile } from '../config/index.js';
 import { parseTimeBound } from '../lib/index.js';
 import { loadPriceBook, priceUsage } from '../pricing/index.js';
+import type { RunKind } from '../model/index.js';
 import type { PriceBook } from '../pricing/index.js';
 import {
+  RunCatalog,
   listRunLocations,
   parseMetadata,
   readMetadataCost,
@@ -26,7 +28,7 @@ export interface RepriceFlags {
 /** What repricing did to one run. */
 interface RepricedRun {
   run_id: string;
-  kind: string;
+  kind: RunKind;
   cost_before: number;
   cost_after: number;
   cost_source: string;
@@ -51,7 +53,18 @@ export async function repriceCommand(flags: RepriceFlags): Promise<void> {
     examined++;
     if (result !== null) changed.push(result);
   }
+  if (!flags.dryRun && changed.length > 0) await refreshIndex(runsDir, changed);
   report({ examined, changed, dryRun: flags.dryRun === true, version: book.version }, flags.json === true);
+}
+
+/** The index answers `runs stats` with costs: it must see the rewritten figures. */
+async function refreshIndex(runsDir: string, changed: readonly RepricedRun[]): Promise<void> {
+  const catalog = await RunCatalog.open(runsDir);
+  try {
+    for (const run of changed) await catalog.upsert({ kind: run.kind, runId: run.run_id });
+  } finally {
+    catalog.close();
+  }
 }
 
 interface RepriceWith {

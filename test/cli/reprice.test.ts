@@ -49,6 +49,8 @@ describe('paracle runs reprice', () => {
 
   it('rewrites estimated costs with a changed override and never touches reported ones', async () => {
     const reportedBefore = await metadataOf(reportedId);
+    // Build the index first, with the old figures.
+    expect((await runCli(['runs', 'list', '--runs-dir', runsDir], env)).code).toBe(0);
     const result = await runCli(['runs', 'reprice', '--runs-dir', runsDir], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('2 run(s) examined, 1 changed');
@@ -61,6 +63,10 @@ describe('paracle runs reprice', () => {
       { provider: 'openai', model: 'gpt-4o-2024-08-06', calls: 2, input: 1800, output: 650, cache_read: 0, cache_write: 0, reasoning: 0, reported_cost_usd: null, estimated_cost_usd: 0.0031 },
     ]);
     expect(await metadataOf(reportedId)).toBe(reportedBefore);
+    // The index that answers `runs list`, `search` and `stats` sees the new figure too.
+    const listed = await runCli(['runs', 'list', '--runs-dir', runsDir, '--json'], env);
+    const runs = (JSON.parse(listed.stdout) as { runs: { run_id: string; cost_usd: number }[] }).runs;
+    expect(runs.find((r) => r.run_id === estimatedId)?.cost_usd).toBe(0.0031);
   });
 
   it('skips runs started before --since and refuses a bad duration with exit code 2', async () => {
