@@ -59,6 +59,8 @@ export class RunAccounting {
     const { status } = record;
     if (!isFinal(status)) {
       this.running.set(traceId, { kind: record.kind, id: runIdLabel(record) });
+      // Known here, so the final write need not read the running run's metadata.yaml back.
+      this.remember(traceId, before);
       return;
     }
     this.running.delete(traceId);

@@ -1,7 +1,6 @@
-import type { Stats } from 'node:fs';
-import { relative, sep } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { decodeTime } from 'ulid';
 import type { RunKind } from '../../model/index.js';
 import { KIND_FOLDERS, isValidRunId } from '../layout.js';
 import type { RunLocation } from '../writer.js';
@@ -14,13 +13,6 @@ export interface RunWatcher {
   close(): Promise<void>;
 }
 
-/** Options of {@link watchRuns}. */
-export interface WatchOptions {
-  /** Runs started this recently (by their id) also have their metadata.yaml watched. */
-  recentMs?: number;
-  nowMs?: number;
-}
-
 /** What a watched path is: the runs dir or a kind folder (no run), a run directory or its metadata.yaml. */
 interface WatchedPath {
   location: RunLocation | null;
@@ -30,20 +22,18 @@ interface WatchedPath {
 const KIND_OF_FOLDER = new Map<string, RunKind>(
   Object.entries(KIND_FOLDERS).map(([kind, folder]) => [folder, kind as RunKind]),
 );
-const DAY_MS = 86_400_000;
 const ADD_RETRY_MS = 250;
 const ADD_RETRIES = 20;
 
 /**
- * Keeps `catalog` in step with changes made by anyone — by hand, rsync, another process.
- * Run directories added or removed are seen at any age, for the cost of watching the two
- * kind folders. Changes inside a run directory (its metadata.yaml rewritten) are seen for runs
- * started within `recentMs` (a day), the ones still being written or re-synced: watching
- * every run of a 100k-run store would take one inotify watch each. Older runs changed in
- * place are picked up by `runs reindex`. Failures go to `onError`; watching goes on.
+ * Keeps `catalog` in step with run directories added or removed by anyone — by hand, rsync,
+ * another process — for the cost of watching the two kind folders. Changes inside a run
+ * directory are not watched: the daemon reports its own writes to the index, and watching
+ * inside every run directory cost more than the writes themselves (one scan and one inotify
+ * watch per new run); a run edited in place by hand is picked up by `runs reindex`.
+ * Failures go to `onError`; watching goes on.
  */
-export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: unknown) => void, options: WatchOptions = {}): RunWatcher {
-  const oldest = (options.nowMs ?? Date.now()) - (options.recentMs ?? DAY_MS);
+export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: unknown) => void): RunWatcher {
   // One update at a time, so a slow read can never overwrite a newer one.
   let chain = Promise.resolve();
   let closed = false;
@@ -57,34 +47,22 @@ export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: u
       })
       .catch(onError);
   };
-  let scanning = true;
-  const folders = watch(runsDir, { depth: 1, ignored: (path: string) => locate(runsDir, path)?.isMetadata !== false });
+  // Only the kind folders' own entries: descending into run directories lists each new one.
+  const kindFolders = Object.values(KIND_FOLDERS).map((folder) => join(runsDir, folder));
+  for (const folder of kindFolders) mkdirSync(folder, { recursive: true });
+  const folders = watch(kindFolders, { depth: 0, ignored: (path: string) => locate(runsDir, path)?.isMetadata !== false });
+  // The daemon indexes its own runs as it writes them: only a run not indexed yet is read.
   folders.on('addDir', (path) => {
     const location = locate(runsDir, path)?.location;
-    const initial = scanning;
-    if (location) update(location, () => initial && catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
+    if (location) update(location, () => catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
   });
   folders.on('unlinkDir', (path) => {
     const location = locate(runsDir, path)?.location;
     if (location) update(location, () => false);
   });
-  const recent = watch(runsDir, {
-    depth: 2,
-    alwaysStat: true,
-    ignored: (path: string) => {
-      const found = locate(runsDir, path);
-      return found === null || (found.location !== null && decodeTime(found.location.runId) < oldest);
-    },
-  });
-  const onMetadata = (path: string, stats?: Stats): void => {
-    const found = locate(runsDir, path);
-    if (found?.location && found.isMetadata) update(found.location, () => stats !== undefined && catalog.indexedMtime(found.location?.runId ?? '') === stats.mtimeMs);
-  };
-  recent.on('add', onMetadata).on('change', onMetadata).on('unlink', (path) => onMetadata(path));
-  const watchers: FSWatcher[] = [folders, recent];
+  const watchers: FSWatcher[] = [folders];
   for (const watcher of watchers) watcher.on('error', onError);
   const ready = Promise.all(watchers.map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))));
-  void ready.then(() => (scanning = false));
   return {
     ready: ready.then(() => undefined),
     async close() {
