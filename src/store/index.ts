@@ -7,7 +7,7 @@ export {
   sanitizeStepId,
   isInside,
 } from './layout.js';
-export { renderMetadata, renderMetadataFields, parseMetadata } from './metadata.js';
+export { renderMetadata, renderMetadataFields, metadataFields, parseMetadata } from './metadata.js';
 export { costExtras, readMetadataCost, withMetadataCost } from './metadata-cost.js';
 export type { MetadataCost } from './metadata-cost.js';
 export { listRunLocations, writeRunMetadata } from './reader.js';

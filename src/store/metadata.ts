@@ -42,8 +42,12 @@ const YAML_OPTIONS: ToStringOptions & SchemaOptions = {
  * any YAML reader.
  */
 export function renderMetadata(runId: string, record: RunRecord, counts: MetadataCounts): string {
-  const fields = record.kind === 'agent' ? agentFields(runId, record, counts) : workflowFields(runId, record, counts);
-  return renderMetadataFields(fields);
+  return renderMetadataFields(metadataFields(runId, record, counts));
+}
+
+/** The values of `metadata.yaml`, as {@link parseMetadata} reads them back from the text. */
+export function metadataFields(runId: string, record: RunRecord, counts: MetadataCounts): Record<string, unknown> {
+  return record.kind === 'agent' ? agentFields(runId, record, counts) : workflowFields(runId, record, counts);
 }
 
 /** The text of `metadata.yaml` holding `fields` as they are (e.g. parsed, then changed). */

@@ -7,7 +7,7 @@ import type { SkippedArtifact } from './artifacts.js';
 import { StoreError, errnoOf, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
-import { renderMetadata } from './metadata.js';
+import { metadataFields, renderMetadataFields } from './metadata.js';
 
 /** Everything needed to write one run directory. */
 export interface RunWrite {
@@ -31,6 +31,8 @@ export interface RunWriteResult {
   bytesWritten: number;
   /** Artifacts not written: a path clash between two of them, or a path leaving the folder. */
   skippedArtifacts: SkippedArtifact[];
+  /** The values written to `metadata.yaml`, so callers (the index) need not read them back. */
+  metadata: Record<string, unknown>;
 }
 
 /** Where a run lives: its kind and id. */
@@ -55,11 +57,11 @@ export async function writeRun(runsDir: string, write: RunWrite, options: WriteR
   const { runId, record } = write;
   const dir = runDirectory(runsDir, record.kind, runId);
   await storeOp('mkdir', dir, () => mkdir(dir, { recursive: true }));
-  const result: RunWriteResult = { dir, artifactsCount: 0, bytesWritten: 0, skippedArtifacts: [] };
+  const result: RunWriteResult = { dir, artifactsCount: 0, bytesWritten: 0, skippedArtifacts: [], metadata: {} };
   if (!options.metadataOnly) await writeContent(dir, write, result);
   result.artifactsCount = await countRunArtifacts(dir, record.kind);
-  const metadata = renderMetadata(runId, record, { artifactsCount: result.artifactsCount });
-  result.bytesWritten += await writeText(join(dir, 'metadata.yaml'), metadata);
+  result.metadata = metadataFields(runId, record, { artifactsCount: result.artifactsCount });
+  result.bytesWritten += await writeText(join(dir, 'metadata.yaml'), renderMetadataFields(result.metadata));
   return result;
 }
 

@@ -37,6 +37,8 @@ export interface RunWritten {
   runId: string;
   traceId: string;
   replaced: { kind: RunKind; runId: string } | null;
+  /** The values now in its metadata.yaml. */
+  metadata: Record<string, unknown>;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -146,9 +148,9 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
     if (moved) await moveRun(this.options.runsDir, location, next);
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
-    await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
+    const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    await this.options.onRunWritten?.({ kind: record.kind, runId: next.runId, traceId: trace.traceId, replaced });
+    await this.options.onRunWritten?.({ kind: record.kind, runId: next.runId, traceId: trace.traceId, replaced, metadata: written.metadata });
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }

@@ -123,10 +123,11 @@ export class RunCatalog {
 
   /**
    * Reads one run directory into the index; removes the entry when the run is gone (or has
-   * no metadata.yaml yet). Returns whether the run is indexed now.
+   * no metadata.yaml yet). `written`: the metadata a writer has just put there, used instead
+   * of reading the file back. Returns whether the run is indexed now.
    */
-  async upsert(location: RunLocation): Promise<boolean> {
-    const entry = await readCatalogEntry(this.runsDir, location);
+  async upsert(location: RunLocation, written?: Record<string, unknown>): Promise<boolean> {
+    const entry = await readCatalogEntry(this.runsDir, location, written);
     if (entry) this.put(entry);
     else this.remove(location.runId);
     return entry !== null;

@@ -35,19 +35,19 @@ const TEXT_BYTES = 64 * 1024;
 
 /**
  * Reads one run directory into an index entry; null when it has no readable metadata.yaml
- * yet (a directory being copied in) or the file is not metadata. Other I/O errors throw.
+ * yet (a directory being copied in) or the file is not metadata. `written` is the metadata
+ * the caller has just written, which spares reading and parsing the file again. Other I/O
+ * errors throw.
  */
-export async function readCatalogEntry(runsDir: string, location: RunLocation): Promise<CatalogEntry | null> {
+export async function readCatalogEntry(
+  runsDir: string,
+  location: RunLocation,
+  written?: Record<string, unknown>,
+): Promise<CatalogEntry | null> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
-  const metadataPath = join(dir, 'metadata.yaml');
-  const head = await readHead(metadataPath, Number.MAX_SAFE_INTEGER);
-  if (head === null) return null;
-  let metadata: Record<string, unknown>;
-  try {
-    metadata = parseMetadata(head.text);
-  } catch {
-    return null;
-  }
+  const known = written ? await knownMetadata(runsDir, location, written) : await readMetadata(join(dir, 'metadata.yaml'));
+  if (known === null) return null;
+  const { metadata, mtimeMs } = known;
   const [input, output, pinned] = await Promise.all([
     readHead(join(dir, 'input.json'), TEXT_BYTES),
     readHead(join(dir, 'output.json'), TEXT_BYTES),
@@ -68,10 +68,31 @@ export async function readCatalogEntry(runsDir: string, location: RunLocation): 
     tokens: num(location.kind === 'agent' ? metadata.tokens_used : metadata.tokens_total) ?? 0,
     costUsd: num(location.kind === 'agent' ? metadata.cost_usd : metadata.cost_total_usd) ?? 0,
     pinned,
-    mtimeMs: head.mtimeMs,
+    mtimeMs,
     text: [str(subject), str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
     metadata,
   };
+}
+
+interface Metadata {
+  metadata: Record<string, unknown>;
+  mtimeMs: number;
+}
+
+/** A run's metadata.yaml, parsed, and its mtime; null when missing or not metadata. */
+async function readMetadata(path: string): Promise<Metadata | null> {
+  const head = await readHead(path, Number.MAX_SAFE_INTEGER);
+  if (head === null) return null;
+  try {
+    return { metadata: parseMetadata(head.text), mtimeMs: head.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+async function knownMetadata(runsDir: string, location: RunLocation, metadata: Record<string, unknown>): Promise<Metadata | null> {
+  const mtimeMs = await metadataMtime(runsDir, location);
+  return mtimeMs === null ? null : { metadata, mtimeMs };
 }
 
 /** The first `maxBytes` of a file as UTF-8 and its mtime; null when it does not exist. */

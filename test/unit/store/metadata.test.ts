@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CorruptRunFileError, parseMetadata, renderMetadata } from '../../../src/store/index.js';
+import { CorruptRunFileError, metadataFields, parseMetadata, renderMetadata } from '../../../src/store/index.js';
 import { agentRecord, stepRecord, workflowRecord } from './records.js';
 
 const RUN_ID = '01KE9AZ5M0ABCDEFGHJKMNPQRS';
@@ -192,5 +192,19 @@ describe('renderMetadata for a workflow run', () => {
 describe('parseMetadata', () => {
   it.each(['- a\n- b\n', '"text"', '', 'a: [\n'])('refuses %j', (text) => {
     expect(() => parseMetadata(text)).toThrow(CorruptRunFileError);
+  });
+});
+
+describe('metadataFields', () => {
+  it('are exactly what metadata.yaml parses back to, so the index may use them instead of the file', () => {
+    const records = [
+      agentRecord({ costUsd: 0.1 + 0.2, temperature: 0.7 }),
+      workflowRecord({ steps: [stepRecord(), stepRecord({ stepId: 'review', status: 'skipped' })] }),
+    ];
+    for (const record of records) {
+      const runId = '01KE9DPF201VJF43589NKXSHJ6';
+      const counts = { artifactsCount: 2 };
+      expect(parseMetadata(renderMetadata(runId, record, counts))).toEqual(metadataFields(runId, record, counts));
+    }
   });
 });
