@@ -1,9 +1,11 @@
-import { readdir } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, writeFileAtomic } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
 import { errnoOf, storeOp } from './errors.js';
-import { KIND_FOLDERS, isValidRunId, runDirectory } from './layout.js';
+import { listEntries } from './artifacts.js';
+import { isValidRunId } from './layout.js';
+import { kindFolders } from './run-files.js';
 
 /** One run directory in the live store. */
 export interface StoredRunLocation {
@@ -18,22 +20,26 @@ export interface StoredRunLocation {
  * {@link NotFoundError} when `runsDir` does not exist.
  */
 export async function listRunLocations(runsDir: string): Promise<StoredRunLocation[]> {
-  if ((await namesIn(runsDir)) === null) throw new NotFoundError(`there is no run store at ${runsDir}`);
+  if (!(await exists(runsDir))) throw new NotFoundError(`there is no run store at ${runsDir}`);
   const found: StoredRunLocation[] = [];
-  for (const kind of ['agent', 'workflow'] as const) {
-    const names = (await namesIn(join(runsDir, KIND_FOLDERS[kind]))) ?? [];
-    for (const runId of names.filter(isValidRunId).sort()) found.push({ kind, runId, dir: runDirectory(runsDir, kind, runId) });
+  for (const { kind, dir } of kindFolders(runsDir)) {
+    for (const runId of (await runIdsIn(dir)).sort()) found.push({ kind, runId, dir: join(dir, runId) });
   }
   return found;
 }
 
-/** The entries of a directory; null when it does not exist. */
-function namesIn(dir: string): Promise<string[] | null> {
-  return storeOp('readdir', dir, async () => {
+/** The run ids in a kind folder (other names skipped); none when the folder does not exist. */
+export async function runIdsIn(kindFolder: string): Promise<string[]> {
+  return (await listEntries(kindFolder)).map((entry) => entry.name).filter(isValidRunId);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return storeOp('read', path, async () => {
     try {
-      return await readdir(dir);
+      await stat(path);
+      return true;
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
+      if (errnoOf(err) === 'ENOENT') return false;
       throw err;
     }
   });

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { RunKind } from '../../model/index.js';
-import { listEntries } from '../artifacts.js';
 import { errnoOf, storeOp } from '../errors.js';
-import { isValidRunId } from '../layout.js';
+import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
 import type { RunLocation } from '../writer.js';
 import { readCatalogEntry, type CatalogEntry } from './entry.js';
@@ -246,10 +245,6 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
 }
 
 /** The run ids in a kind folder; none when it does not exist. */
-async function runIdsIn(dir: string): Promise<string[]> {
-  return (await listEntries(dir)).map((entry) => entry.name).filter(isValidRunId);
-}
-
 async function folderMtime(dir: string): Promise<number> {
   try {
     return (await stat(dir)).mtimeMs;

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { RunKind } from '../../model/index.js';
 import { KIND_FOLDERS, isValidRunId } from '../layout.js';
 import type { RunLocation } from '../writer.js';
+import { kindFolders } from '../run-files.js';
 import type { RunCatalog } from './catalog.js';
 
 /** A running watch of a runs dir; see {@link watchRuns}. */
@@ -48,9 +49,9 @@ export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: u
       .catch(onError);
   };
   // Only the kind folders' own entries: descending into run directories lists each new one.
-  const kindFolders = Object.values(KIND_FOLDERS).map((folder) => join(runsDir, folder));
-  for (const folder of kindFolders) mkdirSync(folder, { recursive: true });
-  const folders = watch(kindFolders, { depth: 0, ignored: (path: string) => locate(runsDir, path)?.isMetadata !== false });
+  const dirs = kindFolders(runsDir).map((folder) => folder.dir);
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  const folders = watch(dirs, { depth: 0, ignored: (path: string) => locate(runsDir, path)?.isMetadata !== false });
   // The daemon indexes its own runs as it writes them: only a run not indexed yet is read.
   folders.on('addDir', (path) => {
     const location = locate(runsDir, path)?.location;
