@@ -1,6 +1,6 @@
-import { InvalidInputError, parseTimeBound } from '../lib/index.js';
+import { InvalidInputError, NotFoundError, parseDurationMs, parseTimeBound } from '../lib/index.js';
 import { DEFAULT_LIMIT, type RunQuery, type StatsQuery } from '../store/index.js';
-import type { RunKind, RunStatus } from '../model/index.js';
+import { MAINTENANCE_JOBS, type MaintenanceJob, type RunKind, type RunStatus } from '../model/index.js';
 
 /** `GET /api/v1/runs` parameters as a store query; throws {@link InvalidInputError} for bad values. */
 export function runQueryFrom(params: URLSearchParams, nowMs: number): RunQuery {
@@ -33,4 +33,30 @@ function timeParam(params: URLSearchParams, name: string, nowMs: number): number
 function wholeNumber(text: string, name: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidInputError(`${name} "${text}" is not a whole number`);
   return Number(text);
+}
+
+/** How a maintenance job is asked for over the API and the CLI. */
+export interface MaintenanceRequest {
+  dryRun: boolean;
+  /** Retention only: runs older than this leave, instead of after `retention_days`. */
+  olderThanMs?: number;
+}
+
+/**
+ * `POST /api/v1/maintenance/{job}?dry_run=true&older_than=7d` as a job and request.
+ * {@link NotFoundError} for a job that does not exist, {@link InvalidInputError} for bad values.
+ */
+export function maintenanceRequestFrom(job: string, params: URLSearchParams): { job: MaintenanceJob; request: MaintenanceRequest } {
+  if (!(MAINTENANCE_JOBS as readonly string[]).includes(job)) {
+    throw new NotFoundError(`no maintenance job "${job}"; the jobs are ${MAINTENANCE_JOBS.join(', ')}`);
+  }
+  const dryRun = params.get('dry_run');
+  if (dryRun !== null && !['true', 'false', '1', '0'].includes(dryRun)) {
+    throw new InvalidInputError(`dry_run "${dryRun}" must be true or false`);
+  }
+  const olderThan = params.get('older_than');
+  const olderThanMs = olderThan === null ? undefined : parseDurationMs(olderThan);
+  if (olderThanMs === null) throw new InvalidInputError(`older_than "${olderThan}" is not a duration (30s, 15m, 12h, 7d, 2w)`);
+  if (olderThanMs !== undefined && job !== 'retention') throw new InvalidInputError('older_than applies to the retention job only');
+  return { job: job as MaintenanceJob, request: { dryRun: dryRun === 'true' || dryRun === '1', olderThanMs } };
 }

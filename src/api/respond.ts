@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ParacleError } from '../lib/index.js';
-import { openFile } from '../store/index.js';
 
 // One table from error class code to HTTP status (ARCHITECTURE.md habit 4).
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
@@ -42,10 +42,8 @@ export function sendThrown(res: ServerResponse, err: unknown): boolean {
   return status === 500;
 }
 
-/** Streams a file the store resolved, with `contentType`. */
-export async function sendFile(res: ServerResponse, path: string, contentType: string): Promise<void> {
-  const stream = openFile(path);
-  await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+/** Streams a file the store opened, with `contentType`. */
+export async function sendStream(res: ServerResponse, stream: Readable, contentType: string): Promise<void> {
   res.writeHead(200, { 'Content-Type': contentType });
   await pipeline(stream, res);
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidInputError, ParacleError, PayloadTooLargeError } from '../lib/index.js';
 import { receiveArtifact, type RunFileKey, type RunStore } from '../store/index.js';
-import { runQueryFrom, statsQueryFrom } from './query.js';
-import { sendFile, sendJson } from './respond.js';
+import type { MaintenanceJob } from '../model/index.js';
+import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
+import { sendJson, sendStream } from './respond.js';
 
 /** Roles of INTERFACE.md §4; `ingest` is separate from the viewer < admin ladder. */
 export type ApiRole = 'viewer' | 'analyst' | 'operator' | 'admin' | 'ingest';
@@ -13,9 +14,16 @@ export type ApiRole = 'viewer' | 'analyst' | 'operator' | 'admin' | 'ingest';
  */
 export type Authorize = (req: IncomingMessage, role: ApiRole) => void;
 
+/** Runs a maintenance job now and answers with its report (the daemon's scheduler). */
+export interface MaintenanceRunner {
+  run(job: MaintenanceJob, request: MaintenanceRequest): Promise<unknown>;
+}
+
 /** What the `/api/v1` routes work with. */
 export interface RunsApiOptions {
   store: RunStore;
+  /** `POST /api/v1/maintenance/{job}`; without it the route answers 404. */
+  maintenance?: MaintenanceRunner;
   /** Largest artifact upload accepted, in bytes. */
   maxArtifactBytes: number;
   authorize?: Authorize;
@@ -63,6 +71,13 @@ export class RunsApi {
     if (head === 'stats' && id === undefined) {
       return this.get(request, 'viewer', async () => sendJson(res, 200, this.options.store.stats(statsQueryFrom(params, this.now()))));
     }
+    if (head === 'maintenance' && id !== undefined && sub === undefined && this.options.maintenance) {
+      const runner = this.options.maintenance;
+      return this.only(request, ['POST'], 'admin', async () => {
+        const { job, request: asked } = maintenanceRequestFrom(id, params);
+        sendJson(res, 200, await runner.run(job, asked));
+      });
+    }
     if (head === 'traces' && id !== undefined && sub === 'artifacts' && rest.length > 0) {
       return this.only(request, ['PUT'], 'ingest', () => this.upload(request, id, rest.join('/')));
     }
@@ -98,13 +113,13 @@ export class RunsApi {
   }
 
   private async sendRunFile({ res }: ApiRequest, runId: string, key: RunFileKey, stepId?: string): Promise<void> {
-    await sendFile(res, await this.options.store.filePath(runId, key, stepId), CONTENT_TYPES[key]);
+    await sendStream(res, await this.options.store.openFile(runId, key, stepId), CONTENT_TYPES[key]);
   }
 
   private async sendArtifacts({ res }: ApiRequest, runId: string, path: string[], stepId?: string): Promise<void> {
     const { store } = this.options;
     if (path.length === 0) return sendJson(res, 200, { run_id: runId, artifacts: await store.artifacts(runId, stepId) });
-    await sendFile(res, await store.artifactPath(runId, path.join('/'), stepId), 'application/octet-stream');
+    await sendStream(res, await store.openArtifact(runId, path.join('/'), stepId), 'application/octet-stream');
   }
 
   private async upload({ req, res }: ApiRequest, traceId: string, name: string): Promise<void> {

@@ -37,6 +37,7 @@ export async function resolveServeSettings(flags: ServeFlags, env: NodeJS.Proces
     flag ?? env[envName] ?? fromConfig;
   return {
     config,
+    configFile: file === null ? null : resolve(file),
     runsDir: resolve(pick(flags.runsDir, 'PARACLE_RUNS_DIR', config.runs.dir)),
     otlpHttp: parseHostPort(pick(flags.otlpHttp, 'PARACLE_OTLP_HTTP', config.daemon.otlp_http)),
     otlpGrpc: parseHostPort(pick(flags.otlpGrpc, 'PARACLE_OTLP_GRPC', config.daemon.otlp_grpc)),

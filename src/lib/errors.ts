@@ -87,6 +87,13 @@ export class NotFoundError extends ParacleError {
   }
 }
 
+/** The request clashes with the state things are in (a job already running, a run archived). */
+export class ConflictError extends ParacleError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
 /** A short reason for an unknown thrown value, for logs and one-sentence errors. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -7,6 +7,7 @@ export {
   ConfigError,
   StartupError,
   NotFoundError,
+  ConflictError,
   describeError,
 } from './errors.js';
 export type { ConfigIssue } from './errors.js';

@@ -8,3 +8,9 @@ export interface StoreSize {
   runs: Record<StorePlace, Record<RunKind, number>>;
   bytes: Record<StorePlace, number>;
 }
+
+/** The maintenance jobs of INTERFACE.md §6 (label `job`). */
+export const MAINTENANCE_JOBS = ['retention', 'sampling', 'compression', 'archival'] as const;
+
+/** One maintenance job. */
+export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number];

@@ -1,4 +1,5 @@
 import { ApiServer } from '../api/index.js';
+import { Maintenance } from '../maintenance/index.js';
 import type { ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiv
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { DurableIngest, WriteAheadLog } from '../wal/index.js';
 import { checkExposure } from './access.js';
+import { ConfigWatcher } from './config-watch.js';
 import { RunIndex } from './run-index.js';
 import { ensureWritableRunsDir } from './runs-dir.js';
 import { StoreSizeMonitor } from './store-size.js';
@@ -20,10 +22,14 @@ const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
 /** Everything `paracle serve` needs once flags, env and the config file are resolved. */
 export interface ServeSettings {
   config: ParacleConfig;
+  /** The config file, watched for changes; null when running on built-in defaults. */
+  configFile: string | null;
   runsDir: string;
   otlpHttp: HostPort;
   otlpGrpc: HostPort;
   http: HostPort;
+  /** Told each step of a maintenance move; the crash tests stop the process there. */
+  onMaintenanceStep?: (step: string) => void;
 }
 
 /** A started daemon. */
@@ -95,9 +101,18 @@ export async function startDaemon(
   const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
   const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
   metrics.observeStoreSize(() => storeSize.size);
+  const maintenance = new Maintenance({
+    store: index.store,
+    policy: config.runs,
+    logger: logger.child({ component: 'maintenance' }),
+    metrics,
+    onStep: settings.onMaintenanceStep,
+    // The store gauges follow a job at once instead of at the next periodic walk.
+    afterJob: () => storeSize.refresh(),
+  });
   let accepting = false;
   const api = new ApiServer(
-    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES } },
+    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance } },
     { ready: () => accepting },
     metrics,
     logger.child({ component: 'api' }),
@@ -106,7 +121,14 @@ export async function startDaemon(
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
   // previous run left before any receiver takes new data.
-  const components: Component[] = [index, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
+  const components: Component[] = [index, maintenance, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
+  if (settings.configFile !== null) {
+    const apply = (next: ParacleConfig, previous: ParacleConfig): string[] => {
+      maintenance.reconfigure(next.runs);
+      return sectionsNeedingRestart(next, previous);
+    };
+    components.push(new ConfigWatcher(settings.configFile, config, apply, logger.child({ component: 'config' })));
+  }
   const started: Component[] = [];
   try {
     for (const component of components) {
@@ -131,6 +153,16 @@ export async function startDaemon(
       return stopping;
     },
   };
+}
+
+/**
+ * The changed settings a running daemon cannot take over: everything but the maintenance
+ * policy (`runs`, except its `dir`) is read once at start.
+ */
+function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): string[] {
+  const changed = (a: unknown, b: unknown): boolean => JSON.stringify(a) !== JSON.stringify(b);
+  const sections = (Object.keys(next) as (keyof ParacleConfig)[]).filter((key) => key !== 'runs' && changed(next[key], previous[key]));
+  return next.runs.dir === previous.runs.dir ? sections : ['runs.dir', ...sections];
 }
 
 async function stopAll(started: readonly Component[]): Promise<void> {

@@ -44,7 +44,8 @@ export class StoreSizeMonitor implements Component {
     await this.walking;
   }
 
-  private refresh(): void {
+  /** Starts a walk now, unless one is in progress. */
+  refresh(): void {
     if (this.walking || this.stopped) return;
     this.walking = measureStore(this.runsDir)
       .then((size) => {

@@ -28,6 +28,11 @@ const NAME_CLASH_CODES: ReadonlySet<string> = new Set(['ENOTDIR', 'EISDIR', 'EEX
 // writeFileAtomic's temp files (`.name.<12 hex>.tmp`), left behind only by a crash.
 const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/;
 
+/** True for the name of a temp file an interrupted atomic write left behind. */
+export function isTempFile(name: string): boolean {
+  return TEMP_FILE.test(name);
+}
+
 /**
  * Writes artifacts into `folder` (created, even when there are none) at their sanitised
  * paths, each atomically. Files already in the folder are kept or overwritten, never
@@ -58,7 +63,7 @@ export async function countFiles(folder: string): Promise<number> {
   let count = 0;
   for (const entry of entries) {
     if (entry.isDirectory()) count += await countFiles(join(folder, entry.name));
-    else if (entry.isFile() && !TEMP_FILE.test(entry.name)) count += 1;
+    else if (entry.isFile() && !isTempFile(entry.name)) count += 1;
   }
   return count;
 }

@@ -12,7 +12,10 @@ import type { RunLocation } from './writer.js';
 export interface RunFileEntry {
   /** POSIX path relative to the folder listed. */
   path: string;
+  /** Bytes as written (a file stored compressed reports its original size). */
   size: number;
+  /** Set when the file is stored gzip-compressed; readers get it inflated. */
+  compressed?: true;
 }
 
 const KINDS: readonly RunKind[] = ['agent', 'workflow'];
@@ -91,16 +94,16 @@ export function checkRelativePath(path: string, what = 'path'): string[] {
 }
 
 /**
- * The folder of a run, or of one of its workflow steps when `stepId` is given. A step id
- * must already be in its stored (sanitised) form; anything else is refused.
+ * The folder of a run (`''`) or of one of its workflow steps (`steps/{stepId}`), relative to
+ * the run directory. A step id must already be in its stored (sanitised) form; anything else
+ * is refused.
  */
-export function runFolder(runsDir: string, location: RunLocation, stepId?: string): string {
-  const dir = runDirectory(runsDir, location.kind, location.runId);
-  if (stepId === undefined) return dir;
+export function stepFolder(location: { kind: RunKind; runId: string }, stepId?: string): string {
+  if (stepId === undefined) return '';
   checkRelativePath(stepId, 'step id');
   if (sanitizeStepId(stepId) !== stepId) throw new InvalidInputError(`step id "${stepId}" is not a stored step id`);
   if (location.kind !== 'workflow') throw new NotFoundError(`run ${location.runId} is an agent run and has no steps`);
-  return join(dir, 'steps', stepId);
+  return `steps/${stepId}`;
 }
 
 /**

@@ -1,17 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { NotFoundError } from '../lib/index.js';
+import type { Readable } from 'node:stream';
+import { ConflictError, NotFoundError } from '../lib/index.js';
+import type { StorePlace } from '../model/index.js';
 import type { RunCatalog, RunPage } from './catalog/catalog.js';
 import { checkRunQuery, type RunQuery } from './catalog/query.js';
 import { checkDimension, computeStats, kindOfDimension, type StatsGroup } from './catalog/stats.js';
-import { storeOp } from './errors.js';
 import { parseMetadata } from './metadata.js';
-import { isPinned, setPinned } from './pin.js';
-import { listFiles, locateRun, resolveFileInside, runFolder, type RunFileEntry } from './run-files.js';
+import { setPinned } from './pin.js';
+import { checkRelativePath, stepFolder, type RunFileEntry } from './run-files.js';
+import { openStoredRun } from './stored-run.js';
 import type { RunLocation } from './writer.js';
 
-/** `GET /api/v1/runs/{id}` and `runs get --json`: the metadata, `pinned` and the run's files. */
-export type RunDetail = Record<string, unknown> & { pinned: boolean; files: RunFileEntry[] };
+/** `GET /api/v1/runs/{id}` and `runs get --json`: the metadata, `pinned`, where it is and its files. */
+export type RunDetail = Record<string, unknown> & { pinned: boolean; place: StorePlace; files: RunFileEntry[] };
 
 /** The run files readable by name (INTERFACE.md §4 `/input`, `/output`, `/trace`, `/logs`). */
 export type RunFileKey = 'input' | 'output' | 'trace' | 'logs';
@@ -46,34 +46,36 @@ export class RunStore {
     return this.catalog.query(checkRunQuery(query));
   }
 
-  /** One run's metadata (read from disk), pin state and files. */
+  /** One run's metadata (read from disk, live or archived), pin state, place and files. */
   async get(runId: string): Promise<RunDetail> {
-    const location = await locateRun(this.runsDir, runId);
-    const dir = runFolder(this.runsDir, location);
-    const text = await storeOp('read', dir, () => readFile(join(dir, 'metadata.yaml'), 'utf8'));
-    const [pinned, files] = await Promise.all([isPinned(this.runsDir, location), listFiles(dir)]);
-    return { ...parseMetadata(text), pinned, files };
+    const run = await openStoredRun(this.runsDir, runId);
+    const [text, pinned, files] = await Promise.all([run.metadataText(), run.pinned(), run.list('')]);
+    return { ...parseMetadata(text), pinned, place: run.place, files };
   }
 
   /** The files in a run's (or one step's) `artifacts/`. */
   async artifacts(runId: string, stepId?: string): Promise<RunFileEntry[]> {
-    const location = await locateRun(this.runsDir, runId);
-    return listFiles(join(runFolder(this.runsDir, location, stepId), 'artifacts'));
+    const run = await openStoredRun(this.runsDir, runId);
+    return run.list(joinRelative(stepFolder(run, stepId), 'artifacts'));
   }
 
-  /** The real path of one artifact, refusing traversal; {@link NotFoundError} when absent. */
-  async artifactPath(runId: string, path: string, stepId?: string): Promise<string> {
-    const location = await locateRun(this.runsDir, runId);
-    return resolveFileInside(join(runFolder(this.runsDir, location, stepId), 'artifacts'), path, 'artifact path');
+  /**
+   * Streams one artifact (inflated when stored compressed), refusing traversal;
+   * {@link NotFoundError} when absent.
+   */
+  async openArtifact(runId: string, path: string, stepId?: string): Promise<Readable> {
+    const run = await openStoredRun(this.runsDir, runId);
+    checkRelativePath(path, 'artifact path');
+    return run.open(joinRelative(joinRelative(stepFolder(run, stepId), 'artifacts'), path));
   }
 
-  /** The path of a run's (or step's) input, output, trace or logs file. */
-  async filePath(runId: string, key: RunFileKey, stepId?: string): Promise<string> {
+  /** Streams a run's (or step's) input, output, trace or logs file. */
+  async openFile(runId: string, key: RunFileKey, stepId?: string): Promise<Readable> {
     if (stepId !== undefined && key !== 'input' && key !== 'output') {
       throw new NotFoundError(`steps have no ${key}`);
     }
-    const location = await locateRun(this.runsDir, runId);
-    return resolveFileInside(runFolder(this.runsDir, location, stepId), FILE_NAMES[key], 'file');
+    const run = await openStoredRun(this.runsDir, runId);
+    return run.open(joinRelative(stepFolder(run, stepId), FILE_NAMES[key]));
   }
 
   /** Counts, failures, tokens, cost and duration percentiles per group. */
@@ -83,16 +85,20 @@ export class RunStore {
     return { by: by ?? null, groups: computeStats(rows, by) };
   }
 
-  /** Pins or unpins a run (a pinned run is never removed by retention). */
+  /**
+   * Pins or unpins a run (a pinned run is never removed by retention). {@link ConflictError}
+   * for an archived run: it has already left the live store.
+   */
   async setPinned(runId: string, pinned: boolean): Promise<{ run_id: string; pinned: boolean }> {
-    const location: RunLocation = await locateRun(this.runsDir, runId);
+    const run = await openStoredRun(this.runsDir, runId);
+    if (run.place === 'archive') throw new ConflictError(`run ${runId} is archived; only live runs can be pinned`);
+    const location: RunLocation = { kind: run.kind, runId };
     await setPinned(this.runsDir, location, pinned);
     this.catalog.markPinned(runId, pinned);
     return { run_id: runId, pinned };
   }
+}
 
-  /** Where a run is, by id; see {@link locateRun}. */
-  locate(runId: string): Promise<RunLocation> {
-    return locateRun(this.runsDir, runId);
-  }
+function joinRelative(folder: string, path: string): string {
+  return folder === '' ? path : `${folder}/${path}`;
 }

@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import type { RunKind, StoreSize } from '../model/index.js';
 import { listEntries } from './artifacts.js';
 import { errnoOf } from './errors.js';
+import { ARCHIVE_FOLDER } from './archive/layout.js';
+import { listArchives } from './archive/list.js';
 import { KIND_FOLDERS } from './layout.js';
 
-/** The folder under the runs dir holding archived runs, laid out like the live store (§2). */
-const ARCHIVE_FOLDER = '.archive';
-
 /**
- * Measures the store: run directories per place and kind, and the bytes of every file per
- * place (live: everything outside dot-folders; archive: `.archive/`). Walks the whole tree, so callers run it in the background and cache the result,
- * never once per scrape. Entries removed while it walks are skipped.
+ * Measures the store: runs per place and kind (run directories live, `.tar.gz` files in the
+ * archive) and the bytes of every file per place (live: everything outside dot-folders;
+ * archive: `.archive/`). Walks the whole tree, so callers run it in the background and cache
+ * the result, never once per scrape. Entries removed while it walks are skipped.
  */
 export async function measureStore(runsDir: string): Promise<StoreSize> {
   const archiveDir = join(runsDir, ARCHIVE_FOLDER);
   const size: StoreSize = {
-    runs: { live: await countRuns(runsDir), archive: await countRuns(archiveDir) },
+    runs: { live: await countRuns(runsDir), archive: await countArchives(runsDir) },
     bytes: { live: 0, archive: await bytesUnder(archiveDir) },
   };
   for (const entry of await listEntries(runsDir)) {
@@ -30,6 +30,12 @@ export async function measureStore(runsDir: string): Promise<StoreSize> {
 async function countRuns(base: string): Promise<Record<RunKind, number>> {
   const counts: Record<RunKind, number> = { agent: 0, workflow: 0 };
   for (const kind of Object.keys(counts) as RunKind[]) counts[kind] = (await listEntries(join(base, KIND_FOLDERS[kind]))).length;
+  return counts;
+}
+
+async function countArchives(runsDir: string): Promise<Record<RunKind, number>> {
+  const counts: Record<RunKind, number> = { agent: 0, workflow: 0 };
+  for (const archive of await listArchives(runsDir)) counts[archive.kind] += 1;
   return counts;
 }
 

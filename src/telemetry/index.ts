@@ -4,7 +4,6 @@ export { Metrics } from './metrics.js';
 export type {
   IngestProtocol,
   IngestOutcome,
-  MaintenanceJob,
   MetricsOptions,
   RunFinished,
   StepFinished,

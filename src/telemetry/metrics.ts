@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { Logger } from 'pino';
-import type { RunKind, StoreSize } from '../model/index.js';
+import { MAINTENANCE_JOBS, type MaintenanceJob, type RunKind, type StoreSize } from '../model/index.js';
 import { defineMetrics, type MetricSet } from './definitions.js';
 import { defineGauges, type GaugeSources, type RunningRun } from './gauges.js';
 import { LabelBound } from './label-bound.js';
@@ -11,9 +11,6 @@ export type IngestProtocol = 'http_protobuf' | 'http_json' | 'grpc';
 
 /** What became of received items (label `outcome`). */
 export type IngestOutcome = 'accepted' | 'rejected' | 'dropped';
-
-/** The cron jobs of the maintenance scheduler (label `job`). */
-export type MaintenanceJob = 'retention' | 'sampling' | 'compression' | 'archival';
 
 /** A run that has just become final (completed or failed). */
 export interface RunFinished {
@@ -63,7 +60,6 @@ export interface MetricsOptions {
 const REJECTED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 const PROTOCOLS: readonly IngestProtocol[] = ['http_protobuf', 'http_json', 'grpc'];
 const OUTCOMES: readonly IngestOutcome[] = ['accepted', 'rejected', 'dropped'];
-const JOBS: readonly MaintenanceJob[] = ['retention', 'sampling', 'compression', 'archival'];
 const DEFAULT_MAX_IDS = 1000;
 
 /**
@@ -163,9 +159,9 @@ export class Metrics {
     }
   }
 
-  /** A maintenance job ran: logs and counts it with its duration. */
-  maintenanceJobRan(job: MaintenanceJob, outcome: 'ok' | 'error', seconds: number): void {
-    const line = { job, outcome, duration_seconds: seconds };
+  /** A maintenance job ran: logs it (with `fields`, e.g. what it did) and counts it with its duration. */
+  maintenanceJobRan(job: MaintenanceJob, outcome: 'ok' | 'error', seconds: number, fields: Record<string, unknown> = {}): void {
+    const line = { job, outcome, duration_seconds: seconds, ...fields };
     if (outcome === 'ok') this.logger.info(line, 'maintenance job finished');
     else this.logger.warn(line, 'maintenance job failed');
     this.m.maintenanceRuns.inc({ job, outcome });
@@ -196,7 +192,7 @@ export class Metrics {
         this.m.receivedLogRecords.inc({ protocol, outcome }, 0);
       }
     }
-    for (const job of JOBS) {
+    for (const job of MAINTENANCE_JOBS) {
       for (const outcome of ['ok', 'error'] as const) this.m.maintenanceRuns.inc({ job, outcome }, 0);
       this.m.maintenanceDuration.zero({ job });
     }

@@ -47,7 +47,7 @@ export async function startTestDaemon(
   const parsed = validateConfig({ ...config, assembly }, null);
   const loopback = { host: '127.0.0.1', port: 0 };
   const daemon = await startDaemon(
-    { config: parsed, runsDir, otlpHttp: loopback, otlpGrpc: loopback, http: loopback },
+    { config: parsed, configFile: null, runsDir, otlpHttp: loopback, otlpGrpc: loopback, http: loopback },
     silentLogger(),
   );
   const otlpUrl = `http://${formatHostPort(daemon.addresses.otlpHttp)}`;
@@ -112,11 +112,11 @@ export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   cwd?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((res) => child.once('close', (code) => res({ code, stdout, stderr })));
+  return new Promise((res) => child.once('close', (code, signal) => res({ code, signal, stdout, stderr })));
 }

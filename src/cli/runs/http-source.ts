@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { InvalidInputError, NotFoundError, ParacleError, describeError } from '../../lib/index.js';
+import type { MaintenanceRequest } from '../../api/index.js';
+import { ConflictError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../../lib/index.js';
+import type { JobReport } from '../../maintenance/index.js';
+import type { MaintenanceJob } from '../../model/index.js';
 import { checkRelativePath, checkRunQuery, type RunDetail, type RunFileEntry, type RunFileKey, type RunQuery, type StatsQuery } from '../../store/index.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
@@ -56,6 +59,12 @@ export class HttpSource implements RunsSource {
     return (await response.json()) as { run_id: string; pinned: boolean };
   }
 
+  async maintain(job: MaintenanceJob, request: MaintenanceRequest): Promise<JobReport> {
+    const params = new URLSearchParams({ dry_run: String(request.dryRun) });
+    if (request.olderThanMs !== undefined) params.set('older_than', `${request.olderThanMs / 1000}s`);
+    return (await (await this.request('POST', `/maintenance/${job}?${params}`)).json()) as JobReport;
+  }
+
   async close(): Promise<void> {}
 
   private async fetchJson(path: string): Promise<unknown> {
@@ -77,6 +86,7 @@ export class HttpSource implements RunsSource {
     const message = body?.error?.message ?? `the daemon answered ${response.status}`;
     if (response.status === 404) throw new NotFoundError(message);
     if (response.status === 400) throw new InvalidInputError(message);
+    if (response.status === 409) throw new ConflictError(message);
     throw new ParacleError('server_error', `the daemon answered ${response.status}: ${message}`);
   }
 }

@@ -1,7 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { openFile, RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../store/index.js';
+import { buffer } from 'node:stream/consumers';
+import { RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
+import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
+import type { MaintenanceJob } from '../../model/index.js';
+import { createLogger } from '../../telemetry/index.js';
+import { crashHook } from '../crash-hook.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
 /** Opens the index of `runsDir` (rebuilding it if need be, with a line on stderr). */
@@ -12,7 +16,11 @@ export async function openLocalStore(runsDir: string): Promise<RunStore> {
 
 /** Answers from a runs dir and its index, without a daemon. */
 export class LocalSource implements RunsSource {
-  constructor(private readonly store: RunStore) {}
+  /** `policy`: loads the `runs` settings maintenance follows, when a job is asked for. */
+  constructor(
+    private readonly store: RunStore,
+    private readonly policy: () => Promise<RunsPolicy>,
+  ) {}
 
   async list(query: RunQuery): Promise<RunsPage> {
     const page = this.store.list(query);
@@ -27,12 +35,12 @@ export class LocalSource implements RunsSource {
     return this.store.artifacts(runId);
   }
 
-  async readArtifact(runId: string, path: string): Promise<Readable> {
-    return openFile(await this.store.artifactPath(runId, path));
+  readArtifact(runId: string, path: string): Promise<Readable> {
+    return this.store.openArtifact(runId, path);
   }
 
   async readFile(runId: string, key: RunFileKey): Promise<Buffer> {
-    return readFile(await this.store.filePath(runId, key));
+    return buffer(await this.store.openFile(runId, key));
   }
 
   async stats(query: StatsQuery): Promise<StatsAnswer> {
@@ -43,7 +51,16 @@ export class LocalSource implements RunsSource {
     return this.store.setPinned(runId, pinned);
   }
 
+  async maintain(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {
+    // Loaded on use: the scheduler's imports are not needed by the query commands.
+    const { Maintenance } = await import('../../maintenance/index.js');
+    const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'warn' });
+    const maintenance = new Maintenance({ store: this.store, policy: await this.policy(), logger, onStep: crashHook(process.env) });
+    return maintenance.run(job, request);
+  }
+
   async close(): Promise<void> {
     this.store.catalog.close();
   }
 }
+

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidInputError, parseTimeBound } from '../../lib/index.js';
+import type { ParacleConfig } from '../../config/index.js';
+import type { RunsPolicy } from '../../maintenance/index.js';
 import { HttpSource } from './http-source.js';
 import { LocalSource, openLocalStore } from './local-source.js';
 import type { RunsSource } from './source.js';
@@ -21,22 +23,27 @@ export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
   if (flags.runsDir !== undefined && flags.server !== undefined) {
     throw new InvalidInputError('give either --runs-dir or --server, not both');
   }
-  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir)));
+  const policy = async (): Promise<RunsPolicy> => (await configured(flags, env)).runs;
+  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir)), policy);
   const server = flags.server ?? env.PARACLE_SERVER;
   if (server) return new HttpSource(server, flags.token ?? env.PARACLE_TOKEN);
-  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)));
+  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)), policy);
 }
 
 /** The runs dir `paracle serve` would use with the same environment and config. */
 export async function configuredRunsDir(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<string> {
   if (flags.runsDir !== undefined) return resolve(flags.runsDir);
   if (env.PARACLE_RUNS_DIR) return resolve(env.PARACLE_RUNS_DIR);
+  return resolve((await configured(flags, env)).runs.dir);
+}
+
+/** The config `paracle serve` would load with the same flags and environment. */
+async function configured(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<ParacleConfig> {
   // Loaded on use: the config schema is the slowest import of a `runs` command.
   const { configFileFor } = await import('../settings.js');
   const { defaultConfig, loadConfigFile } = await import('../../config/index.js');
   const file = configFileFor(flags.config, env);
-  const config = file ? await loadConfigFile(file) : defaultConfig();
-  return resolve(config.runs.dir);
+  return file ? loadConfigFile(file) : defaultConfig();
 }
 
 /** Runs `body` with the source the flags name, closing it afterwards. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { artifactsCommand } from './artifacts.js';
+import { cleanupCommand } from './cleanup.js';
 import { diffCommand } from './diff.js';
 import { exportCommand } from './export.js';
 import { getCommand, searchCommand } from './list.js';
@@ -56,5 +57,9 @@ export function registerRunsCommands(runs: Command): void {
     .action(exportCommand);
   runsCommand(runs, 'pin <run_id>', 'keep a run from retention').action((id: string, flags) => pinCommand(id, true, flags));
   runsCommand(runs, 'unpin <run_id>', 'let retention remove a run again').action((id: string, flags) => pinCommand(id, false, flags));
+  runsCommand(runs, 'cleanup', 'apply retention now: archive or delete runs past the policy, expire old archives')
+    .option('--older-than <dur>', 'runs started longer ago than this leave (default: runs.retention_days)')
+    .option('--dry-run', 'print what would be done, change nothing')
+    .action(cleanupCommand);
   runsCommand(runs, 'reindex', 'rebuild the run index from the run directories').action(reindexCommand);
 }

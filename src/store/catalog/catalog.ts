@@ -34,6 +34,20 @@ export interface StatsRow {
   duration_s: number | null;
 }
 
+/** One live run as the maintenance jobs weigh it. */
+export interface RunSummary {
+  kind: RunKind;
+  /** agent_id or workflow_id; null when unknown. */
+  subject: string | null;
+  runId: string;
+  status: string | null;
+  startedMs: number | null;
+  pinned: boolean;
+  traceId: string | null;
+  /** False once sampling has trimmed its trace.json. */
+  traceWhole: boolean;
+}
+
 /** The index folder under a runs dir. */
 export const INDEX_FOLDER = '.index';
 const INDEX_FILE = 'runs.sqlite';
@@ -164,6 +178,24 @@ export class RunCatalog {
     const { sql, params } = whereClause({ ...query, cursor: undefined });
     return this.sql(`SELECT kind, subject, status, model, project, tokens, cost, duration_s FROM runs WHERE ${sql}`)
       .all(...params) as StatsRow[];
+  }
+
+  /** Every indexed run, newest first (see {@link RunSummary}). */
+  summaries(): RunSummary[] {
+    const rows = this.sql(
+      `SELECT kind, subject, run_id, status, started_ms, pinned, trace_id, json_extract(metadata, '$.trace_sampled') AS sampled
+       FROM runs ORDER BY run_id DESC`,
+    ).all() as { kind: RunKind; subject: string | null; run_id: string; status: string | null; started_ms: number | null; pinned: number; trace_id: string | null; sampled: number | null }[];
+    return rows.map((row) => ({
+      kind: row.kind,
+      subject: row.subject,
+      runId: row.run_id,
+      status: row.status,
+      startedMs: row.started_ms,
+      pinned: row.pinned === 1,
+      traceId: row.trace_id,
+      traceWhole: row.sampled !== 0,
+    }));
   }
 
   /** The run written for trace `traceId` (the newest, should there be several). */

@@ -23,11 +23,12 @@ describe('measureStore', () => {
     await put('agents/01HN7X8K9M2PQRSTUVWXYZ3456/metadata.yaml', 100);
     await put('agents/01HN7X8K9M2PQRSTUVWXYZ3457/artifacts/deep/a.txt', 20);
     await put('workflows/01HN7X8K9M2PQRSTUVWXYZ3458/steps/plan/input.json', 3);
-    await put('.archive/agents/01HN7X8K9M2PQRSTUVWXYZ3459/metadata.yaml', 50);
+    await put('.archive/agents/2024/01/01HN7X8K9M2PQRST0VWXYZ3459.tar.gz', 50);
+    await put('.archive/agents/2024/01/.01HN7X8K9M2PQRSTUVWXYZ3450.tar.gz.0123456789ab.tmp', 7);
     await put('.wal/segment-1', 1000);
     expect(await measureStore(runsDir)).toEqual({
       runs: { live: { agent: 2, workflow: 1 }, archive: { agent: 1, workflow: 0 } },
-      bytes: { live: 123, archive: 50 },
+      bytes: { live: 123, archive: 57 },
     });
   });
 

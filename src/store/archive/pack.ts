@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { create } from 'tar';
+import { writeFileAtomic } from '../../lib/index.js';
+import { CorruptRunFileError, errnoOf, storeOp } from '../errors.js';
+import { KIND_FOLDERS, runDirectory } from '../layout.js';
+import type { RunLocation } from '../writer.js';
+import { archiveFile } from './layout.js';
+import { buildManifest, compareManifest, MANIFEST_FILE } from './manifest.js';
+import { hashArchive } from './read.js';
+import { retireRunDirectory, type StepHook } from './retire.js';
+
+/** What {@link archiveRun} did. */
+export interface ArchivedRun {
+  file: string;
+  bytes: number;
+  files: number;
+}
+
+/**
+ * Moves a live run into its archive, in steps that each leave the run readable in exactly
+ * one place: the manifest is written into the run directory (`manifest`); the archive is
+ * packed into a temp file and synced (`packed`), renamed into place (`placed`: from here a
+ * reader still prefers the live directory), read back and checked file by file against the
+ * manifest (`verified`); then the live directory is retired (see {@link retireRunDirectory}).
+ * A run interrupted anywhere is archived again from the start by the next attempt.
+ * `onStep` is told each step as it completes (crash tests stop the process there).
+ * Throws {@link NotFoundError}-like {@link CorruptRunFileError} when the run has no
+ * metadata.yaml, and when the archive read back differs (the archive is then removed and
+ * the live run kept).
+ */
+export async function archiveRun(runsDir: string, location: RunLocation, nowMs: number, onStep: StepHook = () => undefined): Promise<ArchivedRun> {
+  const dir = runDirectory(runsDir, location.kind, location.runId);
+  const manifest = await buildManifest(dir, location.kind, location.runId, nowMs);
+  if (!manifest.files.some((file) => file.path === 'metadata.yaml')) {
+    throw new CorruptRunFileError(`run ${location.runId} has no metadata.yaml: not archived`);
+  }
+  await storeOp('write', dir, () => writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`));
+  onStep('manifest');
+
+  const target = archiveFile(runsDir, location.kind, location.runId);
+  const folder = dirname(target);
+  const tmp = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+  const entries = [MANIFEST_FILE, ...manifest.files.map((file) => file.path)].map((path) => `${location.runId}/${path}`);
+  try {
+    await storeOp('write', tmp, async () => {
+      await create({ gzip: true, file: tmp, cwd: join(runsDir, KIND_FOLDERS[location.kind]), portable: true, noDirRecurse: true }, entries);
+      await syncPath(tmp);
+    });
+    onStep('packed');
+    await storeOp('rename', target, () => rename(tmp, target));
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await storeOp('write', folder, () => syncPath(folder));
+  onStep('placed');
+
+  const problems = compareManifest(manifest.files, await hashArchive(target));
+  if (problems.length > 0) {
+    await rm(target, { force: true });
+    throw new CorruptRunFileError(`the archive of run ${location.runId} does not match its manifest (${problems.slice(0, 3).join('; ')}); the run stays live`);
+  }
+  onStep('verified');
+  const bytes = (await stat(target)).size;
+  await retireRunDirectory(runsDir, location, onStep);
+  return { file: target, bytes, files: manifest.files.length };
+}
+
+/** fsync a file or directory, so a rename or a packed archive survives a power loss. */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems refuse to sync a directory; the rename is still atomic there.
+    if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw err;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,119 @@
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { Parser, type ReadEntry } from 'tar';
+import { NotFoundError } from '../../lib/index.js';
+import { CorruptRunFileError, errnoOf, StoreError } from '../errors.js';
+import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
+
+/** What a visitor does with an entry: `skip` it, `take` it (the visitor reads it), or `stop` reading. */
+type Visit = 'skip' | 'take' | 'stop';
+
+/**
+ * Reads the regular files of archive `file` in order, handing each (its path relative to the
+ * run directory) to `visit`. Resolves when the archive ends or a visitor says `stop`, after
+ * any entry it took has been read. Throws {@link CorruptRunFileError} for an archive that is
+ * not gzip and tar, {@link NotFoundError} when the file does not exist.
+ */
+function scanArchive(file: string, visit: (path: string, entry: ReadEntry) => Visit): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const source = createReadStream(file);
+    const parser = new Parser({ strict: true });
+    let settled = false;
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      source.destroy();
+      if (err === undefined) resolve();
+      else reject(describeFailure(file, err));
+    };
+    parser.on('entry', (entry: ReadEntry) => {
+      if (settled || entry.type !== 'File') return void entry.resume();
+      const choice = visit(stripRunFolder(entry.path), entry);
+      if (choice === 'skip') entry.resume();
+      if (choice === 'stop') entry.on('end', () => finish());
+    });
+    parser.on('end', () => finish());
+    parser.on('error', finish);
+    source.on('error', finish);
+    source.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+}
+
+// Entries are `{run_id}/path`, so extracting an archive by hand gives a named folder.
+function stripRunFolder(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? path : path.slice(slash + 1);
+}
+
+function describeFailure(file: string, err: unknown): Error {
+  const code = errnoOf(err);
+  if (code === 'ENOENT') return new NotFoundError(`no archive ${file}`);
+  // zlib's and tar's own codes mean damaged bytes; other codes are the file system's.
+  if (code !== null && !/^(Z_|TAR_)/.test(code)) return new StoreError('read', file, err);
+  return new CorruptRunFileError(`the archive ${file} is damaged: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/** Collects one entry's bytes. */
+function collect(entry: ReadEntry, done: (bytes: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+  entry.on('end', () => done(Buffer.concat(chunks)));
+}
+
+/** The named files of an archive, read into memory; reading stops once all are found. */
+export async function readArchiveFiles(file: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  const wanted = new Set(paths);
+  await scanArchive(file, (path, entry) => {
+    if (!wanted.delete(path)) return 'skip';
+    collect(entry, (bytes) => found.set(path, bytes));
+    return wanted.size === 0 ? 'stop' : 'take';
+  });
+  return found;
+}
+
+/** An archive's manifest (its first entry). */
+export async function readArchiveManifest(file: string): Promise<Manifest> {
+  const text = (await readArchiveFiles(file, [MANIFEST_FILE])).get(MANIFEST_FILE);
+  if (text === undefined) throw new CorruptRunFileError(`the archive ${file} has no manifest`);
+  return parseManifest(text.toString('utf8'), file);
+}
+
+/** Size and SHA-256 of every file in an archive but the manifest, to check it against the manifest. */
+export async function hashArchive(file: string): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = [];
+  await scanArchive(file, (path, entry) => {
+    if (path === MANIFEST_FILE) return 'skip';
+    const hash = createHash('sha256');
+    let size = 0;
+    entry.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      hash.update(chunk);
+    });
+    entry.on('end', () => files.push({ path, size, sha256: hash.digest('hex') }));
+    return 'take';
+  });
+  return files;
+}
+
+/**
+ * Streams one file of an archive. Resolves once the file is found; {@link NotFoundError}
+ * when the archive has no such file.
+ */
+export function openArchiveFile(file: string, path: string): Promise<Readable> {
+  const out = new PassThrough();
+  return new Promise<Readable>((resolve, reject) => {
+    let found = false;
+    scanArchive(file, (entryPath, entry) => {
+      if (entryPath !== path) return 'skip';
+      found = true;
+      entry.pipe(out);
+      resolve(out);
+      return 'stop';
+    }).then(
+      () => found || reject(new NotFoundError(`no file ${path}`)),
+      (err: unknown) => (found ? out.destroy(err as Error) : reject(err)),
+    );
+  });
+}
