@@ -10,6 +10,8 @@ const OWNER_FILE = 'owner.json';
 
 interface Holder {
   owner: string;
+  host: string;
+  pid: number;
   expires_at_ms: number;
 }
 
@@ -18,8 +20,9 @@ const errno = (err: unknown): string | undefined => (err as { code?: string }).c
 /**
  * A lock with a lease on one runs dir, so that of several daemons (or a daemon and a CLI)
  * sharing it only one runs maintenance jobs at a time. Taking it is `mkdir` (atomic on
- * every local and network file system); a holder that died leaves a lease that expires,
- * after which the lock is taken over by renaming it away (only one taker's rename wins).
+ * every local and network file system); a holder that died leaves a lease that expires (at
+ * once when it ran on this host), after which the lock is taken over by renaming it away
+ * (only one taker's rename wins).
  */
 export class MaintenanceLease {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -72,7 +75,7 @@ export class MaintenanceLease {
   }
 
   private async writeHolder(): Promise<void> {
-    const holder: Holder = { owner: this.owner, expires_at_ms: this.clock() + this.leaseMs };
+    const holder: Holder = { owner: this.owner, host: hostname(), pid: process.pid, expires_at_ms: this.clock() + this.leaseMs };
     await writeFileAtomic(join(this.dir, OWNER_FILE), `${JSON.stringify(holder)}\n`);
   }
 
@@ -87,7 +90,8 @@ export class MaintenanceLease {
 
   private async isExpired(): Promise<boolean> {
     const holder = await this.holder();
-    if (holder !== null) return holder.expires_at_ms < this.clock();
+    // A holder on this host that no longer runs (killed mid-job) need not be waited out.
+    if (holder !== null) return holder.expires_at_ms < this.clock() || (holder.host === hostname() && !isRunning(holder.pid));
     // Created but its owner not written yet, or the writer died in between: judge by age.
     try {
       return (await stat(this.dir)).mtimeMs + this.leaseMs < this.clock();
@@ -95,5 +99,15 @@ export class MaintenanceLease {
       if (errno(err) === 'ENOENT') return true;
       throw err;
     }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return errno(err) === 'EPERM';
   }
 }

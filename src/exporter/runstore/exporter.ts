@@ -143,10 +143,13 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
       hasTrace: !metadataOnly || location?.hasTrace === true,
     };
     const counted = await this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
-    // The map is written before the directory, so a crash in between still finds this run.
-    await this.locations.set(trace.traceId, location, next);
+    // A directory moves before the map names its new place: after a crash in between the map
+    // still names the old one, and the move is made again (a source already gone is fine);
+    // the other way round the old directory would be left behind as a second run.
     const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
     if (moved) await moveRun(this.options.runsDir, location, next);
+    // The map is written before the directory, so a crash in between still finds this run.
+    await this.locations.set(trace.traceId, location, next);
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;

@@ -1,11 +1,13 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/config/index.js';
 import { ConflictError } from '../../../src/lib/index.js';
-import { inTraceSample, Maintenance, MaintenanceLease, type RunsPolicy } from '../../../src/maintenance/index.js';
+import { inTraceSample, LEASE_FOLDER, Maintenance, MaintenanceLease, type RunsPolicy } from '../../../src/maintenance/index.js';
 import { listArchives, RunCatalog, RunStore, setPinned } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/telemetry/index.js';
 import { DAY_MS, NOW_MS, snapshotTree, writeAgedRuns, type AgedRun, type WrittenRun } from '../../helpers/aged-runs.js';
@@ -318,6 +320,17 @@ describe('the lease', () => {
     expect(report.failed).toBe(0);
     // The old holder learns it lost the lock.
     expect(await other.renew()).toBe(false);
+  });
+
+  it('is taken over at once from a holder on this host that no longer runs', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const holder = { owner: 'killed-cli', host: hostname(), pid: Number(dead.stdout), expires_at_ms: Date.now() + 3_600_000 };
+    await mkdir(join(runsDir, LEASE_FOLDER));
+    await writeFile(join(runsDir, LEASE_FOLDER, 'owner.json'), JSON.stringify(holder));
+    expect(await new MaintenanceLease(runsDir, 60_000).acquire()).toBe(true);
+    const alive = { ...holder, pid: process.pid };
+    await writeFile(join(runsDir, LEASE_FOLDER, 'owner.json'), JSON.stringify(alive));
+    expect(await new MaintenanceLease(runsDir, 60_000).acquire()).toBe(false);
   });
 
   it('refuses a second run of a job already running here', async () => {
