@@ -12,6 +12,7 @@ export {
 } from './errors.js';
 export type { ConfigIssue } from './errors.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { syncPath } from './sync-path.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { nanosToMillis, isoFromMillis, millisToNanos } from './time.js';
 export { slug } from './slug.js';

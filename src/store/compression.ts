@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { writeFileAtomic } from '../lib/index.js';
-import { hashFile } from './archive/manifest.js';
+import { syncPath, writeFileAtomic } from '../lib/index.js';
+import { hashFile } from './file-hash.js';
 import type { StepHook } from './archive/retire.js';
 import { CorruptRunFileError, errnoOf, storeOp } from './errors.js';
 
@@ -72,8 +72,7 @@ export async function compressRunFile(runDir: string, path: string, onStep: Step
   try {
     await storeOp('write', tmp, async () => {
       await pipeline(createReadStream(full), createGzip(), createWriteStream(tmp));
-      const handle = await open(tmp, 'r');
-      await handle.sync().finally(() => handle.close());
+      await syncPath(tmp);
     });
     onStep('compressed');
     const storedBytes = (await storeOp('read', tmp, () => stat(tmp))).size;

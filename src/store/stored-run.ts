@@ -5,7 +5,7 @@ import { NotFoundError } from '../lib/index.js';
 import type { RunKind, StorePlace } from '../model/index.js';
 import { archiveFile } from './archive/layout.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './archive/manifest.js';
-import { openArchiveFile, readArchiveFiles } from './archive/read.js';
+import { openArchiveFile, readArchiveHead } from './archive/read.js';
 import {
   COMPRESSION_RECORD,
   inflateIfCompressed,
@@ -126,7 +126,7 @@ class ArchivedRun implements StoredRun {
 
   /** Reads the archive's head: manifest, metadata and compression record. */
   static async open(kind: RunKind, runId: string, file: string): Promise<ArchivedRun> {
-    const head = await readArchiveFiles(file, [MANIFEST_FILE, 'metadata.yaml', COMPRESSION_RECORD]);
+    const head = await readArchiveHead(file, [MANIFEST_FILE, 'metadata.yaml', COMPRESSION_RECORD]);
     const manifestText = head.get(MANIFEST_FILE);
     const metadata = head.get('metadata.yaml');
     if (manifestText === undefined || metadata === undefined) {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { RunKind } from '../../model/index.js';
 import { isTempFile } from '../artifacts.js';
-import { CorruptRunFileError, storeOp } from '../errors.js';
+import { COMPRESSION_RECORD } from '../compression.js';
+import { CorruptRunFileError } from '../errors.js';
+import { hashFile } from '../file-hash.js';
 import { listTree } from '../run-files.js';
 
 /** The manifest's name inside a run directory and, first of all entries, in its archive. */
@@ -29,7 +29,7 @@ export interface Manifest {
 
 // The archive opens with the manifest, then the metadata and the compression record, so
 // reading what a run is never inflates its artifacts.
-const LEADING = ['metadata.yaml', '.compressed.json'];
+const LEADING = ['metadata.yaml', COMPRESSION_RECORD];
 
 /**
  * The manifest of run directory `dir`: every regular file at any depth (hidden ones too: the
@@ -52,19 +52,6 @@ export async function buildManifest(dir: string, kind: RunKind, runId: string, a
 function rank(path: string): number {
   const index = LEADING.indexOf(path);
   return index === -1 ? LEADING.length : index;
-}
-
-/** Size and SHA-256 of one file, streamed. */
-export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  return storeOp('read', path, async () => {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      hash.update(chunk);
-    }
-    return { size, sha256: hash.digest('hex') };
-  });
 }
 
 /** Parses a manifest read from an archive; {@link CorruptRunFileError} when it is not one. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { create } from 'tar';
-import { writeFileAtomic } from '../../lib/index.js';
-import { CorruptRunFileError, errnoOf, storeOp } from '../errors.js';
+import { syncPath, writeFileAtomic } from '../../lib/index.js';
+import { CorruptRunFileError, storeOp } from '../errors.js';
 import { KIND_FOLDERS, runDirectory } from '../layout.js';
 import type { RunLocation } from '../writer.js';
 import { archiveFile } from './layout.js';
@@ -66,17 +66,4 @@ export async function archiveRun(runsDir: string, location: RunLocation, nowMs: 
   const bytes = (await stat(target)).size;
   await retireRunDirectory(runsDir, location, onStep);
   return { file: target, bytes, files: manifest.files.length };
-}
-
-/** fsync a file or directory, so a rename or a packed archive survives a power loss. */
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some file systems refuse to sync a directory; the rename is still atomic there.
-    if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw err;
-  } finally {
-    await handle.close();
-  }
 }

@@ -6,8 +6,11 @@ import { NotFoundError } from '../../lib/index.js';
 import { CorruptRunFileError, errnoOf, StoreError } from '../errors.js';
 import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
 
-/** What a visitor does with an entry: `skip` it, `take` it (the visitor reads it), or `stop` reading. */
-type Visit = 'skip' | 'take' | 'stop';
+/**
+ * What a visitor does with an entry: `skip` it, `take` it (the visitor reads it), `stop`
+ * reading once this taken entry is read, or `end` reading before this entry.
+ */
+type Visit = 'skip' | 'take' | 'stop' | 'end';
 
 /**
  * Reads the regular files of archive `file` in order, handing each (its path relative to the
@@ -32,6 +35,7 @@ function scanArchive(file: string, visit: (path: string, entry: ReadEntry) => Vi
       const choice = visit(stripRunFolder(entry.path), entry);
       if (choice === 'skip') entry.resume();
       if (choice === 'stop') entry.on('end', () => finish());
+      if (choice === 'end') finish();
     });
     parser.on('end', () => finish());
     parser.on('error', finish);
@@ -61,12 +65,16 @@ function collect(entry: ReadEntry, done: (bytes: Buffer) => void): void {
   entry.on('end', () => done(Buffer.concat(chunks)));
 }
 
-/** The named files of an archive, read into memory; reading stops once all are found. */
-export async function readArchiveFiles(file: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+/**
+ * Those of the named files that open the archive (the manifest, metadata and compression
+ * record are packed first), read into memory; reading ends at the first other file, so a
+ * run's artifacts are never inflated to learn what the run is.
+ */
+export async function readArchiveHead(file: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   const wanted = new Set(paths);
   await scanArchive(file, (path, entry) => {
-    if (!wanted.delete(path)) return 'skip';
+    if (!wanted.delete(path)) return 'end';
     collect(entry, (bytes) => found.set(path, bytes));
     return wanted.size === 0 ? 'stop' : 'take';
   });
@@ -75,7 +83,7 @@ export async function readArchiveFiles(file: string, paths: readonly string[]): 
 
 /** An archive's manifest (its first entry). */
 export async function readArchiveManifest(file: string): Promise<Manifest> {
-  const text = (await readArchiveFiles(file, [MANIFEST_FILE])).get(MANIFEST_FILE);
+  const text = (await readArchiveHead(file, [MANIFEST_FILE])).get(MANIFEST_FILE);
   if (text === undefined) throw new CorruptRunFileError(`the archive ${file} has no manifest`);
   return parseManifest(text.toString('utf8'), file);
 }
