@@ -91,22 +91,27 @@ async function sendUntilAcked(sender: Sender, body: Buffer, counter: { retries: 
   }
 }
 
-/** `concurrency` senders, each its own connection, share `bodies` in order. */
+/**
+ * `concurrency` senders, each its own connection, share `bodies` in order; after `maxSeconds`
+ * they send no new body (the result counts the requests sent).
+ */
 export async function closedLoop(
   protocol: Protocol,
   server: { otlpHttp: Endpoint; otlpGrpc: Endpoint },
   bodies: readonly Buffer[],
   concurrency: number,
+  maxSeconds = Infinity,
 ): Promise<LoadResult> {
   const senders = Array.from({ length: concurrency }, () => makeSender(protocol, server, 1));
   const latencies: number[] = [];
   const counter = { retries: 0 };
   let next = 0;
   const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
   try {
     await Promise.all(
       senders.map(async (sender) => {
-        while (next < bodies.length) {
+        while (next < bodies.length && performance.now() < deadline) {
           const body = bodies[next++]!;
           const t = performance.now();
           await sendUntilAcked(sender, body, counter);
@@ -118,20 +123,22 @@ export async function closedLoop(
     for (const sender of senders) sender.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { requests: bodies.length, seconds, latencies: latencies.sort((a, b) => a - b), retries: counter.retries };
+  return { requests: latencies.length, seconds, latencies: latencies.sort((a, b) => a - b), retries: counter.retries };
 }
 
 /**
  * Offers `perSecond` requests per second for `seconds` (OTLP/HTTP, a pool of keep-alive
  * connections), whatever the answers. Latency counts from the moment a request was due, so a
- * stalled server is not hidden by requests that were sent late.
+ * stalled server is not hidden by requests that were sent late. Requests still unanswered
+ * `drainSeconds` after the last was due count with the latency they had by then (`unanswered`).
  */
 export async function openLoop(
   server: { otlpHttp: Endpoint; otlpGrpc: Endpoint },
   bodies: readonly Buffer[],
   perSecond: number,
   seconds: number,
-): Promise<LoadResult> {
+  drainSeconds = Infinity,
+): Promise<LoadResult & { unanswered: number }> {
   const total = Math.min(bodies.length, Math.round(perSecond * seconds));
   const sender = makeSender('http', server, 256);
   const latencies: number[] = [];
@@ -144,15 +151,25 @@ export async function openLoop(
       const now = performance.now();
       for (; sent < total && started + (sent * 1000) / perSecond <= now; sent++) {
         const due = started + (sent * 1000) / perSecond;
-        pending.push(sendUntilAcked(sender, bodies[sent]!, counter).then(() => void latencies.push(performance.now() - due)));
+        const acked = sendUntilAcked(sender, bodies[sent]!, counter).then(() => void latencies.push(performance.now() - due));
+        // After the drain timeout the connections are destroyed; those requests count below.
+        acked.catch(() => undefined);
+        pending.push(acked);
       }
       if (sent < total) await sleep(Math.max(0, started + (sent * 1000) / perSecond - performance.now()));
     }
-    await Promise.all(pending);
+    const drained = Promise.all(pending).then(() => true);
+    const timer = Number.isFinite(drainSeconds) ? sleep(drainSeconds * 1000, false, { ref: false }) : new Promise<boolean>(() => {});
+    await Promise.race([drained, timer]);
   } finally {
     sender.close();
   }
-  return { requests: total, seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), retries: counter.retries };
+  const now = performance.now();
+  const answered = latencies.slice();
+  const unanswered = total - answered.length;
+  // Which ones are unanswered is not tracked: the latest due get the smallest waits (a lower bound).
+  for (let i = answered.length; i < total; i++) answered.push(now - started - (i * 1000) / perSecond);
+  return { requests: total, seconds: (now - started) / 1000, latencies: answered.sort((a, b) => a - b), retries: counter.retries, unanswered };
 }
 
 /** The p-th percentile (0..100) of sorted values. */

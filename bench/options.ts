@@ -14,6 +14,12 @@ export interface BenchOptions {
   spans: number;
   /** Concurrent closed-loop senders (each its own connection). */
   concurrency: number;
+  /** The closed-loop phases send no new trace after this many seconds. */
+  seconds: number;
+  /** How long to wait for runs to reach the disk, or open-loop requests to be answered, after sending. */
+  drainSeconds: number;
+  /** Open traces per request in the in-flight phase (an exporter's batch). */
+  openBatch: number;
   /** Traces sent (and waited for on disk) before the timed part of a closed-loop phase. */
   warmup: number;
   /** `assembly.grace_ms` of the measured daemons: how long a finished trace waits before its run is written. */
@@ -36,6 +42,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** fsync each file of baseline B before its rename (use when the store does). */
   fsync: boolean;
+  /** Rebuild the query fixture's index (`runs reindex`, timed) even when it has one. */
+  reindex: boolean;
   quick: boolean;
 }
 
@@ -43,7 +51,10 @@ const FULL = {
   traces: 20_000,
   spans: 10,
   concurrency: 8,
-  warmup: 1000,
+  seconds: 30,
+  drainSeconds: 120,
+  openBatch: 50,
+  warmup: 500,
   graceMs: 100,
   rate: 20_000,
   rateSeconds: 10,
@@ -56,8 +67,10 @@ const FULL = {
 const QUICK: typeof FULL = {
   ...FULL,
   traces: 3000,
-  warmup: 300,
-  rateSeconds: 3,
+  seconds: 3,
+  drainSeconds: 8,
+  warmup: 100,
+  rateSeconds: 2,
   inFlight: 5000,
   queryRuns: 5000,
   cliRepeats: 3,
@@ -68,6 +81,9 @@ const NUMERIC = {
   traces: 'traces',
   spans: 'spans',
   concurrency: 'concurrency',
+  seconds: 'seconds',
+  drainSeconds: 'drain-seconds',
+  openBatch: 'open-batch',
   warmup: 'warmup',
   graceMs: 'grace-ms',
   rate: 'rate',
@@ -79,8 +95,8 @@ const NUMERIC = {
 } as const satisfies Record<keyof typeof FULL, string>;
 
 export const USAGE = `npm run bench -- [--quick] [--dist DIR]... [--traces N] [--spans N] [--concurrency N]
-  [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
-  [--query-runs N] [--cli-repeats N] [--api-requests N] [--data-dir DIR] [--results-dir DIR] [--fsync]`;
+  [--seconds S] [--drain-seconds S] [--open-batch N] [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
+  [--query-runs N] [--cli-repeats N] [--api-requests N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
 
 /** The options of `argv` (without node and the script). */
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -91,6 +107,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       ...numeric,
       quick: { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
+      reindex: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       dist: { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
@@ -117,6 +134,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     dataDir: resolve((values['data-dir'] as string | undefined) ?? 'bench/.data'),
     resultsDir: resolve((values['results-dir'] as string | undefined) ?? 'bench/results'),
     fsync: values.fsync === true,
+    reindex: values.reindex === true,
     quick,
   };
 }

@@ -70,8 +70,13 @@ function stopper(child: ChildProcess, what: string, logFile: string | null): () 
     });
 }
 
+/** Extra Node flags for the daemons, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+function nodeArgs(): string[] {
+  return (process.env.PARACLE_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+}
+
 /**
- * Starts `node DIST/cli/main.js serve` on loopback port 0 with `config` (the `paracle_config`
+ * Starts `node [$PARACLE_BENCH_NODE_ARGS] DIST/cli/main.js serve` on loopback port 0 with `config` (the `paracle_config`
  * block) and its log going to `workDir/daemon.log`.
  */
 export async function startDaemon(
@@ -89,7 +94,7 @@ export async function startDaemon(
   const loopback = '127.0.0.1:0';
   const child = spawn(
     process.execPath,
-    [resolve(dist, 'cli/main.js'), 'serve', '--config', configFile, '--runs-dir', runsDir, '--otlp-http', loopback, '--otlp-grpc', loopback, '--http', loopback],
+    [...nodeArgs(), resolve(dist, 'cli/main.js'), 'serve', '--config', configFile, '--runs-dir', runsDir, '--otlp-http', loopback, '--otlp-grpc', loopback, '--http', loopback],
     { stdio: ['ignore', 'pipe', log], env: { ...process.env, ...env } },
   );
   closeSync(log);

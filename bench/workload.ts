@@ -8,11 +8,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
- * `count` bodies of one trace each: a root `invoke_agent` span and `spans - 1` LLM calls under
+ * Bodies of `perRequest` (1) traces each, `count` traces in all: a root `invoke_agent` span and `spans - 1` LLM calls under
  * it. With `open`, the root is started but never ended, so only the children are sent and the
  * daemon must hold the trace (as it does while an agent is still running).
  */
-export function encodeTraces(count: number, spans: number, options: { open?: boolean } = {}): Buffer[] {
+export function encodeTraces(count: number, spans: number, options: { open?: boolean; perRequest?: number } = {}): Buffer[] {
+  const perRequest = Math.max(1, options.perRequest ?? 1);
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench' }),
@@ -42,6 +43,7 @@ export function encodeTraces(count: number, spans: number, options: { open?: boo
         .end();
     }
     if (!options.open) root.end();
+    if ((i + 1) % perRequest !== 0 && i + 1 < count) continue;
     const body = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans());
     if (!body) throw new Error('the OTel serializer returned nothing');
     bodies.push(Buffer.from(body.buffer, body.byteOffset, body.byteLength));

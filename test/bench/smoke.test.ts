@@ -42,6 +42,9 @@ describe('npm run bench (smoke)', () => {
       traces: 40,
       spans: 10,
       concurrency: 2,
+      seconds: 5,
+      drainSeconds: 10,
+      openBatch: 10,
       warmup: 5,
       graceMs: 20,
       rate: 2000,
@@ -53,6 +56,7 @@ describe('npm run bench (smoke)', () => {
       dataDir: join(dir, 'data'),
       resultsDir: join(dir, 'results'),
       fsync: false,
+      reindex: false,
       quick: true,
     };
     const resultsFile = join(dir, 'results', 'smoke.json');
