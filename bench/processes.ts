@@ -23,8 +23,11 @@ export interface Server {
   httpUrl: string;
   /** The process's current and peak resident set, in bytes. */
   memory(): { rss: number; peak: number };
-  /** SIGTERM, then waits for the exit; rejects on a non-zero exit code. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, then waits for the exit (SIGKILL after `timeoutMs`, 15 s); resolves with what
+   * went wrong (a non-zero exit, a kill), or null on a clean exit.
+   */
+  stop(timeoutMs?: number): Promise<string | null>;
   /** SIGKILL, not waiting. */
   kill(): void;
 }
@@ -56,15 +59,18 @@ function firstLine(child: ChildProcess, what: string, logFile: string | null): P
   });
 }
 
-function stopper(child: ChildProcess, what: string, logFile: string | null): () => Promise<void> {
-  return () =>
-    new Promise((resolveStop, reject) => {
-      if (child.exitCode !== null) return resolveStop();
+function stopper(child: ChildProcess, what: string, logFile: string | null): (timeoutMs?: number) => Promise<string | null> {
+  return (timeoutMs = 15_000) =>
+    new Promise((resolveStop) => {
+      if (child.exitCode !== null) return resolveStop(null);
       child.removeAllListeners('exit');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.once('exit', (code, signal) => {
-        if (code === 0 || signal === 'SIGTERM') return resolveStop();
-        const log = logFile ? readFileSync(logFile, 'utf8').slice(-2000) : '';
-        reject(new Error(`${what} exited with ${code ?? signal}\n${log}`));
+        clearTimeout(timer);
+        if (code === 0) return resolveStop(null);
+        const log = logFile ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-3).join('\n') : '';
+        const how = signal === 'SIGKILL' ? `did not exit within ${timeoutMs / 1000} s of SIGTERM (killed)` : `exited with ${code ?? signal}`;
+        resolveStop(`${what} ${how}${log ? `; its last log lines:\n${log}` : ''}`);
       });
       child.kill('SIGTERM');
     });

@@ -71,6 +71,7 @@ export async function measureQueries(
   workDir: string,
   config: Record<string, unknown>,
   sizes: { cliRepeats: number; apiRequests: number; reindex: boolean },
+  warn: (problem: string) => void,
 ): Promise<QueryFigures> {
   const { cliRepeats, apiRequests, reindex } = sizes;
   const cli = resolve(dist, 'cli/main.js');
@@ -96,7 +97,8 @@ export async function measureQueries(
       apiSearchP99Ms: percentile(api, 99),
     };
   } finally {
-    await daemon.stop();
+    const problem = await daemon.stop();
+    if (problem) warn(`query daemon: ${problem}`);
   }
 }
 

@@ -41,6 +41,8 @@ export interface BenchResults {
   baselines: Record<string, number>;
   builds: BuildResult[];
   missedGoals: string[];
+  /** Problems seen on the way that are not figures (e.g. a daemon that did not exit cleanly). */
+  warnings: string[];
 }
 
 export interface RunBenchHooks {
@@ -116,6 +118,11 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
   const { spans, concurrency } = options;
   const rateRequests = Math.round((options.rate / spans) * options.rateSeconds);
   const drainMs = options.drainSeconds * 1000;
+  const warnings: string[] = [];
+  const warn = (problem: string): void => {
+    warnings.push(problem);
+    log(`warning: ${problem}`);
+  };
   // An overloaded daemon's open-loop backlog is not waited out: its p99 is long past any goal.
   const openLoopDrain = Math.min(options.drainSeconds, Math.max(5, options.rateSeconds));
   try {
@@ -155,7 +162,8 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         peakRssMb: baselineServer.memory().peak / MB,
       };
     } finally {
-      await baselineServer.stop();
+      const problem = await baselineServer.stop();
+      if (problem) warn(problem);
     }
     const cliBaselineMs = nodeStartMs(Math.max(3, options.cliRepeats));
 
@@ -194,8 +202,10 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         };
       } finally {
         // A clean SIGTERM exit is checked when all was written; a backlog would only be drained.
-        if (settled) await daemon.stop();
-        else daemon.kill();
+        if (settled) {
+          const problem = await daemon.stop();
+          if (problem) warn(`${protocol} daemon: ${problem}`);
+        } else daemon.kill();
       }
     };
 
@@ -250,7 +260,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
       if (queryRunsDir) {
         log(`${dist}: queries on ${options.queryRuns} runs`);
         const queryDir = await freshDir('query');
-        query = await measureQueries(dist, queryRunsDir, queryDir, defaultConfig, options);
+        query = await measureQueries(dist, queryRunsDir, queryDir, defaultConfig, options, warn);
       }
 
       const sizeNote = (what: string, goalSize: number, size: number): string | undefined =>
@@ -368,6 +378,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         encodeSeconds,
       },
       builds,
+      warnings,
       missedGoals: builds.flatMap((b) => missedGoals(b.figures).map((m) => (builds.length > 1 ? `${b.dist}: ${m}` : m))),
     };
     const file = hooks.resultsFile ?? join(options.resultsDir, `${results.date}${options.quick ? '-quick' : ''}.json`);
@@ -401,6 +412,7 @@ export function formatReport(results: BenchResults): string {
       lines.push(`  ${f.label.padEnd(52)} ${others.join('  ')}`);
     }
   }
+  if (results.warnings.length > 0) lines.push('', `warnings:\n${results.warnings.map((w) => `  - ${w.split('\n')[0]}`).join('\n')}`);
   lines.push('', results.missedGoals.length === 0 ? 'every goal met' : `goals missed:\n${results.missedGoals.map((m) => `  - ${m}`).join('\n')}`);
   return lines.join('\n');
 }
