@@ -1,104 +1,109 @@
 /**
- * Query benchmark (issue 7): a 100k-run fixture store, then `runs list --limit 20` and a
- * filtered `runs search` as whole CLI process times, and API search latency against a daemon.
- * Goals: CLI under 0.5 s, API search p50 under 50 ms. Run with `npm run bench:query`;
- * `BENCH_RUNS` changes the store size. Not part of `npm test`.
+ * Query figures on a fixture store of N runs (written once by the store's own writer and
+ * cached in `<data dir>/runs-N/`): `paracle runs list --limit 20` and a filtered `runs search`
+ * as whole CLI processes, and the same search through the daemon's API.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFixtureStore } from '../test/helpers/fixture-store.js';
+import { percentile } from './load.js';
+import { startDaemon } from './processes.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
-const CLI = resolve('dist/cli/main.js');
-const DATA = resolve('bench/.data', `runs-${RUNS}`);
-const RUNS_DIR = join(DATA, 'runs');
-const SEARCH = ['--agent', 'coder', '--status', 'completed', '--since', '7d', '--limit', '20'];
+export const SEARCH_ARGS = ['--agent', 'coder', '--status', 'completed', '--since', '7d', '--limit', '20'];
+const SEARCH_QUERY = 'agent=coder&status=completed&since=7d&limit=20';
 
-async function ensureStore(): Promise<void> {
-  const done = join(DATA, 'complete');
-  if (existsSync(done)) return;
-  await rm(DATA, { recursive: true, force: true });
-  await mkdir(DATA, { recursive: true });
+/** The fixture store of `runs` runs under `dataDir`, built when missing; returns its runs dir and whether it was built now. */
+export async function ensureFixtureStore(dataDir: string, runs: number, log: (line: string) => void): Promise<string> {
+  const data = join(dataDir, `runs-${runs}`);
+  const runsDir = join(data, 'runs');
+  const done = join(data, 'complete');
+  if (existsSync(done)) return runsDir;
+  await rm(data, { recursive: true, force: true });
+  await mkdir(data, { recursive: true });
+  log(`query fixture: writing ${runs} runs to ${runsDir} (once; cached for later runs)`);
   const started = performance.now();
-  await writeFixtureStore(RUNS_DIR, { count: RUNS, concurrency: 64 });
-  console.log(`fixture: wrote ${RUNS} runs in ${seconds(performance.now() - started)}`);
+  await writeFixtureStore(runsDir, { count: runs, concurrency: 64 });
+  log(`query fixture: wrote ${runs} runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   await writeFile(done, '');
+  return runsDir;
 }
 
-function cliMs(args: string[]): number {
+/** Wall time of one process to completion, in ms. */
+function processMs(args: string[], what: string): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [CLI, 'runs', ...args, '--runs-dir', RUNS_DIR, '--json'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`paracle runs ${args.join(' ')} failed: ${result.stderr}`);
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status}): ${result.stderr}`);
   return performance.now() - started;
 }
 
-/** Sequential request times in ms, after 10 warm-up requests. */
-async function latencies(url: string, count: number): Promise<number[]> {
+/** Sequential GET times in ms, sorted, after 10 warm-up requests. */
+export async function getLatencies(url: string, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count + 10; i++) {
     const t = performance.now();
-    await (await fetch(url)).json();
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+    await res.text();
     if (i >= 10) times.push(performance.now() - t);
   }
-  return times;
+  return times.sort((a, b) => a - b);
 }
 
-interface DaemonFigures {
-  startMs: number;
-  watchMs: number;
-  duringScan: number[];
-  p50: number;
-  p95: number;
-  rssMb: number;
+export interface QueryFigures {
+  /** `runs reindex`, when it ran (a fixture without an index, or --reindex). */
+  reindexMs: number | null;
+  cliListP50Ms: number;
+  cliSearchP50Ms: number;
+  /** Daemon start until its watcher finished scanning the store. */
+  daemonScanMs: number;
+  apiSearchP50Ms: number;
+  apiSearchP99Ms: number;
 }
 
-async function daemonSearch(): Promise<DaemonFigures> {
+/** Times the CLI of `dist` on `runsDir`, then the API search of a daemon of it, after its initial scan. */
+export async function measureQueries(
+  dist: string,
+  runsDir: string,
+  workDir: string,
+  config: Record<string, unknown>,
+  sizes: { cliRepeats: number; apiRequests: number; reindex: boolean },
+  warn: (problem: string) => void,
+): Promise<QueryFigures> {
+  const { cliRepeats, apiRequests, reindex } = sizes;
+  const cli = resolve(dist, 'cli/main.js');
+  const runs = (args: string[]): number => processMs([cli, 'runs', ...args, '--runs-dir', runsDir, '--json'], `paracle runs ${args.join(' ')}`);
+  // A cached fixture keeps the index of its first run (rebuilding 100k runs takes minutes).
+  const reindexMs = reindex || !existsSync(join(runsDir, '.index')) ? runs(['reindex']) : null;
+  const list = Array.from({ length: cliRepeats }, () => runs(['list', '--limit', '20'])).sort((a, b) => a - b);
+  const search = Array.from({ length: cliRepeats }, () => runs(['search', ...SEARCH_ARGS])).sort((a, b) => a - b);
+
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--runs-dir', RUNS_DIR, '--http', '127.0.0.1:0', '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const daemon = await startDaemon(dist, runsDir, workDir, config, { PARACLE_LOG_LEVEL: 'debug' });
   try {
-    const line = await new Promise<string>((res) => createInterface({ input: child.stdout }).once('line', res));
-    const startMs = performance.now() - started;
-    const watching = new Promise<void>((res) => createInterface({ input: child.stderr }).on('line', (l) => l.includes('watching the runs dir') && res()));
-    const base = `http://${(JSON.parse(line) as { http: string }).http}/api/v1/runs?agent=coder&status=completed&since=7d&limit=20`;
-    const duringScan = await latencies(base, 100);
-    await watching;
-    const watchMs = performance.now() - started;
-    const after = await latencies(base, 200);
-    const status = spawnSync('ps', ['-o', 'rss=', '-p', String(child.pid)], { encoding: 'utf8' });
-    return { startMs, watchMs, duringScan, p50: percentile(after, 0.5), p95: percentile(after, 0.95), rssMb: Number(status.stdout.trim()) / 1024 };
+    // The run index's watcher logs this (at debug) once its initial scan of the store is done.
+    while (!(await readFile(daemon.logFile, 'utf8')).includes('watching the runs dir')) await sleep(50);
+    const daemonScanMs = performance.now() - started;
+    const api = await getLatencies(`${daemon.httpUrl}/api/v1/runs?${SEARCH_QUERY}`, apiRequests);
+    return {
+      reindexMs,
+      cliListP50Ms: percentile(list, 50),
+      cliSearchP50Ms: percentile(search, 50),
+      daemonScanMs,
+      apiSearchP50Ms: percentile(api, 50),
+      apiSearchP99Ms: percentile(api, 99),
+    };
   } finally {
-    child.kill('SIGTERM');
+    const problem = await daemon.stop();
+    if (problem) warn(`query daemon: ${problem}`);
   }
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+/** Baseline of a CLI figure: a Node process that does nothing (`node -e 0`), p50 of `repeats`. */
+export function nodeStartMs(repeats: number): number {
+  const times = Array.from({ length: repeats }, () => processMs(['-e', '0'], 'node -e 0')).sort((a, b) => a - b);
+  return percentile(times, 50);
 }
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-async function main(): Promise<void> {
-  await ensureStore();
-  const reindexStarted = performance.now();
-  cliMs(['reindex']);
-  console.log(`index: rebuilt ${RUNS} runs in ${seconds(performance.now() - reindexStarted)}`);
-  const list = Array.from({ length: 10 }, () => cliMs(['list', '--limit', '20']));
-  const search = Array.from({ length: 10 }, () => cliMs(['search', ...SEARCH]));
-  console.log(`cli list --limit 20: p50 ${percentile(list, 0.5).toFixed(0)} ms, max ${Math.max(...list).toFixed(0)} ms (goal < 500 ms)`);
-  console.log(`cli search ${SEARCH.join(' ')}: p50 ${percentile(search, 0.5).toFixed(0)} ms, max ${Math.max(...search).toFixed(0)} ms (goal < 500 ms)`);
-  const api = await daemonSearch();
-  console.log(`daemon: listening after ${seconds(api.startMs)}, watcher scan done after ${seconds(api.watchMs)}, RSS ${api.rssMb.toFixed(0)} MB`);
-  console.log(`api search during the watcher's initial scan: p50 ${percentile(api.duringScan, 0.5).toFixed(1)} ms over 100 requests`);
-  console.log(`api search p50 ${api.p50.toFixed(1)} ms, p95 ${api.p95.toFixed(1)} ms over 200 requests (goal p50 < 50 ms)`);
-}
-
-await main();
