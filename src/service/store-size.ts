@@ -5,17 +5,21 @@ import type { Logger } from '../telemetry/index.js';
 
 /** How often the store is measured for `paracle_store_runs` and `paracle_store_bytes`. */
 const STORE_MEASURE_INTERVAL_MS = 30_000;
+// A walk of a large store takes seconds of CPU; the pause after one is at least this many
+// times as long, so measuring never takes more than a tenth of a core.
+const PAUSE_PER_WALK = 10;
 
 /**
  * Keeps a recent measurement of the run store for the store gauges. Measuring walks every
- * file, so it happens in the background every `intervalMs` (one walk at a time), and a
- * scrape only reads the latest result.
+ * file, so it happens in the background every `intervalMs` or longer on a large store (one
+ * walk at a time), and a scrape only reads the latest result.
  */
 export class StoreSizeMonitor implements Component {
   private latest: StoreSize | null = null;
   private walking: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly runsDir: string,
@@ -28,32 +32,38 @@ export class StoreSizeMonitor implements Component {
     return this.latest;
   }
 
-  /** Starts the first walk (without waiting for it) and the periodic ones. */
+  /** Starts the first walk (without waiting for it); each walk schedules the next. */
   start(): Promise<void> {
-    if (this.stopped || this.timer) return Promise.resolve();
     this.refresh();
-    this.timer = setInterval(() => this.refresh(), this.intervalMs);
-    this.timer.unref();
     return Promise.resolve();
   }
 
-  /** Stops measuring and waits for a walk in progress. */
+  /** Stops measuring, cutting a walk in progress short. */
   async shutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.stopping.abort();
     await this.walking;
   }
 
   /** Starts a walk now, unless one is in progress. */
   refresh(): void {
     if (this.walking || this.stopped) return;
-    this.walking = measureStore(this.runsDir)
+    clearTimeout(this.timer);
+    const started = performance.now();
+    this.walking = measureStore(this.runsDir, this.stopping.signal)
       .then((size) => {
         this.latest = size;
       })
-      .catch((err: unknown) => this.logger.warn({ err }, 'measuring the run store failed'))
+      .catch((err: unknown) => {
+        if (!this.stopping.signal.aborted) this.logger.warn({ err }, 'measuring the run store failed');
+      })
       .finally(() => {
         this.walking = null;
+        if (this.stopped) return;
+        const pause = Math.max(this.intervalMs, PAUSE_PER_WALK * (performance.now() - started));
+        this.timer = setTimeout(() => this.refresh(), pause);
+        this.timer.unref();
       });
   }
 }

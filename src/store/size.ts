@@ -11,18 +11,19 @@ import { KIND_FOLDERS } from './layout.js';
  * Measures the store: runs per place and kind (run directories live, `.tar.gz` files in the
  * archive) and the bytes of every file per place (live: everything outside dot-folders;
  * archive: `.archive/`). Walks the whole tree, so callers run it in the background and cache
- * the result, never once per scrape. Entries removed while it walks are skipped.
+ * the result, never once per scrape. Entries removed while it walks are skipped. Rejects
+ * with the signal's reason once `signal` is aborted.
  */
-export async function measureStore(runsDir: string): Promise<StoreSize> {
+export async function measureStore(runsDir: string, signal?: AbortSignal): Promise<StoreSize> {
   const archiveDir = join(runsDir, ARCHIVE_FOLDER);
   const size: StoreSize = {
     runs: { live: await countRuns(runsDir), archive: await countArchives(runsDir) },
-    bytes: { live: 0, archive: await bytesUnder(archiveDir) },
+    bytes: { live: 0, archive: await bytesUnder(archiveDir, signal) },
   };
   for (const entry of await listEntries(runsDir)) {
     // `.archive` is measured on its own; other dot-folders (the ingest log) hold no runs.
     if (entry.name.startsWith('.')) continue;
-    size.bytes.live += await bytesOf(join(runsDir, entry.name), entry.isDirectory());
+    size.bytes.live += await bytesOf(join(runsDir, entry.name), entry.isDirectory(), signal);
   }
   return size;
 }
@@ -39,14 +40,16 @@ async function countArchives(runsDir: string): Promise<Record<RunKind, number>> 
   return counts;
 }
 
-async function bytesUnder(dir: string): Promise<number> {
+async function bytesUnder(dir: string, signal?: AbortSignal): Promise<number> {
+  // A walk of a large store takes seconds: a stopping daemon must not wait for it.
+  signal?.throwIfAborted();
   let total = 0;
-  for (const entry of await listEntries(dir)) total += await bytesOf(join(dir, entry.name), entry.isDirectory());
+  for (const entry of await listEntries(dir)) total += await bytesOf(join(dir, entry.name), entry.isDirectory(), signal);
   return total;
 }
 
-async function bytesOf(path: string, isDirectory: boolean): Promise<number> {
-  if (isDirectory) return bytesUnder(path);
+async function bytesOf(path: string, isDirectory: boolean, signal?: AbortSignal): Promise<number> {
+  if (isDirectory) return bytesUnder(path, signal);
   try {
     return (await lstat(path)).size;
   } catch (err) {

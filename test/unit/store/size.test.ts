@@ -32,6 +32,13 @@ describe('measureStore', () => {
     });
   });
 
+  it('stops walking once its signal is aborted', async () => {
+    await put('agents/01HN7X8K9M2PQRST0VWXYZ3456/metadata.yaml', 100);
+    const controller = new AbortController();
+    controller.abort(new Error('daemon stopping'));
+    await expect(measureStore(runsDir, controller.signal)).rejects.toThrow('daemon stopping');
+  });
+
   it('reports an empty or missing store as zeros', async () => {
     const zero = { runs: { live: { agent: 0, workflow: 0 }, archive: { agent: 0, workflow: 0 } }, bytes: { live: 0, archive: 0 } };
     expect(await measureStore(join(runsDir, 'missing'))).toEqual(zero);
