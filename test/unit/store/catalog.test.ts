@@ -104,4 +104,24 @@ describe('watchRuns', () => {
       catalog.close();
     }
   });
+
+  it('indexes runs it finds unindexed when it starts, and each run of a burst of adds and removes', async () => {
+    const catalog = await RunCatalog.open(runsDir);
+    const agents = fixture.filter((r) => r.kind === 'agent').slice(5, 15);
+    const indexed = (): unknown[] => ids(catalog.query({ limit: 1000 }).runs);
+    const [first, ...rest] = agents as [FixtureRun, ...FixtureRun[]];
+    catalog.remove(first.runId);
+    const watcher = watchRuns(runsDir, catalog, (err) => { throw err; });
+    try {
+      await watcher.ready;
+      await expect.poll(indexed, { timeout: 2000, interval: 20 }).toContain(first.runId);
+      await Promise.all(rest.map((r) => rename(join(runsDir, 'agents', r.runId), join(root, r.runId))));
+      await expect.poll(() => rest.filter((r) => indexed().includes(r.runId)).length, { timeout: 2000, interval: 20 }).toBe(0);
+      await Promise.all(rest.map((r) => rename(join(root, r.runId), join(runsDir, 'agents', r.runId))));
+      await expect.poll(() => rest.filter((r) => indexed().includes(r.runId)).length, { timeout: 2000, interval: 20 }).toBe(rest.length);
+    } finally {
+      await watcher.close();
+      catalog.close();
+    }
+  });
 });
