@@ -55,6 +55,8 @@ const ATTEMPTS_WHEN_STOPPING = 3;
 export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
   private readonly locations: RunLocations;
   private readonly chains = new Map<string, Promise<void>>();
+  /** The latest snapshot handed in per trace whose writes are not all done. */
+  private readonly newest = new Map<string, AssembledTrace>();
   private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private readonly accounting: RunAccounting;
@@ -100,13 +102,28 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
 
   consumeTrace(trace: AssembledTrace): Promise<void> {
     const previous = this.chains.get(trace.traceId) ?? Promise.resolve();
-    const current = previous.then(() => this.limiter.run(() => this.materializeWithRetry(trace)));
+    this.newest.set(trace.traceId, trace);
+    const current = previous.then(() =>
+      this.limiter.run(() => (this.superseded(trace) ? Promise.resolve() : this.materializeWithRetry(trace))),
+    );
     this.chains.set(trace.traceId, current);
     const forget = (): void => {
-      if (this.chains.get(trace.traceId) === current) this.chains.delete(trace.traceId);
+      if (this.chains.get(trace.traceId) !== current) return;
+      this.chains.delete(trace.traceId);
+      this.newest.delete(trace.traceId);
     };
     current.then(forget, forget);
     return current;
+  }
+
+  /**
+   * A `started` snapshot whose turn comes after a later snapshot of the same trace was
+   * handed in is not written: the later one holds every span it holds (the assembler
+   * snapshots one growing trace state), so writing it would only be overwritten at once.
+   * When writes lag behind ingest this spares a run's first metadata-only write.
+   */
+  private superseded(trace: AssembledTrace): boolean {
+    return trace.phase === 'started' && this.newest.get(trace.traceId) !== trace;
   }
 
   private async materializeWithRetry(trace: AssembledTrace): Promise<void> {
