@@ -45,7 +45,7 @@ export class RunIndex implements Component {
     try {
       if (written.replaced) catalog.remove(written.replaced.runId);
       await adoptStagedUploads(runsDir, written.traceId, location);
-      await catalog.upsert(location, written.metadata);
+      await catalog.upsert(location, { metadata: written.metadata, input: written.input, output: written.output });
     } catch (err) {
       this.logger.warn({ err, run_id: written.runId }, 'updating the run index after a write failed');
     }

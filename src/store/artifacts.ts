@@ -37,6 +37,7 @@ const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/;
  */
 export async function writeArtifacts(folder: string, artifacts: readonly Artifact[]): Promise<ArtifactsOutcome> {
   await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+  if (artifacts.length === 0) return { bytesWritten: 0, skipped: [] };
   const root = await storeOp('resolve', folder, () => realpath(folder));
   const byPath = new Map<string, Artifact>();
   for (const artifact of artifacts) byPath.set(sanitizeArtifactPath(artifact.name), artifact);

@@ -39,6 +39,9 @@ export interface RunWritten {
   replaced: { kind: RunKind; runId: string } | null;
   /** The values now in its metadata.yaml. */
   metadata: Record<string, unknown>;
+  /** Text of its input.json/output.json when the write knows it (null: none); see RunWriteResult. */
+  input?: string | null;
+  output?: string | null;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -167,7 +170,15 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    await this.options.onRunWritten?.({ kind: record.kind, runId: next.runId, traceId: trace.traceId, replaced, metadata: written.metadata });
+    await this.options.onRunWritten?.({
+      kind: record.kind,
+      runId: next.runId,
+      traceId: trace.traceId,
+      replaced,
+      metadata: written.metadata,
+      input: written.input,
+      output: written.output,
+    });
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }

@@ -7,7 +7,7 @@ import { errnoOf, storeOp } from '../errors.js';
 import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
 import type { RunLocation } from '../writer.js';
-import { readCatalogEntry, type CatalogEntry } from './entry.js';
+import { readCatalogEntry, type CatalogEntry, type WrittenRun } from './entry.js';
 import { whereClause, type RunQuery } from './query.js';
 import { prepareSchema } from './schema.js';
 
@@ -122,10 +122,10 @@ export class RunCatalog {
 
   /**
    * Reads one run directory into the index; removes the entry when the run is gone (or has
-   * no metadata.yaml yet). `written`: the metadata a writer has just put there, used instead
-   * of reading the file back. Returns whether the run is indexed now.
+   * no metadata.yaml yet). `written`: what a writer has just put there, used instead of
+   * reading the files back. Returns whether the run is indexed now.
    */
-  async upsert(location: RunLocation, written?: Record<string, unknown>): Promise<boolean> {
+  async upsert(location: RunLocation, written?: WrittenRun): Promise<boolean> {
     const entry = await readCatalogEntry(this.runsDir, location, written);
     if (entry) this.put(entry);
     else this.remove(location.runId);
