@@ -28,7 +28,7 @@ export { locateRun, listFiles, checkRelativePath, resolveFileInside, openFile } 
 export type { RunFileEntry } from './run-files.js';
 export { isPinned, setPinned } from './pin.js';
 export { RunCatalog, INDEX_FOLDER } from './catalog/catalog.js';
-export type { CatalogLog, RunPage, StatsRow } from './catalog/catalog.js';
+export type { CatalogChange, CatalogLog, RunPage, StatsRow } from './catalog/catalog.js';
 export type { WrittenRun } from './catalog/entry.js';
 export { checkRunQuery, MAX_LIMIT, DEFAULT_LIMIT } from './catalog/query.js';
 export type { RunQuery } from './catalog/query.js';

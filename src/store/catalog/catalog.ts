@@ -34,6 +34,9 @@ export interface StatsRow {
   duration_s: number | null;
 }
 
+/** One change {@link RunCatalog.apply} makes: forget a run, or read one into the index. */
+export type CatalogChange = { remove: string } | { upsert: RunLocation; written?: WrittenRun };
+
 /** The index folder under a runs dir. */
 export const INDEX_FOLDER = '.index';
 const INDEX_FILE = 'runs.sqlite';
@@ -130,6 +133,28 @@ export class RunCatalog {
     if (entry) this.put(entry);
     else this.remove(location.runId);
     return entry !== null;
+  }
+
+  /**
+   * Makes several changes in one transaction, in the order given (the index's pages they
+   * share are written once, not once per run). Runs are read concurrently beforehand, as
+   * {@link upsert} reads one. Resolves with the error of each change that failed (its run
+   * left as it was), null for the others.
+   */
+  async apply(changes: readonly CatalogChange[]): Promise<(unknown | null)[]> {
+    const read = await Promise.allSettled(
+      changes.map((change) => ('upsert' in change ? readCatalogEntry(this.runsDir, change.upsert, change.written) : null)),
+    );
+    this.db.transaction(() => {
+      changes.forEach((change, i) => {
+        const outcome = read[i]!;
+        if ('remove' in change) this.remove(change.remove);
+        else if (outcome.status === 'rejected') return;
+        else if (outcome.value) this.put(outcome.value);
+        else this.remove(change.upsert.runId);
+      });
+    })();
+    return read.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as unknown) : null));
   }
 
   /** Forgets one run. */

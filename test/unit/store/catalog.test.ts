@@ -70,6 +70,30 @@ describe('RunCatalog', () => {
   });
 });
 
+describe('RunCatalog.apply', () => {
+  it('makes its changes in order in one go, and reports the ones that failed', async () => {
+    const catalog = await RunCatalog.open(runsDir);
+    try {
+      const [a, b] = fixture.filter((r) => r.kind === 'agent') as [FixtureRun, FixtureRun];
+      const indexed = (): unknown[] => ids(catalog.query({ limit: 1000 }).runs);
+      const errors = await catalog.apply([
+        { remove: a.runId },
+        { upsert: { kind: 'agent', runId: a.runId } },
+        { remove: b.runId },
+        { upsert: { kind: 'agent', runId: '0'.repeat(26) } },
+        { upsert: { kind: 'agent', runId: 'not a run id' } },
+      ]);
+      expect(errors.map((e) => e !== null)).toEqual([false, false, false, false, true]);
+      expect(indexed()).toContain(a.runId);
+      expect(indexed()).not.toContain(b.runId);
+      await catalog.upsert({ kind: 'agent', runId: b.runId });
+      expect(indexed()).toEqual(ids(fixture));
+    } finally {
+      catalog.close();
+    }
+  });
+});
+
 describe('RunStore', () => {
   it('computes stats per agent', async () => {
     const catalog = await RunCatalog.open(runsDir);
