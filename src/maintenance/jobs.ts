@@ -118,7 +118,7 @@ async function sampling(ctx: JobContext): Promise<JobReport> {
   await forEach(ctx, actions, async (_entry, index) => {
     const run = runs[index]!;
     const { metadata } = await trimRunTrace(store.runsDir, run);
-    await store.catalog.upsert(run, metadata);
+    await store.catalog.upsert(run, { metadata });
   });
   return report('sampling', ctx, actions, 0);
 }

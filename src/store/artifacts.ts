@@ -42,6 +42,7 @@ export function isTempFile(name: string): boolean {
  */
 export async function writeArtifacts(folder: string, artifacts: readonly Artifact[]): Promise<ArtifactsOutcome> {
   await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+  if (artifacts.length === 0) return { bytesWritten: 0, skipped: [] };
   const root = await storeOp('resolve', folder, () => realpath(folder));
   const byPath = new Map<string, Artifact>();
   for (const artifact of artifacts) byPath.set(sanitizeArtifactPath(artifact.name), artifact);

@@ -33,6 +33,13 @@ export interface RunWriteResult {
   skippedArtifacts: SkippedArtifact[];
   /** The values written to `metadata.yaml`, so callers (the index) need not read them back. */
   metadata: Record<string, unknown>;
+  /**
+   * The text of `input.json` and `output.json` now on disk, when this write knows it (it
+   * wrote them, or made the directory and wrote none): null for no file, undefined when
+   * not known. Spares the index reading them back.
+   */
+  input?: string | null;
+  output?: string | null;
 }
 
 /** Where a run lives: its kind and id. */
@@ -56,10 +63,14 @@ export type RunFileName = 'metadata.yaml' | 'trace.json' | 'logs.txt' | 'input.j
 export async function writeRun(runsDir: string, write: RunWrite, options: WriteRunOptions = {}): Promise<RunWriteResult> {
   const { runId, record } = write;
   const dir = runDirectory(runsDir, record.kind, runId);
-  await storeOp('mkdir', dir, () => mkdir(dir, { recursive: true }));
+  // A directory made now holds nothing but what this write puts there: no logs to keep,
+  // no artifacts to count but the ones written.
+  const fresh = (await storeOp('mkdir', dir, () => mkdir(dir, { recursive: true }))) !== undefined;
   const result: RunWriteResult = { dir, artifactsCount: 0, bytesWritten: 0, skippedArtifacts: [], metadata: {} };
-  if (!options.metadataOnly) await writeContent(dir, write, result);
-  result.artifactsCount = await countRunArtifacts(dir, record.kind);
+  if (!options.metadataOnly) await writeContent(dir, write, result, fresh);
+  else if (fresh) Object.assign(result, { input: null, output: null });
+  const noArtifacts = fresh && !hasArtifacts(record);
+  result.artifactsCount = noArtifacts ? 0 : await countRunArtifacts(dir, record.kind);
   result.metadata = metadataFields(runId, record, { artifactsCount: result.artifactsCount });
   result.bytesWritten += await writeText(join(dir, 'metadata.yaml'), renderMetadataFields(result.metadata));
   return result;
@@ -110,14 +121,22 @@ export async function removeRun(runsDir: string, kind: RunKind, runId: string): 
   await storeOp('remove', dir, () => rm(dir, { recursive: true, force: true }));
 }
 
-async function writeContent(dir: string, write: RunWrite, result: RunWriteResult): Promise<void> {
+async function writeContent(dir: string, write: RunWrite, result: RunWriteResult, fresh: boolean): Promise<void> {
   const { record } = write;
   await addArtifacts(join(dir, 'artifacts'), record.artifacts, result);
   if (record.kind === 'workflow') await writeSteps(dir, record, result);
-  result.bytesWritten += await writeJson(join(dir, 'input.json'), record.input);
-  result.bytesWritten += await writeJson(join(dir, 'output.json'), record.output);
+  result.input = jsonText(record.input);
+  result.output = jsonText(record.output);
+  result.bytesWritten += await writeText(join(dir, 'input.json'), result.input);
+  result.bytesWritten += await writeText(join(dir, 'output.json'), result.output);
   result.bytesWritten += await writeText(join(dir, 'trace.json'), write.traceJson);
-  result.bytesWritten += await writeLogs(join(dir, 'logs.txt'), record.logs);
+  const logsPath = join(dir, 'logs.txt');
+  result.bytesWritten += fresh ? await writeText(logsPath, mergeLogs('', record.logs)) : await writeLogs(logsPath, record.logs);
+}
+
+/** Whether the record has artifacts to write, of the run or of any step. */
+function hasArtifacts(record: RunRecord): boolean {
+  return record.artifacts.length > 0 || (record.kind === 'workflow' && record.steps.some((s) => s.artifacts.length > 0));
 }
 
 async function writeSteps(dir: string, record: WorkflowRunRecord, result: RunWriteResult): Promise<void> {
@@ -148,7 +167,11 @@ async function countRunArtifacts(dir: string, kind: RunKind): Promise<number> {
 }
 
 async function writeJson(path: string, value: unknown): Promise<number> {
-  return writeText(path, `${JSON.stringify(value ?? null, null, 2)}\n`);
+  return writeText(path, jsonText(value));
+}
+
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value ?? null, null, 2)}\n`;
 }
 
 async function writeLogs(path: string, lines: readonly RunLogLine[]): Promise<number> {

@@ -39,6 +39,9 @@ export interface RunWritten {
   replaced: { kind: RunKind; runId: string } | null;
   /** The values now in its metadata.yaml. */
   metadata: Record<string, unknown>;
+  /** Text of its input.json/output.json when the write knows it (null: none); see RunWriteResult. */
+  input?: string | null;
+  output?: string | null;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -55,6 +58,8 @@ const ATTEMPTS_WHEN_STOPPING = 3;
 export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
   private readonly locations: RunLocations;
   private readonly chains = new Map<string, Promise<void>>();
+  /** The latest snapshot handed in per trace whose writes are not all done. */
+  private readonly newest = new Map<string, AssembledTrace>();
   private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private readonly accounting: RunAccounting;
@@ -100,13 +105,28 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
 
   consumeTrace(trace: AssembledTrace): Promise<void> {
     const previous = this.chains.get(trace.traceId) ?? Promise.resolve();
-    const current = previous.then(() => this.limiter.run(() => this.materializeWithRetry(trace)));
+    this.newest.set(trace.traceId, trace);
+    const current = previous.then(() =>
+      this.limiter.run(() => (this.superseded(trace) ? Promise.resolve() : this.materializeWithRetry(trace))),
+    );
     this.chains.set(trace.traceId, current);
     const forget = (): void => {
-      if (this.chains.get(trace.traceId) === current) this.chains.delete(trace.traceId);
+      if (this.chains.get(trace.traceId) !== current) return;
+      this.chains.delete(trace.traceId);
+      this.newest.delete(trace.traceId);
     };
     current.then(forget, forget);
     return current;
+  }
+
+  /**
+   * A `started` snapshot whose turn comes after a later snapshot of the same trace was
+   * handed in is not written: the later one holds every span it holds (the assembler
+   * snapshots one growing trace state), so writing it would only be overwritten at once.
+   * When writes lag behind ingest this spares a run's first metadata-only write.
+   */
+  private superseded(trace: AssembledTrace): boolean {
+    return trace.phase === 'started' && this.newest.get(trace.traceId) !== trace;
   }
 
   private async materializeWithRetry(trace: AssembledTrace): Promise<void> {
@@ -153,7 +173,15 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    await this.options.onRunWritten?.({ kind: record.kind, runId: next.runId, traceId: trace.traceId, replaced, metadata: written.metadata });
+    await this.options.onRunWritten?.({
+      kind: record.kind,
+      runId: next.runId,
+      traceId: trace.traceId,
+      replaced,
+      metadata: written.metadata,
+      input: written.input,
+      output: written.output,
+    });
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
   }

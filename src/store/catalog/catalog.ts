@@ -7,7 +7,7 @@ import { errnoOf, storeOp } from '../errors.js';
 import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
 import type { RunLocation } from '../writer.js';
-import { readCatalogEntry, type CatalogEntry } from './entry.js';
+import { readCatalogEntry, type CatalogEntry, type WrittenRun } from './entry.js';
 import { whereClause, type RunQuery } from './query.js';
 import { prepareSchema } from './schema.js';
 
@@ -47,6 +47,9 @@ export interface RunSummary {
   /** False once sampling has trimmed its trace.json. */
   traceWhole: boolean;
 }
+
+/** One change {@link RunCatalog.apply} makes: forget a run, or read one into the index. */
+export type CatalogChange = { remove: string } | { upsert: RunLocation; written?: WrittenRun };
 
 /** The index folder under a runs dir. */
 export const INDEX_FOLDER = '.index';
@@ -136,14 +139,36 @@ export class RunCatalog {
 
   /**
    * Reads one run directory into the index; removes the entry when the run is gone (or has
-   * no metadata.yaml yet). `written`: the metadata a writer has just put there, used instead
-   * of reading the file back. Returns whether the run is indexed now.
+   * no metadata.yaml yet). `written`: what a writer has just put there, used instead of
+   * reading the files back. Returns whether the run is indexed now.
    */
-  async upsert(location: RunLocation, written?: Record<string, unknown>): Promise<boolean> {
+  async upsert(location: RunLocation, written?: WrittenRun): Promise<boolean> {
     const entry = await readCatalogEntry(this.runsDir, location, written);
     if (entry) this.put(entry);
     else this.remove(location.runId);
     return entry !== null;
+  }
+
+  /**
+   * Makes several changes in one transaction, in the order given (the index's pages they
+   * share are written once, not once per run). Runs are read concurrently beforehand, as
+   * {@link upsert} reads one. Resolves with the error of each change that failed (its run
+   * left as it was), null for the others.
+   */
+  async apply(changes: readonly CatalogChange[]): Promise<(unknown | null)[]> {
+    const read = await Promise.allSettled(
+      changes.map((change) => ('upsert' in change ? readCatalogEntry(this.runsDir, change.upsert, change.written) : null)),
+    );
+    this.db.transaction(() => {
+      changes.forEach((change, i) => {
+        const outcome = read[i]!;
+        if ('remove' in change) this.remove(change.remove);
+        else if (outcome.status === 'rejected') return;
+        else if (outcome.value) this.put(outcome.value);
+        else this.remove(change.upsert.runId);
+      });
+    })();
+    return read.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as unknown) : null));
   }
 
   /** Forgets one run. */

@@ -29,6 +29,17 @@ export interface CatalogEntry {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * What a writer has just put in a run directory, so the index need not read it back:
+ * metadata.yaml's values, and `input.json`/`output.json` text when known (null: no such
+ * file; undefined: not known, read from disk).
+ */
+export interface WrittenRun {
+  metadata: Record<string, unknown>;
+  input?: string | null;
+  output?: string | null;
+}
+
 // Enough of input.json/output.json for a substring search; a run's huge output should not
 // make the index huge. Matches past this point are not found.
 const TEXT_BYTES = 64 * 1024;
@@ -42,15 +53,15 @@ const TEXT_BYTES = 64 * 1024;
 export async function readCatalogEntry(
   runsDir: string,
   location: RunLocation,
-  written?: Record<string, unknown>,
+  written?: WrittenRun,
 ): Promise<CatalogEntry | null> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
-  const known = written ? await knownMetadata(runsDir, location, written) : await readMetadata(join(dir, 'metadata.yaml'));
+  const known = written ? await knownMetadata(runsDir, location, written.metadata) : await readMetadata(join(dir, 'metadata.yaml'));
   if (known === null) return null;
   const { metadata, mtimeMs } = known;
   const [input, output, pinned] = await Promise.all([
-    readHead(join(dir, 'input.json'), TEXT_BYTES),
-    readHead(join(dir, 'output.json'), TEXT_BYTES),
+    written?.input !== undefined ? headOf(written.input) : readHead(join(dir, 'input.json'), TEXT_BYTES),
+    written?.output !== undefined ? headOf(written.output) : readHead(join(dir, 'output.json'), TEXT_BYTES),
     isPinned(runsDir, location),
   ]);
   const subject = location.kind === 'agent' ? metadata.agent_id : metadata.workflow_id;
@@ -114,6 +125,14 @@ async function readHead(path: string, maxBytes: number): Promise<{ text: string;
       throw err;
     }
   });
+}
+
+/** What {@link readHead} would read of a file holding `text` (null: no file). */
+function headOf(text: string | null): { text: string } | null {
+  if (text === null) return null;
+  // At most 3 UTF-8 bytes per UTF-16 unit: shorter texts fit whole.
+  if (text.length * 3 <= TEXT_BYTES) return { text };
+  return { text: Buffer.from(text).subarray(0, TEXT_BYTES).toString('utf8') };
 }
 
 /** mtime of a run's metadata.yaml, or null when it has none. */

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import type { RunKind } from '../../model/index.js';
-import { KIND_FOLDERS, isValidRunId } from '../layout.js';
-import type { RunLocation } from '../writer.js';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoOf } from '../errors.js';
+import { isValidRunId } from '../layout.js';
+import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
+import type { RunLocation } from '../writer.js';
 import type { RunCatalog } from './catalog.js';
 
 /** A running watch of a runs dir; see {@link watchRuns}. */
@@ -14,74 +15,101 @@ export interface RunWatcher {
   close(): Promise<void>;
 }
 
-/** What a watched path is: the runs dir or a kind folder (no run), a run directory or its metadata.yaml. */
-interface WatchedPath {
-  location: RunLocation | null;
-  isMetadata: boolean;
-}
-
-const KIND_OF_FOLDER = new Map<string, RunKind>(
-  Object.entries(KIND_FOLDERS).map(([kind, folder]) => [folder, kind as RunKind]),
-);
 const ADD_RETRY_MS = 250;
 const ADD_RETRIES = 20;
+/**
+ * How long a changed name waits before it is looked at. Events of a burst are looked at
+ * once, and by then the daemon has usually indexed a run it just created itself, which
+ * leaves the watcher one stat and one index lookup to do.
+ */
+const SETTLE_MS = 200;
 
 /**
  * Keeps `catalog` in step with run directories added or removed by anyone — by hand, rsync,
- * another process — for the cost of watching the two kind folders. Changes inside a run
- * directory are not watched: the daemon reports its own writes to the index, and watching
- * inside every run directory cost more than the writes themselves (one scan and one inotify
- * watch per new run); a run edited in place by hand is picked up by `runs reindex`.
- * Failures go to `onError`; watching goes on.
+ * another process — for the cost of watching the two kind folders. Each event names the
+ * entry that changed, and only that entry is looked at: a change costs the same whether the
+ * folder holds ten runs or a million (a watcher that lists the folder on every change made
+ * each new run cost as much as all the runs before it). Changes inside a run directory are
+ * not watched: the daemon reports its own writes to the index; a run edited in place by
+ * hand is picked up by `runs reindex`. Failures go to `onError`; watching goes on.
  */
 export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: unknown) => void): RunWatcher {
   // One update at a time, so a slow read can never overwrite a newer one.
   let chain = Promise.resolve();
   let closed = false;
-  const update = (location: RunLocation, skip: () => boolean, retries = 0): void => {
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): void => {
     if (closed) return;
-    chain = chain
-      .then(async () => {
-        if (skip() || (await catalog.upsert(location)) || retries === 0) return;
-        // A directory being copied in exists before its metadata.yaml does: look again soon.
-        setTimeout(() => update(location, skip, retries - 1), ADD_RETRY_MS).unref();
-      })
-      .catch(onError);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
   };
-  // Only the kind folders' own entries: descending into run directories lists each new one.
-  const dirs = kindFolders(runsDir).map((folder) => folder.dir);
-  for (const dir of dirs) mkdirSync(dir, { recursive: true });
-  const folders = watch(dirs, { depth: 0, ignored: (path: string) => locate(runsDir, path)?.isMetadata !== false });
+  const enqueue = (task: () => Promise<void>): void => {
+    if (!closed) chain = chain.then(task).catch(onError);
+  };
+  const update = (location: RunLocation, skip: () => boolean, retries = 0): void =>
+    enqueue(async () => {
+      if (closed || skip() || (await catalog.upsert(location)) || retries === 0) return;
+      // A directory being copied in exists before its metadata.yaml does: look again soon.
+      later(ADD_RETRY_MS, () => update(location, skip, retries - 1));
+    });
   // The daemon indexes its own runs as it writes them: only a run not indexed yet is read.
-  folders.on('addDir', (path) => {
-    const location = locate(runsDir, path)?.location;
-    if (location) update(location, () => catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
-  });
-  folders.on('unlinkDir', (path) => {
-    const location = locate(runsDir, path)?.location;
-    if (location) update(location, () => false);
-  });
-  const watchers: FSWatcher[] = [folders];
-  for (const watcher of watchers) watcher.on('error', onError);
-  const ready = Promise.all(watchers.map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))));
+  const added = (location: RunLocation): void => update(location, () => catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
+
+  const folders = kindFolders(runsDir);
+  const watchers: FSWatcher[] = [];
+  for (const { kind, dir } of folders) {
+    mkdirSync(dir, { recursive: true });
+    const changed = new Set<string>();
+    const look = (): void => {
+      const names = [...changed];
+      changed.clear();
+      for (const runId of names) {
+        enqueue(async () => {
+          if (closed) return;
+          const location = { kind, runId };
+          if (await isDirectory(join(dir, runId))) added(location);
+          else update(location, () => false);
+        });
+      }
+    };
+    const watcher = watch(dir, { persistent: false }, (_event, name) => {
+      if (closed) return;
+      // No name (some platforms, or lost events): look at the whole folder once.
+      if (name === null) return enqueue(async () => (closed ? undefined : catalog.refresh()));
+      if (!isValidRunId(name)) return;
+      if (changed.size === 0) later(SETTLE_MS, look);
+      changed.add(name);
+    });
+    watcher.on('error', onError);
+    watchers.push(watcher);
+  }
+  // What was added between the catalog's open and the watch: one listing per folder.
+  const ready = Promise.all(
+    folders.map(async ({ kind, dir }) => {
+      for (const runId of await runIdsIn(dir)) if (catalog.indexedMtime(runId) === null) added({ kind, runId });
+    }),
+  ).catch(onError);
   return {
     ready: ready.then(() => undefined),
     async close() {
       closed = true;
-      await Promise.all(watchers.map((w) => w.close()));
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const watcher of watchers) watcher.close();
+      await ready;
       await chain;
     },
   };
 }
 
-function locate(runsDir: string, path: string): WatchedPath | null {
-  const rel = relative(runsDir, path);
-  if (rel === '') return { location: null, isMetadata: false };
-  const [folder, runId, file, ...rest] = rel.split(sep);
-  const kind = KIND_OF_FOLDER.get(folder ?? '');
-  if (!kind || rest.length > 0) return null;
-  if (runId === undefined) return { location: null, isMetadata: false };
-  if (!isValidRunId(runId)) return null;
-  if (file !== undefined && file !== 'metadata.yaml') return null;
-  return { location: { kind, runId }, isMetadata: file !== undefined };
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return false;
+    throw err;
+  }
 }

@@ -70,6 +70,30 @@ describe('RunCatalog', () => {
   });
 });
 
+describe('RunCatalog.apply', () => {
+  it('makes its changes in order in one go, and reports the ones that failed', async () => {
+    const catalog = await RunCatalog.open(runsDir);
+    try {
+      const [a, b] = fixture.filter((r) => r.kind === 'agent') as [FixtureRun, FixtureRun];
+      const indexed = (): unknown[] => ids(catalog.query({ limit: 1000 }).runs);
+      const errors = await catalog.apply([
+        { remove: a.runId },
+        { upsert: { kind: 'agent', runId: a.runId } },
+        { remove: b.runId },
+        { upsert: { kind: 'agent', runId: '0'.repeat(26) } },
+        { upsert: { kind: 'agent', runId: 'not a run id' } },
+      ]);
+      expect(errors.map((e) => e !== null)).toEqual([false, false, false, false, true]);
+      expect(indexed()).toContain(a.runId);
+      expect(indexed()).not.toContain(b.runId);
+      await catalog.upsert({ kind: 'agent', runId: b.runId });
+      expect(indexed()).toEqual(ids(fixture));
+    } finally {
+      catalog.close();
+    }
+  });
+});
+
 describe('RunStore', () => {
   it('computes stats per agent', async () => {
     const catalog = await RunCatalog.open(runsDir);
@@ -99,6 +123,26 @@ describe('watchRuns', () => {
       await expect.poll(newest, { timeout: 2000, interval: 20 }).not.toContain(moved.runId);
       await cp(join(root, moved.runId), join(runsDir, 'agents', moved.runId), { recursive: true });
       await expect.poll(newest, { timeout: 2000, interval: 20 }).toContain(moved.runId);
+    } finally {
+      await watcher.close();
+      catalog.close();
+    }
+  });
+
+  it('indexes runs it finds unindexed when it starts, and each run of a burst of adds and removes', async () => {
+    const catalog = await RunCatalog.open(runsDir);
+    const agents = fixture.filter((r) => r.kind === 'agent').slice(5, 15);
+    const indexed = (): unknown[] => ids(catalog.query({ limit: 1000 }).runs);
+    const [first, ...rest] = agents as [FixtureRun, ...FixtureRun[]];
+    catalog.remove(first.runId);
+    const watcher = watchRuns(runsDir, catalog, (err) => { throw err; });
+    try {
+      await watcher.ready;
+      await expect.poll(indexed, { timeout: 2000, interval: 20 }).toContain(first.runId);
+      await Promise.all(rest.map((r) => rename(join(runsDir, 'agents', r.runId), join(root, r.runId))));
+      await expect.poll(() => rest.filter((r) => indexed().includes(r.runId)).length, { timeout: 2000, interval: 20 }).toBe(0);
+      await Promise.all(rest.map((r) => rename(join(root, r.runId), join(runsDir, 'agents', r.runId))));
+      await expect.poll(() => rest.filter((r) => indexed().includes(r.runId)).length, { timeout: 2000, interval: 20 }).toBe(rest.length);
     } finally {
       await watcher.close();
       catalog.close();

@@ -173,6 +173,32 @@ describe('writeRun metadataOnly', () => {
   });
 });
 
+describe('writeRun result', () => {
+  it('tells the input and output text now on disk when it knows it', async () => {
+    const runId = newRunId(START_MS);
+    const first = await writeRun(runsDir, { runId, record: agentRecord({ status: 'running' }), traceJson: TRACE_JSON }, { metadataOnly: true });
+    expect([first.input, first.output]).toEqual([null, null]);
+    const again = await writeRun(runsDir, { runId, record: agentRecord({ status: 'running' }), traceJson: TRACE_JSON }, { metadataOnly: true });
+    expect([again.input, again.output]).toEqual([undefined, undefined]);
+    const full = await writeRun(runsDir, { runId, record: agentRecord({ input: { q: 'é'.repeat(3) } }), traceJson: TRACE_JSON });
+    expect(full.input).toBe(await readRunFile(runsDir, 'agent', runId, 'input.json'));
+    expect(full.output).toBe(await readRunFile(runsDir, 'agent', runId, 'output.json'));
+  });
+
+  it('keeps log lines and counts artifacts already in a directory it did not make', async () => {
+    const runId = newRunId(START_MS);
+    const dir = join(runsDir, 'agents', runId);
+    await mkdir(join(dir, 'artifacts'), { recursive: true });
+    await writeFile(join(dir, 'artifacts', 'early.txt'), 'x');
+    await writeRun(runsDir, { runId, record: agentRecord({ logs: [logLine(10, { message: 'first' })] }), traceJson: TRACE_JSON });
+    const result = await writeRun(runsDir, { runId, record: agentRecord({ logs: [logLine(20, { message: 'second' })] }), traceJson: TRACE_JSON });
+    expect(result.artifactsCount).toBe(1);
+    const logs = (await readRunFile(runsDir, 'agent', runId, 'logs.txt')) ?? '';
+    expect(logs).toContain('first');
+    expect(logs).toContain('second');
+  });
+});
+
 describe('writeRun failures', () => {
   it('reports the errno code, operation, path and cause when the runs dir is a file', async () => {
     await writeFile(runsDir, 'not a directory');
@@ -211,5 +237,19 @@ describe('readRunFile and removeRun', () => {
     await removeRun(runsDir, 'agent', runId);
     expect(await readRunFile(runsDir, 'agent', runId, 'metadata.yaml')).toBeNull();
     await removeRun(runsDir, 'agent', runId);
+  });
+});
+
+describe('the index entry of a run just written', () => {
+  it('is the same from what the writer knows as from reading the files back', async () => {
+    const { readCatalogEntry } = await import('../../../src/store/catalog/entry.js');
+    const runId = newRunId(START_MS);
+    const record = agentRecord({ input: { q: 'short' }, output: { a: 'é'.repeat(40_000) + 'x'.repeat(10) } });
+    const result = await writeRun(runsDir, { runId, record, traceJson: TRACE_JSON });
+    const location = { kind: 'agent' as const, runId };
+    const known = await readCatalogEntry(runsDir, location, { metadata: result.metadata, input: result.input, output: result.output });
+    const read = await readCatalogEntry(runsDir, location);
+    expect(known?.text).toBe(read?.text);
+    expect(known).toEqual(read);
   });
 });
