@@ -5,7 +5,6 @@ import type { AgentRunRecord, RunCommon, RunRecord, StepRecord, WorkflowRunRecor
 import { CorruptRunFileError } from './errors.js';
 import { sanitizeStepId } from './layout.js';
 import { costExtras } from './metadata-cost.js';
-import { renderPlainYaml } from './yaml-fast.js';
 
 /** Figures only the store knows, counted on disk when the run is written. */
 export interface MetadataCounts {
@@ -53,11 +52,6 @@ export function metadataFields(runId: string, record: RunRecord, counts: Metadat
 
 /** The text of `metadata.yaml` holding `fields` as they are (e.g. parsed, then changed). */
 export function renderMetadataFields(fields: Record<string, unknown>): string {
-  return renderPlainYaml(fields) ?? stringify(fields, YAML_OPTIONS);
-}
-
-/** The library's rendering alone, which {@link renderMetadataFields} matches byte for byte. */
-export function renderMetadataFieldsSlowly(fields: Record<string, unknown>): string {
   return stringify(fields, YAML_OPTIONS);
 }
 
