@@ -11,7 +11,7 @@ import type {
 import type { Logger } from '../../telemetry/index.js';
 import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';
-import { addLogs, addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
+import { addLogs, addSpans, newTraceState, readyPhase, unpackSpans, type AssemblyTiming, type TraceState } from './trace-state.js';
 
 /** Options of the assembler, from `assembly.*` and `ingest.max_*_in_memory`. */
 export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
@@ -205,8 +205,39 @@ function perItem(source: EncodedRequest | undefined, count: number): number {
   return count > 0 ? (source?.body.length ?? 0) / count : 0;
 }
 
+/**
+ * The trace as held now. Its spans are decoded from their packed form when first read, not
+ * here: a `started` snapshot may wait behind thousands of writes (or be skipped), and the
+ * packed spans it names are the ones the assembler holds anyway. (A class, not a literal with
+ * a getter, which V8 would keep as a dictionary: thousands of these may be queued.)
+ */
+class Snapshot implements AssembledTrace {
+  readonly traceId: string;
+  readonly logs: LogRecord[];
+  readonly late: boolean;
+  #held: Pick<TraceState, 'traceId' | 'spans' | 'origins'> | null;
+  readonly #count: number;
+  #spans: Span[] | undefined;
+
+  constructor(state: TraceState, readonly phase: TracePhase) {
+    this.traceId = state.traceId;
+    this.logs = [...state.logs];
+    this.late = state.late;
+    this.#held = state;
+    this.#count = state.spans.size;
+  }
+
+  get spans(): Span[] {
+    if (!this.#spans) {
+      this.#spans = unpackSpans(this.#held!, this.#count);
+      this.#held = null;
+    }
+    return this.#spans;
+  }
+}
+
 function snapshot(state: TraceState, phase: TracePhase): AssembledTrace {
-  return { traceId: state.traceId, phase, spans: [...state.spans.values()], logs: [...state.logs], late: state.late };
+  return new Snapshot(state, phase);
 }
 
 function groupByTrace<T extends { traceId: string }>(items: readonly T[]): Map<string, T[]> {

@@ -1,4 +1,5 @@
-import type { LogRecord, Span, TracePhase } from '../../model/index.js';
+import type { LogRecord, Origin, Span, TracePhase } from '../../model/index.js';
+import { packSpan, unpackSpan } from './packed-span.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
 export interface AssemblyTiming {
@@ -9,7 +10,13 @@ export interface AssemblyTiming {
 /** What the assembler holds for one trace that is not yet handed on as final. */
 export interface TraceState {
   readonly traceId: string;
-  readonly spans: Map<string, Span>;
+  /**
+   * The spans held, by span id, in arrival order: packed (see ./packed-span.ts), or as
+   * decoded when one cannot be packed.
+   */
+  readonly spans: Map<string, string | Span>;
+  /** The distinct origins of the spans held, which packed spans refer to by index. */
+  readonly origins: Origin[];
   readonly logs: LogRecord[];
   /** Arrival time (daemon clock) of the latest span or record. */
   lastArrivalMs: number;
@@ -26,7 +33,7 @@ export interface TraceState {
 
 /** Creates the state of a trace first seen at `nowMs`. */
 export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
-  return { traceId, spans: new Map(), logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
+  return { traceId, spans: new Map(), origins: [], logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
 }
 
 /**
@@ -37,13 +44,44 @@ export function addSpans(state: TraceState, spans: readonly Span[], nowMs: numbe
   let added = 0;
   for (const span of spans) {
     if (state.spans.has(span.spanId)) continue;
-    state.spans.set(span.spanId, span);
+    state.spans.set(span.spanId, pack(state, span));
     if (span.parentSpanId === '') state.rootArrived = true;
     added++;
   }
   if (added > 0) state.lastArrivalMs = nowMs;
   state.bytes += added * bytesPerSpan;
   return added;
+}
+
+/**
+ * A span in the form it is held in. Spans of one scope block share their origin object and
+ * arrive together, so comparing with the last origin added finds it; a trace fed by many
+ * requests keeps one origin per request, as its decoded spans did.
+ */
+function pack(state: TraceState, span: Span): string | Span {
+  const { origins } = state;
+  let index = origins.length - 1;
+  if (index < 0 || origins[index] !== span.origin) index = origins.push(span.origin) - 1;
+  try {
+    return packSpan(span, index);
+  } catch {
+    // Attribute values nested deeper than the packer can follow: held as decoded.
+    return span;
+  }
+}
+
+/**
+ * The first `count` spans held for a trace, decoded, in arrival order. A trace's spans are
+ * only ever added to while it is held, so a snapshot can name them by count and decode them
+ * later (the origin list only grows too).
+ */
+export function unpackSpans(state: Pick<TraceState, 'traceId' | 'spans' | 'origins'>, count: number): Span[] {
+  const spans: Span[] = [];
+  for (const [spanId, form] of state.spans) {
+    if (spans.length === count) break;
+    spans.push(typeof form === 'string' ? unpackSpan(form, state.traceId, spanId, state.origins) : form);
+  }
+  return spans;
 }
 
 /** Adds log records to a trace's state. Records carry no id, so one sent twice is held twice. */
