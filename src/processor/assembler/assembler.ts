@@ -73,11 +73,11 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     const nowMs = this.now();
     for (const [traceId, group] of groupByTrace(spans)) {
       const state = this.stateOf(traceId, nowMs);
-      const hadSpans = state.spans.size > 0;
+      const hadSpans = state.spans.length > 0;
       const bytesBefore = state.bytes;
       const added = addSpans(state, group, nowMs, bytesPerItem);
       this.budget.hold(added, state.bytes - bytesBefore);
-      if (!hadSpans && state.spans.size > 0 && !state.late) this.send(snapshot(state, 'started'), 0, 0);
+      if (!hadSpans && state.spans.length > 0 && !state.late) this.send(snapshot(state, 'started'), 0, 0);
     }
     return Promise.resolve();
   }
@@ -157,8 +157,8 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
 
   private handOff(state: TraceState, phase: TracePhase): void {
     this.traces.delete(state.traceId);
-    const count = state.spans.size + state.logs.length;
-    if (state.spans.size === 0 && !state.late) {
+    const count = state.spans.length + state.logs.length;
+    if (state.spans.length === 0 && !state.late) {
       this.budget.release(count, state.bytes);
       this.logger.warn({ trace_id: state.traceId, log_records: state.logs.length, phase }, 'dropped log records of a trace whose spans never came');
       return;
@@ -224,7 +224,7 @@ class Snapshot implements AssembledTrace {
     this.logs = [...state.logs];
     this.late = state.late;
     this.#held = state;
-    this.#count = state.spans.size;
+    this.#count = state.spans.length;
   }
 
   get spans(): Span[] {

@@ -2,14 +2,15 @@
  * A compact, lossless form of a held span. A decoded `Span` is a tree of small objects and
  * strings (about 1.4 KB of heap for a 10-attribute LLM call); the assembler may hold hundreds
  * of thousands of them while agents run, so it keeps each one packed into a single one-byte
- * string (about 200 bytes) and unpacks it when the trace is handed on. The trace and span ids
- * (the keys it is held under) and the origin (shared by a whole scope block, kept once per trace) are
- * not packed.
+ * string (about 130 bytes) and unpacks it when the trace is handed on.
  *
  * The format is private to this module and only lives in memory: every field of the model is
  * written in a fixed order; strings are length-prefixed latin1 or, when they hold any code
  * unit above 0xFF, UTF-16 (so lone surrogates survive); numbers are varints when they are
- * small non-negative integers, else float64 (NaN, -0 and fractions survive).
+ * small non-negative integers, else float64 (NaN, -0 and fractions survive). Canonical
+ * decimal times take 8 bytes, lower-case hex ids half their length, and attribute keys and
+ * span names a number from a bounded table of names; any other value of those fields is
+ * written as a string, so nothing is normalised on the way.
  */
 import type { AnyValue, KeyValue, Origin, Span } from '../../model/index.js';
 
@@ -80,6 +81,58 @@ function writeString(s: string): void {
   }
 }
 
+/**
+ * Strings that recur across spans (attribute keys, span and event names), numbered the first
+ * time they are packed and then written as their number. Bounded, so that names of high
+ * cardinality cannot grow it without end: once full, new names are written in full.
+ */
+const MAX_NAMES = 16_384;
+const MAX_NAME_LENGTH = 128;
+const nameNumbers = new Map<string, number>();
+const names: string[] = [];
+
+function writeName(s: string): void {
+  let n = nameNumbers.get(s);
+  if (n === undefined && names.length < MAX_NAMES && s.length <= MAX_NAME_LENGTH) {
+    n = names.push(s);
+    nameNumbers.set(s, n);
+  }
+  if (n !== undefined) return writeVarint(n);
+  writeVarint(0);
+  writeString(s);
+}
+
+/** The largest unsigned 64-bit integer, as a decimal; times are usually 19 digits of it. */
+const UINT64_MAX = '18446744073709551615';
+const DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
+
+/** A decimal 64-bit time in 8 bytes when it is canonical (anything else as a string). */
+function writeTime(s: string): void {
+  ensure(9);
+  if (DECIMAL.test(s) && (s.length < UINT64_MAX.length || s <= UINT64_MAX)) {
+    scratch[pos++] = 1;
+    scratch.writeBigUInt64LE(BigInt(s), pos);
+    pos += 8;
+  } else {
+    scratch[pos++] = 0;
+    writeString(s);
+  }
+}
+
+const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
+
+/** A lower-case hex id in half its length (anything else as a string). */
+function writeHex(s: string): void {
+  if (LOWER_HEX.test(s)) {
+    writeVarint(s.length);
+    ensure(s.length / 2);
+    pos += scratch.write(s, pos, 'hex');
+  } else {
+    writeVarint(1);
+    writeString(s);
+  }
+}
+
 function writeValue(v: AnyValue): void {
   ensure(1);
   if ('stringValue' in v) {
@@ -112,39 +165,58 @@ function writeValue(v: AnyValue): void {
 function writeAttributes(kvs: readonly KeyValue[]): void {
   writeVarint(kvs.length);
   for (const kv of kvs) {
-    writeString(kv.key);
+    writeName(kv.key);
     writeValue(kv.value);
   }
 }
 
 /**
- * Packs everything of `span` but its trace id, span id (the keys it is held under) and origin;
- * `originIndex` says which origin of the trace's list it has.
+ * The packed form of a span id: how every packed span of that id begins. Comparing it with
+ * the start of packed spans finds a span id without unpacking anything.
+ */
+export function spanKey(spanId: string): string {
+  pos = 0;
+  writeHex(spanId);
+  return scratch.toString('latin1', 0, pos);
+}
+
+/** The {@link spanKey} a packed span begins with. */
+export function keyOfPacked(packed: string): string {
+  const reader = new Unpacker(Buffer.from(packed, 'latin1'));
+  reader.hex();
+  return packed.slice(0, reader.at);
+}
+
+/**
+ * Packs everything of `span` but its trace id (the key of its trace) and origin (shared by
+ * a scope block, kept once per trace): `originIndex` says which origin of the trace's list it
+ * has. The result begins with the {@link spanKey} of its span id.
  */
 export function packSpan(span: Span, originIndex: number): string {
   pos = 0;
+  writeHex(span.spanId);
   writeVarint(originIndex);
-  writeString(span.parentSpanId);
+  writeHex(span.parentSpanId);
   writeString(span.traceState);
   writeNumber(span.flags);
-  writeString(span.name);
+  writeName(span.name);
   writeNumber(span.kind);
-  writeString(span.startTimeUnixNano);
-  writeString(span.endTimeUnixNano);
+  writeTime(span.startTimeUnixNano);
+  writeTime(span.endTimeUnixNano);
   writeAttributes(span.attributes);
   writeNumber(span.droppedAttributesCount);
   writeVarint(span.events.length);
   for (const e of span.events) {
-    writeString(e.timeUnixNano);
-    writeString(e.name);
+    writeTime(e.timeUnixNano);
+    writeName(e.name);
     writeAttributes(e.attributes);
     writeNumber(e.droppedAttributesCount);
   }
   writeNumber(span.droppedEventsCount);
   writeVarint(span.links.length);
   for (const l of span.links) {
-    writeString(l.traceId);
-    writeString(l.spanId);
+    writeHex(l.traceId);
+    writeHex(l.spanId);
     writeString(l.traceState);
     writeAttributes(l.attributes);
     writeNumber(l.droppedAttributesCount);
@@ -158,7 +230,7 @@ export function packSpan(span: Span, originIndex: number): string {
 
 /** Reads one packed span back. */
 class Unpacker {
-  private at = 0;
+  at = 0;
 
   constructor(private readonly buf: Buffer) {}
 
@@ -191,6 +263,26 @@ class Unpacker {
     return this.buf.toString('utf16le', start, this.at);
   }
 
+  name(): string {
+    const n = this.varint();
+    return n === 0 ? this.string() : (names[n - 1] as string);
+  }
+
+  time(): string {
+    if (this.buf[this.at++] === 0) return this.string();
+    const n = this.buf.readBigUInt64LE(this.at);
+    this.at += 8;
+    return n.toString();
+  }
+
+  hex(): string {
+    const length = this.varint();
+    if (length === 1) return this.string();
+    const start = this.at;
+    this.at += length / 2;
+    return this.buf.toString('hex', start, this.at);
+  }
+
   value(): AnyValue {
     switch (this.buf[this.at++]) {
       case Value.String: return { stringValue: this.string() };
@@ -212,35 +304,36 @@ class Unpacker {
   attributes(): KeyValue[] {
     const kvs = new Array<KeyValue>(this.varint());
     for (let i = 0; i < kvs.length; i++) {
-      const key = this.string();
+      const key = this.name();
       kvs[i] = { key, value: this.value() };
     }
     return kvs;
   }
 
-  span(traceId: string, spanId: string, origins: readonly Origin[]): Span {
+  span(traceId: string, origins: readonly Origin[]): Span {
+    const spanId = this.hex();
     const origin = origins[this.varint()] as Origin;
-    const parentSpanId = this.string();
+    const parentSpanId = this.hex();
     const traceState = this.string();
     const flags = this.number();
-    const name = this.string();
+    const name = this.name();
     const kind = this.number();
-    const startTimeUnixNano = this.string();
-    const endTimeUnixNano = this.string();
+    const startTimeUnixNano = this.time();
+    const endTimeUnixNano = this.time();
     const attributes = this.attributes();
     const droppedAttributesCount = this.number();
     const events = new Array<Span['events'][number]>(this.varint());
     for (let i = 0; i < events.length; i++) {
-      const timeUnixNano = this.string();
-      const eventName = this.string();
+      const timeUnixNano = this.time();
+      const eventName = this.name();
       const eventAttributes = this.attributes();
       events[i] = { timeUnixNano, name: eventName, attributes: eventAttributes, droppedAttributesCount: this.number() };
     }
     const droppedEventsCount = this.number();
     const links = new Array<Span['links'][number]>(this.varint());
     for (let i = 0; i < links.length; i++) {
-      const linkTraceId = this.string();
-      const linkSpanId = this.string();
+      const linkTraceId = this.hex();
+      const linkSpanId = this.hex();
       const linkTraceState = this.string();
       const linkAttributes = this.attributes();
       const linkDropped = this.number();
@@ -278,7 +371,7 @@ class Unpacker {
   }
 }
 
-/** The span `spanId` of trace `traceId` packed as `packed` (by {@link packSpan}); the trace's origins are `origins`. */
-export function unpackSpan(packed: string, traceId: string, spanId: string, origins: readonly Origin[]): Span {
-  return new Unpacker(Buffer.from(packed, 'latin1')).span(traceId, spanId, origins);
+/** The span of trace `traceId` packed as `packed` (by {@link packSpan}); the trace's origins are `origins`. */
+export function unpackSpan(packed: string, traceId: string, origins: readonly Origin[]): Span {
+  return new Unpacker(Buffer.from(packed, 'latin1')).span(traceId, origins);
 }

@@ -1,5 +1,5 @@
 import type { LogRecord, Origin, Span, TracePhase } from '../../model/index.js';
-import { packSpan, unpackSpan } from './packed-span.js';
+import { keyOfPacked, packSpan, spanKey, unpackSpan } from './packed-span.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
 export interface AssemblyTiming {
@@ -11,10 +11,15 @@ export interface AssemblyTiming {
 export interface TraceState {
   readonly traceId: string;
   /**
-   * The spans held, by span id, in arrival order: packed (see ./packed-span.ts), or as
-   * decoded when one cannot be packed.
+   * The spans held, in arrival order: packed (see ./packed-span.ts), or as decoded when one
+   * cannot be packed.
    */
-  readonly spans: Map<string, string | Span>;
+  readonly spans: (string | Span)[];
+  /**
+   * The {@link spanKey}s of the spans held, once a trace holds enough spans that looking for
+   * a span id along `spans` would be slow; null before.
+   */
+  spanKeys: Set<string> | null;
   /** The distinct origins of the spans held, which packed spans refer to by index. */
   readonly origins: Origin[];
   readonly logs: LogRecord[];
@@ -33,7 +38,7 @@ export interface TraceState {
 
 /** Creates the state of a trace first seen at `nowMs`. */
 export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
-  return { traceId, spans: new Map(), origins: [], logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
+  return { traceId, spans: [], spanKeys: null, origins: [], logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
 }
 
 /**
@@ -43,14 +48,33 @@ export function newTraceState(traceId: string, nowMs: number, late: boolean): Tr
 export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number, bytesPerSpan: number): number {
   let added = 0;
   for (const span of spans) {
-    if (state.spans.has(span.spanId)) continue;
-    state.spans.set(span.spanId, pack(state, span));
+    const key = spanKey(span.spanId);
+    if (holds(state, key)) continue;
+    state.spans.push(pack(state, span));
+    state.spanKeys?.add(key);
+    if (!state.spanKeys && state.spans.length >= INDEX_FROM) state.spanKeys = new Set(state.spans.map(keyOf));
     if (span.parentSpanId === '') state.rootArrived = true;
     added++;
   }
   if (added > 0) state.lastArrivalMs = nowMs;
   state.bytes += added * bytesPerSpan;
   return added;
+}
+
+/** Spans a trace holds before their ids are indexed (below, they are compared one by one). */
+const INDEX_FROM = 16;
+
+function keyOf(held: string | Span): string {
+  return typeof held === 'string' ? keyOfPacked(held) : spanKey(held.spanId);
+}
+
+/** Whether the trace holds a span whose {@link spanKey} is `key`. */
+function holds(state: TraceState, key: string): boolean {
+  if (state.spanKeys) return state.spanKeys.has(key);
+  for (const held of state.spans) {
+    if (typeof held === 'string' ? held.startsWith(key) : spanKey(held.spanId) === key) return true;
+  }
+  return false;
 }
 
 /**
@@ -76,10 +100,10 @@ function pack(state: TraceState, span: Span): string | Span {
  * later (the origin list only grows too).
  */
 export function unpackSpans(state: Pick<TraceState, 'traceId' | 'spans' | 'origins'>, count: number): Span[] {
-  const spans: Span[] = [];
-  for (const [spanId, form] of state.spans) {
-    if (spans.length === count) break;
-    spans.push(typeof form === 'string' ? unpackSpan(form, state.traceId, spanId, state.origins) : form);
+  const spans = new Array<Span>(count);
+  for (let i = 0; i < count; i++) {
+    const held = state.spans[i] as string | Span;
+    spans[i] = typeof held === 'string' ? unpackSpan(held, state.traceId, state.origins) : held;
   }
   return spans;
 }

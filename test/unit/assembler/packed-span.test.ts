@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Origin, Span } from '../../../src/model/index.js';
-import { packSpan, unpackSpan } from '../../../src/processor/assembler/packed-span.js';
+import { keyOfPacked, packSpan, spanKey, unpackSpan } from '../../../src/processor/assembler/packed-span.js';
 
 const origin: Origin = {
   resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0 },
@@ -12,7 +12,9 @@ const other: Origin = { ...origin, resourceSchemaUrl: 'other' };
 
 function roundTrip(span: Span, origins: Origin[] = [origin, other]): Span {
   const packed = packSpan(span, origins.indexOf(span.origin));
-  return unpackSpan(packed, span.traceId, span.spanId, origins);
+  expect(packed.startsWith(spanKey(span.spanId))).toBe(true);
+  expect(keyOfPacked(packed)).toBe(spanKey(span.spanId));
+  return unpackSpan(packed, span.traceId, origins);
 }
 
 const plain: Span = {
@@ -91,6 +93,27 @@ describe('packed spans', () => {
   it('keep numbers outside the varint range (negative, fractional, huge)', () => {
     const span: Span = { ...plain, flags: -1, kind: 1.5, droppedEventsCount: 2 ** 40, status: { code: -2, message: '' } };
     expect(roundTrip(span)).toEqual(span);
+  });
+
+  it('keep times, ids and names that are not in their usual form as they are', () => {
+    const span: Span = {
+      ...plain,
+      spanId: 'B7AD6B7169203331',
+      parentSpanId: 'abc',
+      startTimeUnixNano: '0123',
+      endTimeUnixNano: '18446744073709551616',
+      name: 'n'.repeat(1000),
+      attributes: [{ key: 'k'.repeat(200), value: { stringValue: 'v' } }],
+      events: [{ timeUnixNano: '', name: 'ünïcode 🤖', attributes: [], droppedAttributesCount: 0 }],
+      links: [{ traceId: 'not hex', spanId: '', traceState: '', attributes: [], droppedAttributesCount: 0, flags: 0 }],
+    };
+    expect(roundTrip(span)).toEqual(span);
+    expect(roundTrip({ ...span, endTimeUnixNano: '18446744073709551615', startTimeUnixNano: '0' })).toEqual({ ...span, endTimeUnixNano: '18446744073709551615', startTimeUnixNano: '0' });
+  });
+
+  it('give distinct keys to distinct span ids', () => {
+    const ids = ['b7ad6b7169203331', 'b7ad6b7169203332', 'B7AD6B7169203331', 'b7ad', ''];
+    expect(new Set(ids.map(spanKey)).size).toBe(ids.length);
   });
 
   it('are much smaller than the JSON of the span', () => {
