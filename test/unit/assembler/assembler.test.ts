@@ -81,6 +81,27 @@ describe('TraceAssembler', () => {
     expect(complete?.spans[0]?.origin).toBe(children[0]?.origin);
   });
 
+  it('keeps at most 64 started snapshots pending downstream; the others wait for a place, or are superseded', async () => {
+    const { sink, assembler, advance } = setup({ maxSpansInMemory: 10_000 });
+    sink.hold();
+    const traces = Array.from({ length: 100 }, (_, i) => agentTrace((i + 1).toString(16).padStart(32, 'a')));
+    for (const t of traces) await assembler.consumeSpans([t.c1]);
+    expect(sink.inPhase('started')).toHaveLength(64);
+    // More spans of a waiting trace before it has a place: its snapshot has them too.
+    await assembler.consumeSpans([traces[99]!.c2]);
+    // A trace finishing before its started snapshot got a place goes straight to complete.
+    await assembler.consumeSpans([traces[70]!.c2, traces[70]!.root]);
+    advance(2000);
+    expect(sink.inPhase('complete').map((t) => t.traceId)).toEqual([traces[70]!.b.traceId]);
+    sink.release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const started = sink.inPhase('started');
+    expect(started).toHaveLength(99);
+    expect(new Set(started.map((t) => t.traceId)).has(traces[70]!.b.traceId)).toBe(false);
+    expect(started.at(-1)?.spans.map((s) => s.name)).toEqual(['chat 1', 'chat 2']);
+    expect(started.map((t) => t.traceId)).toEqual(traces.filter((_, i) => i !== 70).map((t) => t.b.traceId));
+  });
+
   it('hands on a trace whose root never comes as orphaned after the idle timeout', async () => {
     const { sink, assembler, advance } = setup({ orphanTimeoutMs: 60_000 });
     const { c1 } = agentTrace();
