@@ -52,14 +52,16 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     private readonly options: DurableIngestOptions = {},
   ) {}
 
+  // The append's promise is returned, not awaited: an awaiting frame would keep the decoded
+  // items alive until the log's sync; `persist` keeps only what the log needs.
   async consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
     await this.next.consumeSpans(spans, source);
-    await this.persist(spans, source, TRACE_RECORDS, encodeTracesJson);
+    return this.persist(spans, source, TRACE_RECORDS, encodeTracesJson);
   }
 
   async consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
     await this.next.consumeLogs(logs, source);
-    await this.persist(logs, source, LOG_RECORDS, encodeLogsJson);
+    return this.persist(logs, source, LOG_RECORDS, encodeLogsJson);
   }
 
   /** Replays the log found on start, then checkpoints periodically. */
@@ -89,16 +91,16 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     return this.checkpointing;
   }
 
-  private async persist<T extends { traceId: string }>(
+  private persist<T extends { traceId: string }>(
     items: T[],
     source: EncodedRequest | undefined,
     types: RecordTypes,
     encode: (items: T[]) => string,
   ): Promise<void> {
-    if (items.length === 0) return;
+    if (items.length === 0) return Promise.resolve();
     // Without the request bytes (a receiver that has none), the items are encoded once here.
     const type = source?.format === 'protobuf' ? types.protobuf : types.json;
-    await this.wal.append(type, source?.body ?? Buffer.from(encode(items)), traceIdsOf(items));
+    return this.wal.append(type, source?.body ?? Buffer.from(encode(items)), traceIdsOf(items));
   }
 
   private async replay(): Promise<RecoveryStats> {

@@ -11,7 +11,7 @@ import type {
 import type { Logger } from '../../telemetry/index.js';
 import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';
-import { addLogs, addSpans, newTraceState, readyPhase, type AssemblyTiming, type TraceState } from './trace-state.js';
+import { addLogs, addSpans, newTraceState, readyPhase, unpackSpans, type AssemblyTiming, type TraceState } from './trace-state.js';
 
 /** Options of the assembler, from `assembly.*` and `ingest.max_*_in_memory`. */
 export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
@@ -23,6 +23,13 @@ export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
 
 /** Seconds a sender is asked to wait when the daemon is stopping. */
 const RETRY_AFTER_STOPPING_SECONDS = 5;
+
+/**
+ * `started` snapshots handed on and not yet stored, at most. More new traces wait here, as
+ * a place in a queue, rather than downstream as thousands of pending writes each holding a
+ * snapshot; a little above the run-store exporter's write concurrency keeps it busy.
+ */
+const MAX_STARTS_IN_FLIGHT = 64;
 
 /**
  * Groups spans and log records by trace id and hands each trace on when it is ready (root
@@ -39,6 +46,9 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
   private readonly handoffs = new Map<string, number>();
   /** Traces handed on unfinished by a shutdown: their data must survive in the WAL. */
   private readonly unfinished = new Set<string>();
+  /** Traces whose `started` snapshot waits for a place (in arrival order). */
+  private readonly toStart = new Set<TraceState>();
+  private startsInFlight = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -73,12 +83,13 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     const nowMs = this.now();
     for (const [traceId, group] of groupByTrace(spans)) {
       const state = this.stateOf(traceId, nowMs);
-      const hadSpans = state.spans.size > 0;
+      const hadSpans = state.spans.length > 0;
       const bytesBefore = state.bytes;
       const added = addSpans(state, group, nowMs, bytesPerItem);
       this.budget.hold(added, state.bytes - bytesBefore);
-      if (!hadSpans && state.spans.size > 0 && !state.late) this.send(snapshot(state, 'started'), 0, 0);
+      if (!hadSpans && state.spans.length > 0 && !state.late) this.toStart.add(state);
     }
+    this.sendStarts();
     return Promise.resolve();
   }
 
@@ -155,10 +166,29 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     return state;
   }
 
+  /**
+   * Hands on the `started` snapshots waiting, as far as places allow; each snapshot has the
+   * spans held when it is sent.
+   */
+  private sendStarts(): void {
+    for (const state of this.toStart) {
+      if (this.startsInFlight >= MAX_STARTS_IN_FLIGHT) return;
+      this.toStart.delete(state);
+      this.startsInFlight++;
+      this.send(snapshot(state, 'started'), 0, 0, () => {
+        this.startsInFlight--;
+        this.sendStarts();
+      });
+    }
+  }
+
   private handOff(state: TraceState, phase: TracePhase): void {
     this.traces.delete(state.traceId);
-    const count = state.spans.size + state.logs.length;
-    if (state.spans.size === 0 && !state.late) {
+    // A trace handed on before its `started` snapshot got a place needs none: this one
+    // supersedes it (the run store would skip it too).
+    this.toStart.delete(state);
+    const count = state.spans.length + state.logs.length;
+    if (state.spans.length === 0 && !state.late) {
       this.budget.release(count, state.bytes);
       this.logger.warn({ trace_id: state.traceId, log_records: state.logs.length, phase }, 'dropped log records of a trace whose spans never came');
       return;
@@ -170,8 +200,8 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     this.send(snapshot(state, phase), count, state.bytes);
   }
 
-  private send(trace: AssembledTrace, count: number, bytes: number): void {
-    this.track(() => this.next.consumeTrace(trace), trace.traceId, count, bytes, { trace_id: trace.traceId, phase: trace.phase });
+  private send(trace: AssembledTrace, count: number, bytes: number, after?: () => void): void {
+    this.track(() => this.next.consumeTrace(trace), trace.traceId, count, bytes, { trace_id: trace.traceId, phase: trace.phase }, after);
   }
 
   /** Runs a hand-off, keeping its items counted in memory (and its trace unsettled) until it ends. */
@@ -181,21 +211,23 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     count: number,
     bytes: number,
     context: Record<string, unknown>,
+    after?: () => void,
   ): void {
     if (traceId !== null) this.handoffs.set(traceId, (this.handoffs.get(traceId) ?? 0) + 1);
-    const done = handOff()
-      .catch((err: unknown) => {
-        this.logger.error({ err, ...context }, 'storing telemetry failed');
-      })
-      .finally(() => {
-        this.budget.release(count, bytes);
-        if (traceId !== null) {
-          const left = (this.handoffs.get(traceId) ?? 1) - 1;
-          if (left > 0) this.handoffs.set(traceId, left);
-          else this.handoffs.delete(traceId);
-        }
-        this.inHandoff.delete(done);
-      });
+    const ended = (): void => {
+      this.budget.release(count, bytes);
+      if (traceId !== null) {
+        const left = (this.handoffs.get(traceId) ?? 1) - 1;
+        if (left > 0) this.handoffs.set(traceId, left);
+        else this.handoffs.delete(traceId);
+      }
+      this.inHandoff.delete(done);
+      after?.();
+    };
+    const done = handOff().then(ended, (err: unknown) => {
+      this.logger.error({ err, ...context }, 'storing telemetry failed');
+      ended();
+    });
     this.inHandoff.add(done);
   }
 }
@@ -205,8 +237,39 @@ function perItem(source: EncodedRequest | undefined, count: number): number {
   return count > 0 ? (source?.body.length ?? 0) / count : 0;
 }
 
+/**
+ * The trace as held now. Its spans are decoded from their packed form when first read, not
+ * here: a `started` snapshot may wait behind thousands of writes (or be skipped), and the
+ * packed spans it names are the ones the assembler holds anyway. (A class, not a literal with
+ * a getter, which V8 would keep as a dictionary: thousands of these may be queued.)
+ */
+class Snapshot implements AssembledTrace {
+  readonly traceId: string;
+  readonly logs: LogRecord[];
+  readonly late: boolean;
+  #held: Pick<TraceState, 'traceId' | 'spans' | 'origins'> | null;
+  readonly #count: number;
+  #spans: Span[] | undefined;
+
+  constructor(state: TraceState, readonly phase: TracePhase) {
+    this.traceId = state.traceId;
+    this.logs = [...state.logs];
+    this.late = state.late;
+    this.#held = state;
+    this.#count = state.spans.length;
+  }
+
+  get spans(): Span[] {
+    if (!this.#spans) {
+      this.#spans = unpackSpans(this.#held!, this.#count);
+      this.#held = null;
+    }
+    return this.#spans;
+  }
+}
+
 function snapshot(state: TraceState, phase: TracePhase): AssembledTrace {
-  return { traceId: state.traceId, phase, spans: [...state.spans.values()], logs: [...state.logs], late: state.late };
+  return new Snapshot(state, phase);
 }
 
 function groupByTrace<T extends { traceId: string }>(items: readonly T[]): Map<string, T[]> {

@@ -1,4 +1,5 @@
-import type { LogRecord, Span, TracePhase } from '../../model/index.js';
+import type { LogRecord, Origin, Span, TracePhase } from '../../model/index.js';
+import { keyOfPacked, packSpan, spanKey, unpackSpan } from './packed-span.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
 export interface AssemblyTiming {
@@ -9,7 +10,18 @@ export interface AssemblyTiming {
 /** What the assembler holds for one trace that is not yet handed on as final. */
 export interface TraceState {
   readonly traceId: string;
-  readonly spans: Map<string, Span>;
+  /**
+   * The spans held, in arrival order: packed (see ./packed-span.ts), or as decoded when one
+   * cannot be packed.
+   */
+  readonly spans: (string | Span)[];
+  /**
+   * The {@link spanKey}s of the spans held, once a trace holds enough spans that looking for
+   * a span id along `spans` would be slow; null before.
+   */
+  spanKeys: Set<string> | null;
+  /** The distinct origins of the spans held, which packed spans refer to by index. */
+  readonly origins: Origin[];
   readonly logs: LogRecord[];
   /** Arrival time (daemon clock) of the latest span or record. */
   lastArrivalMs: number;
@@ -26,7 +38,7 @@ export interface TraceState {
 
 /** Creates the state of a trace first seen at `nowMs`. */
 export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
-  return { traceId, spans: new Map(), logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
+  return { traceId, spans: [], spanKeys: null, origins: [], logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
 }
 
 /**
@@ -36,14 +48,64 @@ export function newTraceState(traceId: string, nowMs: number, late: boolean): Tr
 export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number, bytesPerSpan: number): number {
   let added = 0;
   for (const span of spans) {
-    if (state.spans.has(span.spanId)) continue;
-    state.spans.set(span.spanId, span);
+    const key = spanKey(span.spanId);
+    if (holds(state, key)) continue;
+    state.spans.push(pack(state, span));
+    state.spanKeys?.add(key);
+    if (!state.spanKeys && state.spans.length >= INDEX_FROM) state.spanKeys = new Set(state.spans.map(keyOf));
     if (span.parentSpanId === '') state.rootArrived = true;
     added++;
   }
   if (added > 0) state.lastArrivalMs = nowMs;
   state.bytes += added * bytesPerSpan;
   return added;
+}
+
+/** Spans a trace holds before their ids are indexed (below, they are compared one by one). */
+const INDEX_FROM = 16;
+
+function keyOf(held: string | Span): string {
+  return typeof held === 'string' ? keyOfPacked(held) : spanKey(held.spanId);
+}
+
+/** Whether the trace holds a span whose {@link spanKey} is `key`. */
+function holds(state: TraceState, key: string): boolean {
+  if (state.spanKeys) return state.spanKeys.has(key);
+  for (const held of state.spans) {
+    if (typeof held === 'string' ? held.startsWith(key) : spanKey(held.spanId) === key) return true;
+  }
+  return false;
+}
+
+/**
+ * A span in the form it is held in. Spans of one scope block share their origin object and
+ * arrive together, so comparing with the last origin added finds it; a trace fed by many
+ * requests keeps one origin per request, as its decoded spans did.
+ */
+function pack(state: TraceState, span: Span): string | Span {
+  const { origins } = state;
+  let index = origins.length - 1;
+  if (index < 0 || origins[index] !== span.origin) index = origins.push(span.origin) - 1;
+  try {
+    return packSpan(span, index);
+  } catch {
+    // Attribute values nested deeper than the packer can follow: held as decoded.
+    return span;
+  }
+}
+
+/**
+ * The first `count` spans held for a trace, decoded, in arrival order. A trace's spans are
+ * only ever added to while it is held, so a snapshot can name them by count and decode them
+ * later (the origin list only grows too).
+ */
+export function unpackSpans(state: Pick<TraceState, 'traceId' | 'spans' | 'origins'>, count: number): Span[] {
+  const spans = new Array<Span>(count);
+  for (let i = 0; i < count; i++) {
+    const held = state.spans[i] as string | Span;
+    spans[i] = typeof held === 'string' ? unpackSpan(held, state.traceId, state.origins) : held;
+  }
+  return spans;
 }
 
 /** Adds log records to a trace's state. Records carry no id, so one sent twice is held twice. */

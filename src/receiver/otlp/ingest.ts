@@ -1,4 +1,5 @@
 import { decodeLogs, decodeTraces, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
+import type { Span } from '../../model/index.js';
 import type { LogsConsumer, SpansConsumer } from '../../pipeline/index.js';
 import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
 
@@ -28,13 +29,21 @@ interface Batch {
 
 function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): Batch {
   const decoded = decodeTraces(body, format);
+  // Only the consumer keeps the decoded spans: none are referenced here while the request
+  // waits for its ack (the write-ahead log's sync), so they die young instead of filling
+  // the old generation.
+  let spans: Span[] | null = decoded.spans;
   return {
     noun: 'spans',
     accepted: decoded.spans.length,
     rejected: decoded.rejectedSpans,
     dropped: 0,
     rejectionMessage: decoded.rejectionMessage,
-    consume: () => target.spans.consumeSpans(decoded.spans, { format, body }),
+    consume: () => {
+      const items = spans ?? [];
+      spans = null;
+      return target.spans.consumeSpans(items, { format, body });
+    },
     count: (outcome, count) => target.metrics.spansReceived(protocol, outcome, count),
   };
 }

@@ -63,6 +63,45 @@ describe('TraceAssembler', () => {
     expect(sink.inPhase('complete')[0]?.spans.map((s) => s.name).sort()).toEqual(['chat 1', 'invoke_agent a']);
   });
 
+  it('keeps the first copy of duplicated spans of a large trace, in arrival order, spans equal to those sent', async () => {
+    const { sink, assembler, advance } = setup();
+    const b = new TraceBuilder();
+    const root = b.span('invoke_agent big', { endMs: 1000, attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+    const children = Array.from({ length: 40 }, (_, i) =>
+      b.span(`chat ${i}`, { parent: root, startMs: i, endMs: i + 1, attributes: { 'gen_ai.usage.input_tokens': i }, events: [{ name: 'e' }] }),
+    );
+    await assembler.consumeSpans(children.slice(0, 10));
+    await assembler.consumeSpans([...children.slice(5, 30), { ...children[3]!, name: 'copy' }]);
+    await assembler.consumeSpans([...children.slice(20), { ...children[25]!, name: 'copy' }, root]);
+    advance(2000);
+    const [started] = sink.inPhase('started');
+    expect(started?.spans).toEqual(children.slice(0, 10));
+    const [complete] = sink.inPhase('complete');
+    expect(complete?.spans).toEqual([...children, root]);
+    expect(complete?.spans[0]?.origin).toBe(children[0]?.origin);
+  });
+
+  it('keeps at most 64 started snapshots pending downstream; the others wait for a place, or are superseded', async () => {
+    const { sink, assembler, advance } = setup({ maxSpansInMemory: 10_000 });
+    sink.hold();
+    const traces = Array.from({ length: 100 }, (_, i) => agentTrace((i + 1).toString(16).padStart(32, 'a')));
+    for (const t of traces) await assembler.consumeSpans([t.c1]);
+    expect(sink.inPhase('started')).toHaveLength(64);
+    // More spans of a waiting trace before it has a place: its snapshot has them too.
+    await assembler.consumeSpans([traces[99]!.c2]);
+    // A trace finishing before its started snapshot got a place goes straight to complete.
+    await assembler.consumeSpans([traces[70]!.c2, traces[70]!.root]);
+    advance(2000);
+    expect(sink.inPhase('complete').map((t) => t.traceId)).toEqual([traces[70]!.b.traceId]);
+    sink.release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const started = sink.inPhase('started');
+    expect(started).toHaveLength(99);
+    expect(new Set(started.map((t) => t.traceId)).has(traces[70]!.b.traceId)).toBe(false);
+    expect(started.at(-1)?.spans.map((s) => s.name)).toEqual(['chat 1', 'chat 2']);
+    expect(started.map((t) => t.traceId)).toEqual(traces.filter((_, i) => i !== 70).map((t) => t.b.traceId));
+  });
+
   it('hands on a trace whose root never comes as orphaned after the idle timeout', async () => {
     const { sink, assembler, advance } = setup({ orphanTimeoutMs: 60_000 });
     const { c1 } = agentTrace();
@@ -112,7 +151,6 @@ describe('TraceAssembler', () => {
     await expect(assembler.consumeSpans([b.root, b.c1])).rejects.toBeInstanceOf(RetryableError);
     sink.release();
     await new Promise((r) => setImmediate(r));
-    expect(assembler.spansInMemory).toBe(0);
     await assembler.consumeSpans([b.root, b.c1]);
     expect(assembler.spansInMemory).toBe(2);
   });

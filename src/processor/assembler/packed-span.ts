@@ -1,0 +1,377 @@
+/**
+ * A compact, lossless form of a held span. A decoded `Span` is a tree of small objects and
+ * strings (about 1.4 KB of heap for a 10-attribute LLM call); the assembler may hold hundreds
+ * of thousands of them while agents run, so it keeps each one packed into a single one-byte
+ * string (about 130 bytes) and unpacks it when the trace is handed on.
+ *
+ * The format is private to this module and only lives in memory: every field of the model is
+ * written in a fixed order; strings are length-prefixed latin1 or, when they hold any code
+ * unit above 0xFF, UTF-16 (so lone surrogates survive); numbers are varints when they are
+ * small non-negative integers, else float64 (NaN, -0 and fractions survive). Canonical
+ * decimal times take 8 bytes, lower-case hex ids half their length, and attribute keys and
+ * span names a number from a bounded table of names; any other value of those fields is
+ * written as a string, so nothing is normalised on the way.
+ */
+import type { AnyValue, KeyValue, Origin, Span } from '../../model/index.js';
+
+const Value = {
+  Empty: 0,
+  String: 1,
+  False: 2,
+  True: 3,
+  Int: 4,
+  Double: 5,
+  Bytes: 6,
+  Array: 7,
+  Kvlist: 8,
+} as const;
+
+const Num = {
+  Varint: 0,
+  Float: 1,
+} as const;
+
+/** The scratch buffer spans are packed into; grown as needed, never shrunk. */
+let scratch = Buffer.allocUnsafe(4096);
+let pos = 0;
+
+function ensure(extra: number): void {
+  if (pos + extra <= scratch.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, pos + extra));
+  scratch.copy(grown, 0, 0, pos);
+  scratch = grown;
+}
+
+function writeVarint(n: number): void {
+  ensure(5);
+  while (n > 0x7f) {
+    scratch[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  scratch[pos++] = n;
+}
+
+function writeNumber(n: number): void {
+  if (n >>> 0 === n && !Object.is(n, -0)) {
+    ensure(6);
+    scratch[pos++] = Num.Varint;
+    writeVarint(n);
+  } else {
+    ensure(9);
+    scratch[pos++] = Num.Float;
+    scratch.writeDoubleLE(n, pos);
+    pos += 8;
+  }
+}
+
+function isOneByte(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+function writeString(s: string): void {
+  if (isOneByte(s)) {
+    writeVarint(s.length * 2);
+    ensure(s.length);
+    pos += scratch.write(s, pos, 'latin1');
+  } else {
+    writeVarint(s.length * 2 + 1);
+    ensure(s.length * 2);
+    pos += scratch.write(s, pos, 'utf16le');
+  }
+}
+
+/**
+ * Strings that recur across spans (attribute keys, span and event names), numbered the first
+ * time they are packed and then written as their number. Bounded, so that names of high
+ * cardinality cannot grow it without end: once full, new names are written in full.
+ */
+const MAX_NAMES = 16_384;
+const MAX_NAME_LENGTH = 128;
+const nameNumbers = new Map<string, number>();
+const names: string[] = [];
+
+function writeName(s: string): void {
+  let n = nameNumbers.get(s);
+  if (n === undefined && names.length < MAX_NAMES && s.length <= MAX_NAME_LENGTH) {
+    n = names.push(s);
+    nameNumbers.set(s, n);
+  }
+  if (n !== undefined) return writeVarint(n);
+  writeVarint(0);
+  writeString(s);
+}
+
+/** The largest unsigned 64-bit integer, as a decimal; times are usually 19 digits of it. */
+const UINT64_MAX = '18446744073709551615';
+const DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
+
+/** A decimal 64-bit time in 8 bytes when it is canonical (anything else as a string). */
+function writeTime(s: string): void {
+  ensure(9);
+  if (DECIMAL.test(s) && (s.length < UINT64_MAX.length || s <= UINT64_MAX)) {
+    scratch[pos++] = 1;
+    scratch.writeBigUInt64LE(BigInt(s), pos);
+    pos += 8;
+  } else {
+    scratch[pos++] = 0;
+    writeString(s);
+  }
+}
+
+const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
+
+/** A lower-case hex id in half its length (anything else as a string). */
+function writeHex(s: string): void {
+  if (LOWER_HEX.test(s)) {
+    writeVarint(s.length);
+    ensure(s.length / 2);
+    pos += scratch.write(s, pos, 'hex');
+  } else {
+    writeVarint(1);
+    writeString(s);
+  }
+}
+
+function writeValue(v: AnyValue): void {
+  ensure(1);
+  if ('stringValue' in v) {
+    scratch[pos++] = Value.String;
+    writeString(v.stringValue);
+  } else if ('boolValue' in v) {
+    scratch[pos++] = v.boolValue ? Value.True : Value.False;
+  } else if ('intValue' in v) {
+    scratch[pos++] = Value.Int;
+    writeString(v.intValue);
+  } else if ('doubleValue' in v) {
+    scratch[pos++] = Value.Double;
+    writeNumber(v.doubleValue);
+  } else if ('bytesValue' in v) {
+    scratch[pos++] = Value.Bytes;
+    writeString(v.bytesValue);
+  } else if ('arrayValue' in v) {
+    scratch[pos++] = Value.Array;
+    const values = v.arrayValue.values;
+    writeVarint(values.length);
+    for (const value of values) writeValue(value);
+  } else if ('kvlistValue' in v) {
+    scratch[pos++] = Value.Kvlist;
+    writeAttributes(v.kvlistValue.values);
+  } else {
+    scratch[pos++] = Value.Empty;
+  }
+}
+
+function writeAttributes(kvs: readonly KeyValue[]): void {
+  writeVarint(kvs.length);
+  for (const kv of kvs) {
+    writeName(kv.key);
+    writeValue(kv.value);
+  }
+}
+
+/**
+ * The packed form of a span id: how every packed span of that id begins. Comparing it with
+ * the start of packed spans finds a span id without unpacking anything.
+ */
+export function spanKey(spanId: string): string {
+  pos = 0;
+  writeHex(spanId);
+  return scratch.toString('latin1', 0, pos);
+}
+
+/** The {@link spanKey} a packed span begins with. */
+export function keyOfPacked(packed: string): string {
+  const reader = new Unpacker(Buffer.from(packed, 'latin1'));
+  reader.hex();
+  return packed.slice(0, reader.at);
+}
+
+/**
+ * Packs everything of `span` but its trace id (the key of its trace) and origin (shared by
+ * a scope block, kept once per trace): `originIndex` says which origin of the trace's list it
+ * has. The result begins with the {@link spanKey} of its span id.
+ */
+export function packSpan(span: Span, originIndex: number): string {
+  pos = 0;
+  writeHex(span.spanId);
+  writeVarint(originIndex);
+  writeHex(span.parentSpanId);
+  writeString(span.traceState);
+  writeNumber(span.flags);
+  writeName(span.name);
+  writeNumber(span.kind);
+  writeTime(span.startTimeUnixNano);
+  writeTime(span.endTimeUnixNano);
+  writeAttributes(span.attributes);
+  writeNumber(span.droppedAttributesCount);
+  writeVarint(span.events.length);
+  for (const e of span.events) {
+    writeTime(e.timeUnixNano);
+    writeName(e.name);
+    writeAttributes(e.attributes);
+    writeNumber(e.droppedAttributesCount);
+  }
+  writeNumber(span.droppedEventsCount);
+  writeVarint(span.links.length);
+  for (const l of span.links) {
+    writeHex(l.traceId);
+    writeHex(l.spanId);
+    writeString(l.traceState);
+    writeAttributes(l.attributes);
+    writeNumber(l.droppedAttributesCount);
+    writeNumber(l.flags);
+  }
+  writeNumber(span.droppedLinksCount);
+  writeNumber(span.status.code);
+  writeString(span.status.message);
+  return scratch.toString('latin1', 0, pos);
+}
+
+/** Reads one packed span back. */
+class Unpacker {
+  at = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  varint(): number {
+    let n = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.buf[this.at++] as number;
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return n;
+      shift += 7;
+    }
+  }
+
+  number(): number {
+    if (this.buf[this.at++] === Num.Varint) return this.varint();
+    const n = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return n;
+  }
+
+  string(): string {
+    const header = this.varint();
+    const start = this.at;
+    if (header % 2 === 0) {
+      this.at += header / 2;
+      return this.buf.toString('latin1', start, this.at);
+    }
+    this.at += header - 1;
+    return this.buf.toString('utf16le', start, this.at);
+  }
+
+  name(): string {
+    const n = this.varint();
+    return n === 0 ? this.string() : (names[n - 1] as string);
+  }
+
+  time(): string {
+    if (this.buf[this.at++] === 0) return this.string();
+    const n = this.buf.readBigUInt64LE(this.at);
+    this.at += 8;
+    return n.toString();
+  }
+
+  hex(): string {
+    const length = this.varint();
+    if (length === 1) return this.string();
+    const start = this.at;
+    this.at += length / 2;
+    return this.buf.toString('hex', start, this.at);
+  }
+
+  value(): AnyValue {
+    switch (this.buf[this.at++]) {
+      case Value.String: return { stringValue: this.string() };
+      case Value.False: return { boolValue: false };
+      case Value.True: return { boolValue: true };
+      case Value.Int: return { intValue: this.string() };
+      case Value.Double: return { doubleValue: this.number() };
+      case Value.Bytes: return { bytesValue: this.string() };
+      case Value.Array: {
+        const values = new Array<AnyValue>(this.varint());
+        for (let i = 0; i < values.length; i++) values[i] = this.value();
+        return { arrayValue: { values } };
+      }
+      case Value.Kvlist: return { kvlistValue: { values: this.attributes() } };
+      default: return {};
+    }
+  }
+
+  attributes(): KeyValue[] {
+    const kvs = new Array<KeyValue>(this.varint());
+    for (let i = 0; i < kvs.length; i++) {
+      const key = this.name();
+      kvs[i] = { key, value: this.value() };
+    }
+    return kvs;
+  }
+
+  span(traceId: string, origins: readonly Origin[]): Span {
+    const spanId = this.hex();
+    const origin = origins[this.varint()] as Origin;
+    const parentSpanId = this.hex();
+    const traceState = this.string();
+    const flags = this.number();
+    const name = this.name();
+    const kind = this.number();
+    const startTimeUnixNano = this.time();
+    const endTimeUnixNano = this.time();
+    const attributes = this.attributes();
+    const droppedAttributesCount = this.number();
+    const events = new Array<Span['events'][number]>(this.varint());
+    for (let i = 0; i < events.length; i++) {
+      const timeUnixNano = this.time();
+      const eventName = this.name();
+      const eventAttributes = this.attributes();
+      events[i] = { timeUnixNano, name: eventName, attributes: eventAttributes, droppedAttributesCount: this.number() };
+    }
+    const droppedEventsCount = this.number();
+    const links = new Array<Span['links'][number]>(this.varint());
+    for (let i = 0; i < links.length; i++) {
+      const linkTraceId = this.hex();
+      const linkSpanId = this.hex();
+      const linkTraceState = this.string();
+      const linkAttributes = this.attributes();
+      const linkDropped = this.number();
+      links[i] = {
+        traceId: linkTraceId,
+        spanId: linkSpanId,
+        traceState: linkTraceState,
+        attributes: linkAttributes,
+        droppedAttributesCount: linkDropped,
+        flags: this.number(),
+      };
+    }
+    const droppedLinksCount = this.number();
+    const code = this.number();
+    const message = this.string();
+    return {
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      flags,
+      name,
+      kind,
+      startTimeUnixNano,
+      endTimeUnixNano,
+      attributes,
+      droppedAttributesCount,
+      events,
+      droppedEventsCount,
+      links,
+      droppedLinksCount,
+      status: { code, message },
+      origin,
+    };
+  }
+}
+
+/** The span of trace `traceId` packed as `packed` (by {@link packSpan}); the trace's origins are `origins`. */
+export function unpackSpan(packed: string, traceId: string, origins: readonly Origin[]): Span {
+  return new Unpacker(Buffer.from(packed, 'latin1')).span(traceId, origins);
+}
