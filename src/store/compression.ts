@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +8,8 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { syncPath, writeFileAtomic } from '../lib/index.js';
 import { hashFile } from './file-hash.js';
 import type { StepHook } from './archive/retire.js';
-import { CorruptRunFileError, errnoOf, storeOp } from './errors.js';
+import { CorruptRunFileError, storeOp } from './errors.js';
+import { readTextIfExists } from './read-text.js';
 
 /** The record of a run's compressed files, in the run directory (hidden, so never listed). */
 export const COMPRESSION_RECORD = '.compressed.json';
@@ -38,15 +39,7 @@ export function parseCompressionRecord(text: string, where: string): Compression
 
 /** The compression record of a live run directory; empty when there is none. */
 export async function readCompressionRecord(runDir: string): Promise<CompressionRecord> {
-  const path = join(runDir, COMPRESSION_RECORD);
-  const text = await storeOp('read', path, async () => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
-      throw err;
-    }
-  });
+  const text = await readTextIfExists(join(runDir, COMPRESSION_RECORD));
   return text === null ? {} : parseCompressionRecord(text, runDir);
 }
 

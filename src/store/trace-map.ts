@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
-import { errnoOf, storeOp } from './errors.js';
+import { storeOp } from './errors.js';
 import { isValidRunId } from './layout.js';
+import { readTextIfExists } from './read-text.js';
 
 /** Where a trace's run lives, and whether it was written as final (its id is settled). */
 export interface TraceRunEntry {
@@ -33,14 +33,7 @@ export async function writeTraceRun(runsDir: string, traceId: string, entry: Tra
 /** The run recorded for a trace, or null when the trace has none (or the entry is unreadable). */
 export async function readTraceRun(runsDir: string, traceId: string): Promise<TraceRunEntry | null> {
   const path = entryPath(runsDir, traceId);
-  const text = await storeOp('read', path, async () => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
-      throw err;
-    }
-  });
+  const text = await readTextIfExists(path);
   if (text === null) return null;
   const [kind, runId, state] = text.trim().split(' ');
   if ((kind !== 'agent' && kind !== 'workflow') || !runId || !isValidRunId(runId)) return null;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/index.js';
 import type { RunKind, RunLogLine, RunRecord, WorkflowRunRecord } from '../model/index.js';
@@ -8,6 +8,7 @@ import { StoreError, errnoOf, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
 import { metadataFields, renderMetadataFields } from './metadata.js';
+import { readTextIfExists } from './read-text.js';
 
 /** Everything needed to write one run directory. */
 export interface RunWrite {
@@ -176,17 +177,6 @@ function jsonText(value: unknown): string {
 
 async function writeLogs(path: string, lines: readonly RunLogLine[]): Promise<number> {
   return writeText(path, mergeLogs((await readTextIfExists(path)) ?? '', lines));
-}
-
-function readTextIfExists(path: string): Promise<string | null> {
-  return storeOp('read', path, async () => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
-      throw err;
-    }
-  });
 }
 
 async function writeText(path: string, text: string): Promise<number> {
