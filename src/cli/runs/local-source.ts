@@ -4,7 +4,6 @@ import { RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../stor
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
-import { createLogger } from '../../telemetry/index.js';
 import { crashHook } from '../crash-hook.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
@@ -52,8 +51,9 @@ export class LocalSource implements RunsSource {
   }
 
   async maintain(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {
-    // Loaded on use: the scheduler's imports are not needed by the query commands.
+    // Loaded on use: the scheduler's and logger's imports are not needed by the query commands.
     const { Maintenance } = await import('../../maintenance/index.js');
+    const { createLogger } = await import('../../telemetry/index.js');
     const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'warn' });
     const maintenance = new Maintenance({ store: this.store, policy: await this.policy(), logger, onStep: crashHook(process.env) });
     return maintenance.run(job, request);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { create } from 'tar';
 import { syncPath, writeFileAtomic } from '../../lib/index.js';
 import { CorruptRunFileError, storeOp } from '../errors.js';
 import { KIND_FOLDERS, runDirectory } from '../layout.js';
@@ -46,6 +45,7 @@ export async function archiveRun(runsDir: string, location: RunLocation, nowMs: 
   const entries = [MANIFEST_FILE, ...manifest.files.map((file) => file.path)].map((path) => `${location.runId}/${path}`);
   try {
     await storeOp('write', tmp, async () => {
+      const { create } = await import('tar');
       await create({ gzip: true, file: tmp, cwd: join(runsDir, KIND_FOLDERS[location.kind]), portable: true, noDirRecurse: true }, entries);
       await syncPath(tmp);
     });

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { NotFoundError } from '../../lib/index.js';
 import { CorruptRunFileError, errnoOf, StoreError } from '../errors.js';
 import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
@@ -18,7 +18,9 @@ type Visit = 'skip' | 'take' | 'stop' | 'end';
  * any entry it took has been read. Throws {@link CorruptRunFileError} for an archive that is
  * not gzip and tar, {@link NotFoundError} when the file does not exist.
  */
-function scanArchive(file: string, visit: (path: string, entry: ReadEntry) => Visit): Promise<void> {
+async function scanArchive(file: string, visit: (path: string, entry: ReadEntry) => Visit): Promise<void> {
+  // Loaded on first use: most commands never open an archive.
+  const { Parser } = await import('tar');
   return new Promise<void>((resolve, reject) => {
     const source = createReadStream(file);
     const parser = new Parser({ strict: true });
