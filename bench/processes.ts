@@ -104,7 +104,12 @@ export async function startDaemon(
     { stdio: ['ignore', 'pipe', log], env: { ...process.env, ...env } },
   );
   closeSync(log);
-  const listening = JSON.parse(await firstLine(child, `paracle serve (${dist})`, logFile)) as { otlp_http: string; otlp_grpc: string; http: string };
+  return { ...(await listeningServer(child, `paracle serve (${dist})`, logFile)), logFile };
+}
+
+/** A started server process, once its `listening` line is read. */
+async function listeningServer(child: ChildProcess, what: string, logFile: string | null): Promise<Server> {
+  const listening = JSON.parse(await firstLine(child, what, logFile)) as { otlp_http: string; otlp_grpc: string; http: string };
   child.stdout!.resume();
   const pid = child.pid!;
   return {
@@ -113,9 +118,8 @@ export async function startDaemon(
     otlpGrpc: endpoint(listening.otlp_grpc),
     httpUrl: `http://${listening.http}`,
     memory: () => processMemory(pid),
-    stop: stopper(child, `paracle serve (${dist})`, logFile),
+    stop: stopper(child, what, logFile),
     kill: () => void child.removeAllListeners('exit').kill('SIGKILL'),
-    logFile,
   };
 }
 
@@ -158,18 +162,7 @@ process.on('SIGTERM', () => { grpc.forceShutdown(); http.close(); http.closeAllC
 /** Starts baseline A in its own Node process (resolving `@grpc/grpc-js` from `cwd`). */
 export async function startBaselineServer(cwd: string): Promise<Server> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', BASELINE_SERVER], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-  const listening = JSON.parse(await firstLine(child, 'baseline server', null)) as { otlp_http: string; otlp_grpc: string; http: string };
-  child.stdout!.resume();
-  const pid = child.pid!;
-  return {
-    pid,
-    otlpHttp: endpoint(listening.otlp_http),
-    otlpGrpc: endpoint(listening.otlp_grpc),
-    httpUrl: `http://${listening.http}`,
-    memory: () => processMemory(pid),
-    stop: stopper(child, 'baseline server', null),
-    kill: () => void child.removeAllListeners('exit').kill('SIGKILL'),
-  };
+  return listeningServer(child, 'baseline server', null);
 }
 
 /** The sum of the samples of `name` in a Prometheus text exposition. */
