@@ -10,6 +10,11 @@ export interface TraceRunEntry {
   kind: RunKind;
   runId: string;
   final: boolean;
+  /**
+   * Where the run was before a move this entry announces. The entry is written before the
+   * directory is renamed, so after a crash in between the move is found and finished.
+   */
+  movedFrom: { kind: RunKind; runId: string } | null;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -26,7 +31,8 @@ function entryPath(runsDir: string, traceId: string): string {
  */
 export async function writeTraceRun(runsDir: string, traceId: string, entry: TraceRunEntry): Promise<void> {
   const path = entryPath(runsDir, traceId);
-  const text = `${entry.kind} ${entry.runId} ${entry.final ? 'final' : 'open'}\n`;
+  const from = entry.movedFrom ? ` ${entry.movedFrom.kind} ${entry.movedFrom.runId}` : '';
+  const text = `${entry.kind} ${entry.runId} ${entry.final ? 'final' : 'open'}${from}\n`;
   await storeOp('write', path, () => writeFileAtomic(path, text));
 }
 
@@ -35,7 +41,12 @@ export async function readTraceRun(runsDir: string, traceId: string): Promise<Tr
   const path = entryPath(runsDir, traceId);
   const text = await readTextIfExists(path);
   if (text === null) return null;
-  const [kind, runId, state] = text.trim().split(' ');
-  if ((kind !== 'agent' && kind !== 'workflow') || !runId || !isValidRunId(runId)) return null;
-  return { kind, runId, final: state === 'final' };
+  const [kind, runId, state, fromKind, fromRunId] = text.trim().split(' ');
+  if (!isKind(kind) || !runId || !isValidRunId(runId)) return null;
+  const movedFrom = isKind(fromKind) && fromRunId && isValidRunId(fromRunId) ? { kind: fromKind, runId: fromRunId } : null;
+  return { kind, runId, final: state === 'final', movedFrom };
+}
+
+function isKind(text: string | undefined): text is RunKind {
+  return text === 'agent' || text === 'workflow';
 }

@@ -146,6 +146,12 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
   private async materialize(trace: AssembledTrace): Promise<void> {
     const started = performance.now();
     const location = await this.locations.get(trace.traceId);
+    if (location?.movedFrom) {
+      // A move the map announced may have been cut short by a crash: finish it first (a
+      // source already gone means it was made).
+      await moveRun(this.options.runsDir, location.movedFrom, location);
+      location.movedFrom = null;
+    }
     if (trace.spans.length === 0) return this.appendLateLogs(trace, location);
     // A finished run never goes back to running (e.g. spans replayed after a restart).
     if (location?.final && !isFinal(trace.phase)) return;
@@ -161,15 +167,15 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
       runId: chooseRunId(location, record, trace.traceId),
       final: isFinal(phase),
       hasTrace: !metadataOnly || location?.hasTrace === true,
+      movedFrom: null,
     };
     const counted = await this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
-    // A directory moves before the map names its new place: after a crash in between the map
-    // still names the old one, and the move is made again (a source already gone is fine);
-    // the other way round the old directory would be left behind as a second run.
     const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
+    // The map is written before the directory, so a crash in between still finds this run;
+    // a move is announced in it before it is made, so a crash in between cannot leave the old
+    // directory behind as a second run.
+    await this.locations.set(trace.traceId, location, moved ? { ...next, movedFrom: { kind: location.kind, runId: location.runId } } : next);
     if (moved) await moveRun(this.options.runsDir, location, next);
-    // The map is written before the directory, so a crash in between still finds this run.
-    await this.locations.set(trace.traceId, location, next);
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;

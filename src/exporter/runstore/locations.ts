@@ -9,6 +9,8 @@ export interface RunLocation {
   final: boolean;
   /** Whether the directory has a trace.json to merge late spans with (unknown after a restart). */
   hasTrace: boolean | null;
+  /** A move to here the map announced and that may not have happened yet (see TraceRunEntry). */
+  movedFrom: { kind: RunKind; runId: string } | null;
 }
 
 /**
