@@ -16,6 +16,7 @@ import {
   retireRunDirectory,
   runDirectory,
   trimRunTrace,
+  type CatalogChange,
   type RunStore,
   type RunSummary,
   type StepHook,
@@ -115,11 +116,14 @@ async function sampling(ctx: JobContext): Promise<JobReport> {
   await store.catalog.refresh();
   const runs = planSampling(store.catalog.summaries(), policy.traces);
   const actions = runs.map((run) => actionFor('trim', run, 'sample'));
+  const trimmed: CatalogChange[] = [];
   await forEach(ctx, actions, async (_entry, index) => {
     const run = runs[index]!;
     const { metadata } = await trimRunTrace(store.runsDir, run);
-    await store.catalog.upsert(run, { metadata });
+    trimmed.push({ upsert: run, written: { metadata } });
   });
+  // One index transaction for the pass: a first pass over a large store trims thousands.
+  await store.catalog.apply(trimmed);
   return report('sampling', ctx, actions, 0);
 }
 

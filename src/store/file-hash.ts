@@ -3,14 +3,17 @@ import { createReadStream } from 'node:fs';
 import { storeOp } from './errors.js';
 
 /** Size and SHA-256 of one file, streamed. */
-export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  return storeOp('read', path, async () => {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      hash.update(chunk);
-    }
-    return { size, sha256: hash.digest('hex') };
-  });
+export function hashFile(path: string): Promise<{ size: number; sha256: string }> {
+  return storeOp('read', path, () => hashChunks(createReadStream(path)));
+}
+
+/** Size and SHA-256 of the bytes of a stream (a file, an archive entry). */
+export async function hashChunks(chunks: AsyncIterable<Buffer>): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    hash.update(chunk);
+  }
+  return { size, sha256: hash.digest('hex') };
 }

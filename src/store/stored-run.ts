@@ -105,8 +105,8 @@ class LiveRun implements StoredRun {
   }
 
   async open(path: string): Promise<Readable> {
-    const real = await resolveFileInside(this.dir, path, 'path');
     if (HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    const real = await resolveFileInside(this.dir, path, 'path');
     const [record, { size }] = await Promise.all([readCompressionRecord(this.dir), storeOp('read', real, () => stat(real))]);
     return inflateIfCompressed(openFile(real), isStoredCompressed(record[path], size));
   }

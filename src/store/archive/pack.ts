@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncPath, writeFileAtomic } from '../../lib/index.js';
 import { CorruptRunFileError, storeOp } from '../errors.js';
@@ -9,13 +9,6 @@ import { archiveFile } from './layout.js';
 import { buildManifest, compareManifest, MANIFEST_FILE } from './manifest.js';
 import { hashArchive } from './read.js';
 import { retireRunDirectory, type StepHook } from './retire.js';
-
-/** What {@link archiveRun} did. */
-export interface ArchivedRun {
-  file: string;
-  bytes: number;
-  files: number;
-}
 
 /**
  * Moves a live run into its archive, in steps that each leave the run readable in exactly
@@ -29,7 +22,7 @@ export interface ArchivedRun {
  * metadata.yaml, and when the archive read back differs (the archive is then removed and
  * the live run kept).
  */
-export async function archiveRun(runsDir: string, location: RunLocation, nowMs: number, onStep: StepHook = () => undefined): Promise<ArchivedRun> {
+export async function archiveRun(runsDir: string, location: RunLocation, nowMs: number, onStep: StepHook = () => undefined): Promise<void> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const manifest = await buildManifest(dir, location.kind, location.runId, nowMs);
   if (!manifest.files.some((file) => file.path === 'metadata.yaml')) {
@@ -63,7 +56,5 @@ export async function archiveRun(runsDir: string, location: RunLocation, nowMs: 
     throw new CorruptRunFileError(`the archive of run ${location.runId} does not match its manifest (${problems.slice(0, 3).join('; ')}); the run stays live`);
   }
   onStep('verified');
-  const bytes = (await stat(target)).size;
   await retireRunDirectory(runsDir, location, onStep);
-  return { file: target, bytes, files: manifest.files.length };
 }

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { NotFoundError } from '../../lib/index.js';
 import { CorruptRunFileError, errnoOf, StoreError } from '../errors.js';
+import { hashChunks } from '../file-hash.js';
 import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
 
 /**
@@ -92,19 +92,13 @@ export async function readArchiveManifest(file: string): Promise<Manifest> {
 
 /** Size and SHA-256 of every file in an archive but the manifest, to check it against the manifest. */
 export async function hashArchive(file: string): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
+  const hashed: Promise<ManifestFile>[] = [];
   await scanArchive(file, (path, entry) => {
     if (path === MANIFEST_FILE) return 'skip';
-    const hash = createHash('sha256');
-    let size = 0;
-    entry.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      hash.update(chunk);
-    });
-    entry.on('end', () => files.push({ path, size, sha256: hash.digest('hex') }));
+    hashed.push(hashChunks(entry as unknown as AsyncIterable<Buffer>).then((sum) => ({ path, ...sum })));
     return 'take';
   });
-  return files;
+  return Promise.all(hashed);
 }
 
 /**
