@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
-import type { Component } from '../pipeline/index.js';
+import type { Component } from '../contracts/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { sendError, sendJson, sendThrown } from './respond.js';
 import { RunsApi, type RunsApiOptions } from './runs-api.js';

@@ -2,7 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
-import type { RepriceFlags } from './reprice.js';
 import type { ServeFlags } from './settings.js';
 
 /** Exit codes of every command (INTERFACE.md §1). */
@@ -26,14 +25,6 @@ function program(): Command {
     .action(async (flags: ServeFlags) => (await import('./serve.js')).serveCommand(flags));
   const runs = root.command('runs').description('query and maintain stored runs');
   registerRunsCommands(runs);
-  runs
-    .command('reprice')
-    .description("recompute estimated costs of stored runs with today's price book")
-    .option('--since <dur>', 'only runs started since then: 7d (s, m, h, d, w) or an ISO-8601 time')
-    .option('--dry-run', 'report what would change, write nothing')
-    .option('--runs-dir <dir>', 'the run store to read (default: the configured runs dir)')
-    .option('--json', 'print machine-readable JSON')
-    .action(async (flags: RepriceFlags) => (await import('./reprice.js')).repriceCommand(flags));
   const config = root.command('config').description('configuration tools');
   config
     .command('check [file]')

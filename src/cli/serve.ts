@@ -1,7 +1,6 @@
 import { formatHostPort } from '../lib/index.js';
 import { startDaemon, type Daemon } from '../service/index.js';
 import { createLogger, type Logger } from '../telemetry/index.js';
-import { crashHook } from './crash-hook.js';
 import { resolveServeSettings, type ServeFlags } from './settings.js';
 
 // A stuck disk must not keep a stopping daemon alive forever.
@@ -10,7 +9,7 @@ const SHUTDOWN_LIMIT_MS = 60_000;
 /** `paracle serve`: runs until SIGTERM/SIGINT, then drains and exits 0. */
 export async function serveCommand(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'info' });
-  const settings = { ...(await resolveServeSettings(flags, process.env)), onMaintenanceStep: crashHook(process.env) };
+  const settings = await resolveServeSettings(flags, process.env);
   const daemon = await startDaemon(settings, logger);
   // Signals are handled before anyone can learn the addresses and send one.
   handleSignals(daemon, logger);

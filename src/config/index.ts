@@ -1,3 +1,5 @@
 export { defaultConfig, loadConfigFile, parseConfigText, validateConfig } from './load.js';
 export { ACCESS_ROLES, RUN_MODES, paracleConfigSchema } from './schema.js';
+export { ConfigWatcher } from './watch.js';
+export type { ApplyConfig } from './watch.js';
 export type { AccessRole, ParacleConfig, RunMode } from './schema.js';

@@ -26,3 +26,5 @@ export { roundNano } from './round.js';
 export { startGrpcListener } from './grpc-server.js';
 export type { GrpcListener } from './grpc-server.js';
 export { parseDurationMs, parseTimeBound } from './duration.js';
+export { faultPoint, setFaultAction } from './fault.js';
+export type { FaultAction } from './fault.js';

@@ -19,7 +19,6 @@ import {
   type CatalogChange,
   type RunStore,
   type RunSummary,
-  type StepHook,
 } from '../store/index.js';
 import {
   isArchiveExpired,
@@ -41,7 +40,6 @@ export interface JobContext {
   olderThanMs?: number;
   /** Aborted when the daemon stops or the lease is lost: the job stops between runs. */
   signal?: AbortSignal;
-  onStep?: StepHook;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -102,8 +100,8 @@ async function retention(ctx: JobContext): Promise<JobReport> {
       store.catalog.markPinned(location.runId, true);
       entry.skipped = 'pinned since the index was read';
     } else {
-      if (action === 'archive') await archiveRun(store.runsDir, location, ctx.nowMs, ctx.onStep);
-      else await retireRunDirectory(store.runsDir, location, ctx.onStep);
+      if (action === 'archive') await archiveRun(store.runsDir, location, ctx.nowMs);
+      else await retireRunDirectory(store.runsDir, location);
       store.catalog.remove(location.runId);
     }
   });
@@ -141,7 +139,7 @@ async function compression(ctx: JobContext): Promise<JobReport> {
       if (file.compressed || file.size <= policy.artifacts.compress_over_bytes || !isArtifact(file.path)) continue;
       const entry = actionFor('compress', run, file.path);
       actions.push(entry);
-      if (!ctx.dryRun) await attempt(entry, () => compressRunFile(runDirectory(store.runsDir, run.kind, run.runId), file.path, ctx.onStep));
+      if (!ctx.dryRun) await attempt(entry, () => compressRunFile(runDirectory(store.runsDir, run.kind, run.runId), file.path));
     }
     ctx.onProgress?.(index + 1, runs.length);
   }

@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { ConflictError, describeError } from '../lib/index.js';
 import { MAINTENANCE_JOBS, type MaintenanceJob } from '../model/index.js';
-import type { Component } from '../pipeline/index.js';
-import type { RunStore, StepHook } from '../store/index.js';
+import type { Component } from '../contracts/index.js';
+import type { RunStore } from '../store/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { runJob, type JobReport } from './jobs.js';
 import { MaintenanceLease } from './lease.js';
@@ -18,8 +18,6 @@ export interface MaintenanceOptions {
   clock?: () => number;
   /** How long the cross-process lock is held without renewal (default 60 s). */
   leaseMs?: number;
-  /** Told each step of a run's move (crash tests stop the process there). */
-  onStep?: StepHook;
   /** Called after each job run that changed the store (not after dry runs). */
   afterJob?: (report: JobReport) => void;
 }
@@ -140,7 +138,6 @@ export class Maintenance implements Component {
         dryRun,
         olderThanMs: request.olderThanMs,
         signal,
-        onStep: this.options.onStep,
         onProgress: request.onProgress,
       });
       const seconds = (performance.now() - started) / 1000;

@@ -1,20 +1,18 @@
 import { ApiServer } from '../api/index.js';
 import { Maintenance } from '../maintenance/index.js';
-import type { ParacleConfig } from '../config/index.js';
+import { ConfigWatcher, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
 import type { HostPort } from '../lib/index.js';
-import type { Component } from '../pipeline/index.js';
+import type { Component } from '../contracts/index.js';
 import { loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
-import { DurableIngest, WriteAheadLog } from '../wal/index.js';
-import { checkExposure } from './access.js';
-import { ConfigWatcher } from './config-watch.js';
-import { RunIndex } from './run-index.js';
-import { ensureWritableRunsDir } from './runs-dir.js';
-import { StoreSizeMonitor } from './store-size.js';
+import { WriteAheadLog } from '../wal/index.js';
+import { DurableIngest } from '../processor/durable/index.js';
+import { checkExposure } from '../access/index.js';
+import { CatalogFollower, ensureWritableRunsDir, StoreSizeMonitor } from '../store/index.js';
 
 // The largest artifact an agent may upload; not in the config schema yet.
 const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
@@ -28,8 +26,6 @@ export interface ServeSettings {
   otlpHttp: HostPort;
   otlpGrpc: HostPort;
   http: HostPort;
-  /** Told each step of a maintenance move; the crash tests stop the process there. */
-  onMaintenanceStep?: (step: string) => void;
 }
 
 /** A started daemon. */
@@ -60,14 +56,15 @@ export async function startDaemon(
   await ensureWritableRunsDir(settings.runsDir);
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
-  const index = await RunIndex.open(settings.runsDir, logger.child({ component: 'store/index' }));
+  const indexLogger = logger.child({ component: 'store/index' });
+  const index = await CatalogFollower.open(settings.runsDir, logTo(indexLogger, 'info'), logTo(indexLogger, 'warn'));
 
   const exporter = new RunStoreExporter(
     {
       runsDir: settings.runsDir,
       unrecognized: config.ingest.unrecognized,
       priceBook,
-      onRunWritten: (w) => index.runWritten(w),
+      index,
     },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
@@ -99,14 +96,13 @@ export async function startDaemon(
   const maxBytes = config.ingest.max_body_bytes;
   const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
   const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
-  const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
+  const storeSize = new StoreSizeMonitor(settings.runsDir, logTo(logger.child({ component: 'store-size' }), 'warn'));
   metrics.observeStoreSize(() => storeSize.size);
   const maintenance = new Maintenance({
     store: index.store,
     policy: config.runs,
     logger: logger.child({ component: 'maintenance' }),
     metrics,
-    onStep: settings.onMaintenanceStep,
     // The store gauges follow a job at once instead of at the next periodic walk.
     afterJob: () => storeSize.refresh(),
   });
@@ -167,4 +163,9 @@ function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): s
 
 async function stopAll(started: readonly Component[]): Promise<void> {
   for (const component of [...started].reverse()) await component.shutdown();
+}
+
+/** A store callback `(message, fields)` that logs at `level`. */
+function logTo(logger: Logger, level: 'info' | 'warn'): (message: string, fields: Record<string, unknown>) => void {
+  return (message, fields) => logger[level](fields, message);
 }

@@ -5,9 +5,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { syncPath, writeFileAtomic } from '../lib/index.js';
+import { faultPoint, syncPath, writeFileAtomic } from '../lib/index.js';
 import { hashFile } from './file-hash.js';
-import type { StepHook } from './archive/retire.js';
 import { CorruptRunFileError, storeOp } from './errors.js';
 import { readTextIfExists } from './read-text.js';
 
@@ -58,7 +57,7 @@ export function isStoredCompressed(entry: CompressedFile | undefined, storedSize
  * renamed over the original (`replaced`). Returns null, changing nothing, when gzip would
  * not make the file smaller.
  */
-export async function compressRunFile(runDir: string, path: string, onStep: StepHook = () => undefined): Promise<CompressedFile | null> {
+export async function compressRunFile(runDir: string, path: string): Promise<CompressedFile | null> {
   const full = join(runDir, ...path.split('/'));
   const original = await hashFile(full);
   const tmp = join(dirname(full), `.${basename(full)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -67,16 +66,16 @@ export async function compressRunFile(runDir: string, path: string, onStep: Step
       await pipeline(createReadStream(full), createGzip(), createWriteStream(tmp));
       await syncPath(tmp);
     });
-    onStep('compressed');
+    faultPoint('compressed');
     const storedBytes = (await storeOp('read', tmp, () => stat(tmp))).size;
     if (storedBytes >= original.size) return null;
     const entry: CompressedFile = { bytes: original.size, sha256: original.sha256, stored_bytes: storedBytes };
     const record = { ...(await readCompressionRecord(runDir)), [path]: entry };
     const recordPath = join(runDir, COMPRESSION_RECORD);
     await storeOp('write', recordPath, () => writeFileAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`));
-    onStep('recorded');
+    faultPoint('recorded');
     await storeOp('rename', full, () => rename(tmp, full));
-    onStep('replaced');
+    faultPoint('replaced');
     return entry;
   } finally {
     await rm(tmp, { force: true });

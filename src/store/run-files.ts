@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
 import { errnoOf, storeOp } from './errors.js';
 import { KIND_FOLDERS, isInside, isValidRunId, runDirectory, sanitizeStepId } from './layout.js';
-import type { RunLocation } from './writer.js';
+import type { RunRef } from './writer.js';
 
 /** One file below a run directory. */
 export interface RunFileEntry {
@@ -29,7 +29,7 @@ const HIDDEN = /^\./;
  * {@link InvalidInputError} for text that is not a run id and {@link NotFoundError} when
  * no run has that id.
  */
-export async function locateRun(runsDir: string, runId: string): Promise<RunLocation> {
+export async function locateRun(runsDir: string, runId: string): Promise<RunRef> {
   if (!isValidRunId(runId)) throw new InvalidInputError(`"${runId}" is not a run id`);
   for (const kind of KINDS) {
     const dir = runDirectory(runsDir, kind, runId);

@@ -8,7 +8,7 @@ import { parseMetadata } from './metadata.js';
 import { setPinned } from './pin.js';
 import { checkRelativePath, stepFolder, type RunFileEntry } from './run-files.js';
 import { openStoredRun } from './stored-run.js';
-import type { RunLocation } from './writer.js';
+import type { RunRef } from './writer.js';
 
 /** `GET /api/v1/runs/{id}` and `runs get --json`: the metadata, `pinned`, where it is and its files. */
 export type RunDetail = Record<string, unknown> & { pinned: boolean; place: StorePlace; files: RunFileEntry[] };
@@ -92,7 +92,7 @@ export class RunStore {
   async setPinned(runId: string, pinned: boolean): Promise<{ run_id: string; pinned: boolean }> {
     const run = await openStoredRun(this.runsDir, runId);
     if (run.place === 'archive') throw new ConflictError(`run ${runId} is archived; only live runs can be pinned`);
-    const location: RunLocation = { kind: run.kind, runId };
+    const location: RunRef = { kind: run.kind, runId };
     await setPinned(this.runsDir, location, pinned);
     this.catalog.markPinned(runId, pinned);
     return { run_id: runId, pinned };

@@ -5,7 +5,7 @@ import { StatusCode } from '../model/index.js';
 import { CorruptRunFileError, storeOp } from './errors.js';
 import { runDirectory } from './layout.js';
 import { parseMetadata, renderMetadataFields } from './metadata.js';
-import type { RunLocation } from './writer.js';
+import type { RunRef } from './writer.js';
 
 interface JsonSpan {
   spanId?: string;
@@ -62,7 +62,7 @@ export function trimTrace(text: string, where: string): TrimmedTrace {
  * file, so a run interrupted between the two is finished by doing it again. Returns the new
  * metadata fields and the span counts.
  */
-export async function trimRunTrace(runsDir: string, location: RunLocation): Promise<{ metadata: Record<string, unknown>; trimmed: TrimmedTrace }> {
+export async function trimRunTrace(runsDir: string, location: RunRef): Promise<{ metadata: Record<string, unknown>; trimmed: TrimmedTrace }> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const tracePath = join(dir, 'trace.json');
   const metadataPath = join(dir, 'metadata.yaml');

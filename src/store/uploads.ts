@@ -10,7 +10,7 @@ import type { RunCatalog } from './catalog/catalog.js';
 import { storeOp } from './errors.js';
 import { runDirectory, sanitizeArtifactPath } from './layout.js';
 import { checkRelativePath, listTree } from './run-files.js';
-import type { RunLocation } from './writer.js';
+import type { RunRef } from './writer.js';
 
 /** Where an uploaded artifact went. */
 export interface UploadResult {
@@ -55,7 +55,7 @@ export async function receiveArtifact(
  * Moves artifacts staged for `traceId` into the run's `artifacts/` (an existing file of the
  * same name is replaced) and removes the staging folder. Nothing happens when none wait.
  */
-export async function adoptStagedUploads(runsDir: string, traceId: string, location: RunLocation): Promise<number> {
+export async function adoptStagedUploads(runsDir: string, traceId: string, location: RunRef): Promise<number> {
   const staged = stagingFolder(runsDir, traceId.toLowerCase());
   const files = await listTree(staged);
   const artifacts = join(runDirectory(runsDir, location.kind, location.runId), 'artifacts');

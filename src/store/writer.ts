@@ -44,7 +44,7 @@ export interface RunWriteResult {
 }
 
 /** Where a run lives: its kind and id. */
-export interface RunLocation {
+export interface RunRef {
   kind: RunKind;
   runId: string;
 }
@@ -82,7 +82,7 @@ export async function writeRun(runsDir: string, write: RunWrite, options: WriteR
  * nothing when `from` and `to` are the same or the source does not exist. Throws
  * {@link StoreError} (`ENOTEMPTY`/`EEXIST`) when a non-empty target already exists.
  */
-export async function moveRun(runsDir: string, from: RunLocation, to: RunLocation): Promise<void> {
+export async function moveRun(runsDir: string, from: RunRef, to: RunRef): Promise<void> {
   const source = runDirectory(runsDir, from.kind, from.runId);
   const target = runDirectory(runsDir, to.kind, to.runId);
   if (source === target) return;
@@ -106,7 +106,7 @@ export function readRunFile(runsDir: string, kind: RunKind, runId: string, file:
  * false, writing nothing, when the run's directory does not exist. Callers must not write
  * the same run concurrently.
  */
-export async function appendRunLogs(runsDir: string, location: RunLocation, lines: readonly RunLogLine[]): Promise<boolean> {
+export async function appendRunLogs(runsDir: string, location: RunRef, lines: readonly RunLogLine[]): Promise<boolean> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const exists = await storeOp('read', dir, () => stat(dir).then(() => true, (err: unknown) => {
     if (errnoOf(err) === 'ENOENT') return false;

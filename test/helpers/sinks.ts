@@ -1,5 +1,5 @@
 import type { AssembledTrace, LogRecord } from '../../src/model/index.js';
-import type { LogsConsumer, TraceConsumer } from '../../src/pipeline/index.js';
+import type { LogsConsumer, TraceConsumer } from '../../src/contracts/index.js';
 
 /**
  * A TraceConsumer (and LogsConsumer, for records of no trace) that records what it is handed

@@ -4,7 +4,6 @@ import { RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../stor
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
-import { crashHook } from '../crash-hook.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
 /** Opens the index of `runsDir` (rebuilding it if need be, with a line on stderr). */
@@ -55,7 +54,7 @@ export class LocalSource implements RunsSource {
     const { Maintenance } = await import('../../maintenance/index.js');
     const { createLogger } = await import('../../telemetry/index.js');
     const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'warn' });
-    const maintenance = new Maintenance({ store: this.store, policy: await this.policy(), logger, onStep: crashHook(process.env) });
+    const maintenance = new Maintenance({ store: this.store, policy: await this.policy(), logger });
     return maintenance.run(job, request);
   }
 

@@ -4,7 +4,9 @@ import { cleanupCommand } from './cleanup.js';
 import { diffCommand } from './diff.js';
 import { exportCommand } from './export.js';
 import { getCommand, searchCommand } from './list.js';
-import { pinCommand, reindexCommand } from './pin.js';
+import { pinCommand } from './pin.js';
+import { reindexCommand } from './reindex.js';
+import type { RepriceFlags } from './reprice.js';
 import { statsCommand } from './stats.js';
 
 /** A `runs` subcommand with the options every one of them takes (INTERFACE.md §1). */
@@ -62,4 +64,12 @@ export function registerRunsCommands(runs: Command): void {
     .option('--dry-run', 'print what would be done, change nothing')
     .action(cleanupCommand);
   runsCommand(runs, 'reindex', 'rebuild the run index from the run directories').action(reindexCommand);
+  runs
+    .command('reprice')
+    .description("recompute estimated costs of stored runs with today's price book")
+    .option('--since <dur>', 'only runs started since then: 7d (s, m, h, d, w) or an ISO-8601 time')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--runs-dir <dir>', 'the run store to read (default: the configured runs dir)')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: RepriceFlags) => (await import('./reprice.js')).repriceCommand(flags));
 }

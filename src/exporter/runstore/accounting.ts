@@ -1,5 +1,5 @@
 import type { RunRecord, RunStatus } from '../../model/index.js';
-import { CorruptRunFileError, parseMetadata, readRunFile, type RunLocation } from '../../store/index.js';
+import { CorruptRunFileError, parseMetadata, readRunFile, type RunRef } from '../../store/index.js';
 import type { Metrics, RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
 
 /** What the metrics have counted of one trace's run so far. */
@@ -37,7 +37,7 @@ export class RunAccounting {
    * memory; else, for a run already stored, read back from its metadata.yaml (the daemon
    * restarted or forgot the trace); else nothing. Call before the run is moved or re-written.
    */
-  async countedBefore(traceId: string, stored: RunLocation | undefined, record: RunRecord): Promise<Counted> {
+  async countedBefore(traceId: string, stored: RunRef | undefined, record: RunRecord): Promise<Counted> {
     const known = this.counted.get(traceId);
     if (known || !stored) return known ?? NOTHING_COUNTED;
     const text = await readRunFile(this.runsDir, stored.kind, stored.runId, 'metadata.yaml');

@@ -2,15 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, RunKind, RunRecord, Span, TracePhase } from '../../model/index.js';
-import type { Component, LogsConsumer, TraceConsumer } from '../../pipeline/index.js';
+import type { AssembledTrace, LogRecord, RunRecord, Span, TracePhase } from '../../model/index.js';
+import type { Component, LogsConsumer, TraceConsumer } from '../../contracts/index.js';
 import { priceUsage } from '../../pricing/index.js';
 import type { PriceBook } from '../../pricing/index.js';
-import { logRecordLines, mapTrace } from '../../processor/semconv/index.js';
-import { appendRunLogs, appendUntracedLogs, moveRun, newRunId, readRunFile, writeRun } from '../../store/index.js';
+import { logRecordLines, mapTrace } from '../../semconv/index.js';
+import { adoptStagedUploads, appendRunLogs, appendUntracedLogs, moveRun, newRunId, readRunFile, writeRun, type IndexedWrite } from '../../store/index.js';
 import type { Logger, Metrics } from '../../telemetry/index.js';
 import { RunAccounting } from './accounting.js';
-import { RunLocations, type RunLocation } from './locations.js';
+import { TraceRunCache, type TraceRun } from './trace-runs.js';
 import { mergeSpans } from './merge.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
 
@@ -27,21 +27,8 @@ export interface RunStoreExporterOptions {
   priceBook: PriceBook;
   /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
   countedCapacity?: number;
-  /** Called after each run directory write, so the run index follows the writes. */
-  onRunWritten?: (written: RunWritten) => Promise<void>;
-}
-
-/** A run directory just written for `traceId`; `replaced` is where it lived before a move. */
-export interface RunWritten {
-  kind: RunKind;
-  runId: string;
-  traceId: string;
-  replaced: { kind: RunKind; runId: string } | null;
-  /** The values now in its metadata.yaml. */
-  metadata: Record<string, unknown>;
-  /** Text of its input.json/output.json when the write knows it (null: none); see RunWriteResult. */
-  input?: string | null;
-  output?: string | null;
+  /** Told of each run directory written, so the run index follows the writes. */
+  index?: { runWritten(written: IndexedWrite): void };
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -56,7 +43,7 @@ const ATTEMPTS_WHEN_STOPPING = 3;
  * Disk errors of runs are retried.
  */
 export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
-  private readonly locations: RunLocations;
+  private readonly locations: TraceRunCache;
   private readonly chains = new Map<string, Promise<void>>();
   /** The latest snapshot handed in per trace whose writes are not all done. */
   private readonly newest = new Map<string, AssembledTrace>();
@@ -72,7 +59,7 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     private readonly metrics: Metrics,
   ) {
     this.limiter = new Limiter(options.concurrency ?? 16);
-    this.locations = new RunLocations(options.runsDir, options.locationCapacity ?? 200_000);
+    this.locations = new TraceRunCache(options.runsDir, options.locationCapacity ?? 200_000);
     this.accounting = new RunAccounting(options.runsDir, metrics, options.countedCapacity ?? 10_000);
   }
 
@@ -162,7 +149,7 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     if (!mapped) return;
     const record = this.priced(mapped, isFinal(phase));
     const metadataOnly = phase === 'started';
-    const next: RunLocation = {
+    const next: TraceRun = {
       kind: record.kind,
       runId: chooseRunId(location, record, trace.traceId),
       final: isFinal(phase),
@@ -179,10 +166,16 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
     const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    await this.options.onRunWritten?.({
+    // Uploads that came before the run had a directory join it now, before any later
+    // write of the trace can move the run.
+    try {
+      await adoptStagedUploads(this.options.runsDir, trace.traceId, next);
+    } catch (err) {
+      this.logger.warn({ err, run_id: next.runId }, 'moving staged uploads into a run failed');
+    }
+    this.options.index?.runWritten({
       kind: record.kind,
       runId: next.runId,
-      traceId: trace.traceId,
       replaced,
       metadata: written.metadata,
       input: written.input,
@@ -204,14 +197,14 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
   }
 
   /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
-  private async appendLateLogs(trace: AssembledTrace, location: RunLocation | null): Promise<void> {
+  private async appendLateLogs(trace: AssembledTrace, location: TraceRun | null): Promise<void> {
     const lines = location ? logRecordLines(trace.logs, await this.storedSpans(location)) : [];
     if (!location || !(await appendRunLogs(this.options.runsDir, location, lines))) {
       this.logger.warn({ trace_id: trace.traceId, log_records: trace.logs.length }, 'late log records of a trace with no stored run were dropped');
     }
   }
 
-  private async storedSpans(location: RunLocation): Promise<Span[]> {
+  private async storedSpans(location: TraceRun): Promise<Span[]> {
     const text = await readRunFile(this.options.runsDir, location.kind, location.runId, 'trace.json');
     if (!text) return [];
     return decodeTraces(Buffer.from(text), 'json').spans;
@@ -235,7 +228,7 @@ function settledPhase(phase: TracePhase, spans: readonly Span[]): TracePhase {
  * move earlier when the root (exported last) arrives after its children; the rest of the id
  * comes from the trace id, so re-deriving it after a crash gives the same directory.
  */
-function chooseRunId(location: RunLocation | null, record: RunRecord, traceId: string): string {
+function chooseRunId(location: TraceRun | null, record: RunRecord, traceId: string): string {
   if (location?.final) return location.runId;
   if (location && decodeTime(location.runId) === Math.floor(record.startedAtMs)) return location.runId;
   return newRunId(record.startedAtMs, traceId);

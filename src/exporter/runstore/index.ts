@@ -1,2 +1,2 @@
 export { RunStoreExporter } from './exporter.js';
-export type { RunStoreExporterOptions, RunWritten } from './exporter.js';
+export type { RunStoreExporterOptions } from './exporter.js';

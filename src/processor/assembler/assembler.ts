@@ -7,7 +7,7 @@ import type {
   SettledTraces,
   SpansConsumer,
   TraceConsumer,
-} from '../../pipeline/index.js';
+} from '../../contracts/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';

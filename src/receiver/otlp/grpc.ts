@@ -2,7 +2,7 @@ import { format } from 'node:util';
 import { Metadata, setLogger, status, type sendUnaryData, type Server, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { encodeExportResponse, encodeStatus, otlpRoot, type Signal } from '../../codec/otlp/index.js';
 import { startGrpcListener, type GrpcListener, type HostPort } from '../../lib/index.js';
-import type { Component } from '../../pipeline/index.js';
+import type { Component } from '../../contracts/index.js';
 import { ingest, type IngestTarget } from './ingest.js';
 import { answerFor } from './status.js';
 

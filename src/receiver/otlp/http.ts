@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeExportResponse, encodeStatus, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import { RetryableError, startHttpListener, UnsupportedMediaTypeError, type HostPort, type HttpListener } from '../../lib/index.js';
-import type { Component } from '../../pipeline/index.js';
+import type { Component } from '../../contracts/index.js';
 import type { IngestProtocol } from '../../telemetry/index.js';
 import { readBody } from './body.js';
 import { ingest, type IngestTarget } from './ingest.js';

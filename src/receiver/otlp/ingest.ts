@@ -1,6 +1,6 @@
 import { decodeLogs, decodeTraces, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import type { Span } from '../../model/index.js';
-import type { LogsConsumer, SpansConsumer } from '../../pipeline/index.js';
+import type { LogsConsumer, SpansConsumer } from '../../contracts/index.js';
 import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
 
 /** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
@@ -17,7 +17,7 @@ export interface IngestTarget {
 }
 
 /** One decoded request: item counts, and how to hand the kept items on and count them. */
-interface Batch {
+interface DecodedRequest {
   noun: string;
   accepted: number;
   rejected: number;
@@ -27,7 +27,7 @@ interface Batch {
   count(outcome: IngestOutcome, count: number): void;
 }
 
-function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): Batch {
+function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): DecodedRequest {
   const decoded = decodeTraces(body, format);
   // Only the consumer keeps the decoded spans: none are referenced here while the request
   // waits for its ack (the write-ahead log's sync), so they die young instead of filling
@@ -48,7 +48,7 @@ function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtoco
   };
 }
 
-function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): Batch {
+function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): DecodedRequest {
   const decoded = decodeLogs(body, format);
   const kept = target.untracedLogs === 'drop' ? decoded.logs.filter((log) => log.traceId !== '') : decoded.logs;
   return {

@@ -2,29 +2,27 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempFile, listEntries } from '../artifacts.js';
+import { faultPoint } from '../../lib/index.js';
 import { storeOp } from '../errors.js';
 import { runDirectory } from '../layout.js';
 import { listTree } from '../run-files.js';
-import type { RunLocation } from '../writer.js';
+import type { RunRef } from '../writer.js';
 import { ARCHIVE_FOLDER, TRASH_FOLDER } from './layout.js';
-
-/** Told each step of a move as it completes; crash tests stop the process there. */
-export type StepHook = (step: string) => void;
 
 /**
  * Takes a run out of the live store: its directory is renamed into `.trash/` (`retired`: one
  * atomic step, so a reader finds the whole run or none of it) and then deleted (`removed`).
  * What a crash leaves in `.trash/` is deleted by {@link finishInterruptedMoves}.
  */
-export async function retireRunDirectory(runsDir: string, location: RunLocation, onStep: StepHook = () => undefined): Promise<void> {
+export async function retireRunDirectory(runsDir: string, location: RunRef): Promise<void> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const trash = join(runsDir, TRASH_FOLDER);
   const doomed = join(trash, `${location.runId}.${randomBytes(6).toString('hex')}`);
   await storeOp('mkdir', trash, () => mkdir(trash, { recursive: true }));
   await storeOp('rename', dir, () => rename(dir, doomed));
-  onStep('retired');
+  faultPoint('retired');
   await storeOp('remove', doomed, () => rm(doomed, { recursive: true, force: true }));
-  onStep('removed');
+  faultPoint('removed');
 }
 
 /**

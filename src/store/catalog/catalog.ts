@@ -6,8 +6,8 @@ import type { RunKind } from '../../model/index.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
-import type { RunLocation } from '../writer.js';
-import { readCatalogEntry, type CatalogEntry, type WrittenRun } from './entry.js';
+import type { RunRef } from '../writer.js';
+import { readCatalogEntry, type CatalogEntry, type RunContent } from './entry.js';
 import { whereClause, type RunQuery } from './query.js';
 import { prepareSchema } from './schema.js';
 
@@ -49,7 +49,7 @@ export interface RunSummary {
 }
 
 /** One change {@link RunCatalog.apply} makes: forget a run, or read one into the index. */
-export type CatalogChange = { remove: string } | { upsert: RunLocation; written?: WrittenRun };
+export type CatalogChange = { remove: string } | { upsert: RunRef; written?: RunContent };
 
 /** The index folder under a runs dir. */
 export const INDEX_FOLDER = '.index';
@@ -142,7 +142,7 @@ export class RunCatalog {
    * no metadata.yaml yet). `written`: what a writer has just put there, used instead of
    * reading the files back. Returns whether the run is indexed now.
    */
-  async upsert(location: RunLocation, written?: WrittenRun): Promise<boolean> {
+  async upsert(location: RunRef, written?: RunContent): Promise<boolean> {
     const entry = await readCatalogEntry(this.runsDir, location, written);
     if (entry) this.put(entry);
     else this.remove(location.runId);
@@ -224,7 +224,7 @@ export class RunCatalog {
   }
 
   /** The run written for trace `traceId` (the newest, should there be several). */
-  locateTrace(traceId: string): RunLocation | null {
+  locateTrace(traceId: string): RunRef | null {
     const row = this.sql('SELECT kind, run_id FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
       .get(traceId) as { kind: RunKind; run_id: string } | undefined;
     return row ? { kind: row.kind, runId: row.run_id } : null;

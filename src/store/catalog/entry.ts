@@ -5,7 +5,7 @@ import { errnoOf, storeOp } from '../errors.js';
 import { runDirectory } from '../layout.js';
 import { parseMetadata } from '../metadata.js';
 import { isPinned } from '../pin.js';
-import type { RunLocation } from '../writer.js';
+import type { RunRef } from '../writer.js';
 
 /** One run as the index holds it: the columns it filters on plus the whole metadata. */
 export interface CatalogEntry {
@@ -34,7 +34,7 @@ export interface CatalogEntry {
  * metadata.yaml's values, and `input.json`/`output.json` text when known (null: no such
  * file; undefined: not known, read from disk).
  */
-export interface WrittenRun {
+export interface RunContent {
   metadata: Record<string, unknown>;
   input?: string | null;
   output?: string | null;
@@ -52,8 +52,8 @@ const TEXT_BYTES = 64 * 1024;
  */
 export async function readCatalogEntry(
   runsDir: string,
-  location: RunLocation,
-  written?: WrittenRun,
+  location: RunRef,
+  written?: RunContent,
 ): Promise<CatalogEntry | null> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const known = written ? await knownMetadata(runsDir, location, written.metadata) : await readMetadata(join(dir, 'metadata.yaml'));
@@ -101,7 +101,7 @@ async function readMetadata(path: string): Promise<Metadata | null> {
   }
 }
 
-async function knownMetadata(runsDir: string, location: RunLocation, metadata: Record<string, unknown>): Promise<Metadata | null> {
+async function knownMetadata(runsDir: string, location: RunRef, metadata: Record<string, unknown>): Promise<Metadata | null> {
   const mtimeMs = await metadataMtime(runsDir, location);
   return mtimeMs === null ? null : { metadata, mtimeMs };
 }
@@ -136,7 +136,7 @@ function headOf(text: string | null): { text: string } | null {
 }
 
 /** mtime of a run's metadata.yaml, or null when it has none. */
-export async function metadataMtime(runsDir: string, location: RunLocation): Promise<number | null> {
+export async function metadataMtime(runsDir: string, location: RunRef): Promise<number | null> {
   const path = join(runDirectory(runsDir, location.kind, location.runId), 'metadata.yaml');
   try {
     return (await stat(path)).mtimeMs;

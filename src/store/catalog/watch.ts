@@ -5,7 +5,7 @@ import { errnoOf } from '../errors.js';
 import { isValidRunId } from '../layout.js';
 import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
-import type { RunLocation } from '../writer.js';
+import type { RunRef } from '../writer.js';
 import type { RunCatalog } from './catalog.js';
 
 /** A running watch of a runs dir; see {@link watchRuns}. */
@@ -49,14 +49,14 @@ export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: u
   const enqueue = (task: () => Promise<void>): void => {
     if (!closed) chain = chain.then(task).catch(onError);
   };
-  const update = (location: RunLocation, skip: () => boolean, retries = 0): void =>
+  const update = (location: RunRef, skip: () => boolean, retries = 0): void =>
     enqueue(async () => {
       if (closed || skip() || (await catalog.upsert(location)) || retries === 0) return;
       // A directory being copied in exists before its metadata.yaml does: look again soon.
       later(ADD_RETRY_MS, () => update(location, skip, retries - 1));
     });
   // The daemon indexes its own runs as it writes them: only a run not indexed yet is read.
-  const added = (location: RunLocation): void => update(location, () => catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
+  const added = (location: RunRef): void => update(location, () => catalog.indexedMtime(location.runId) !== null, ADD_RETRIES);
 
   const folders = kindFolders(runsDir);
   const watchers: FSWatcher[] = [];

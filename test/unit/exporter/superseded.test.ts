@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunStoreExporter, type RunWritten } from '../../../src/exporter/runstore/index.js';
+import { RunStoreExporter } from '../../../src/exporter/runstore/index.js';
+import type { IndexedWrite } from '../../../src/store/index.js';
 import { createPriceBook } from '../../../src/pricing/index.js';
 import { Metrics, silentLogger } from '../../../src/telemetry/index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
@@ -16,9 +17,9 @@ afterEach(async () => {
 });
 
 function setup() {
-  const written: RunWritten[] = [];
+  const written: IndexedWrite[] = [];
   const exporter = new RunStoreExporter(
-    { runsDir, unrecognized: 'agent', priceBook: createPriceBook([], 'test'), onRunWritten: async (w) => void written.push(w) },
+    { runsDir, unrecognized: 'agent', priceBook: createPriceBook([], 'test'), index: { runWritten: (w: IndexedWrite) => void written.push(w) } },
     silentLogger(),
     new Metrics({ defaultMetrics: false }),
   );

@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/config/index.js';
-import { ConflictError } from '../../../src/lib/index.js';
+import { ConflictError, setFaultAction } from '../../../src/lib/index.js';
 import { inTraceSample, LEASE_FOLDER, Maintenance, MaintenanceLease, type RunsPolicy } from '../../../src/maintenance/index.js';
 import { listArchives, RunCatalog, RunStore, setPinned } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/telemetry/index.js';
@@ -36,8 +36,8 @@ async function openStore(): Promise<RunStore> {
   return store;
 }
 
-function maintenance(runs: Record<string, unknown> = {}, nowMs = NOW_MS, onStep?: (step: string) => void): Maintenance {
-  return new Maintenance({ store, policy: policy(runs), logger: silentLogger(), clock: () => nowMs, onStep });
+function maintenance(runs: Record<string, unknown> = {}, nowMs = NOW_MS): Maintenance {
+  return new Maintenance({ store, policy: policy(runs), logger: silentLogger(), clock: () => nowMs });
 }
 
 async function liveIds(): Promise<string[]> {
@@ -217,7 +217,8 @@ describe('interrupted archival', () => {
     const crash = (done: string) => {
       if (done === step) throw new Error(`stopped after ${step}`);
     };
-    const first = await maintenance({ retention_days: 2 }, NOW_MS, crash).run('retention');
+    const previous = setFaultAction(crash);
+    const first = await maintenance({ retention_days: 2 }, NOW_MS).run('retention').finally(() => setFaultAction(previous));
     expect(first.failed).toBeGreaterThan(0);
     expect(await Promise.all(runs.map((r) => readAll(r.runId)))).toEqual(before);
     await openStore();
@@ -298,7 +299,8 @@ describe('compression', () => {
     const crash = (done: string) => {
       if (done === step) throw new Error(`stopped after ${step}`);
     };
-    await maintenance({ artifacts: { compress_over_bytes: 100 } }, NOW_MS, crash).run('compression');
+    const previous = setFaultAction(crash);
+    await maintenance({ artifacts: { compress_over_bytes: 100 } }, NOW_MS).run('compression').finally(() => setFaultAction(previous));
     expect((await buffer(await store.openArtifact(run!.runId, 'a.txt'))).toString()).toBe(content);
     await maintenance({ artifacts: { compress_over_bytes: 100 } }).run('compression');
     expect((await store.artifacts(run!.runId))[0]).toEqual({ path: 'a.txt', size: content.length, compressed: true });

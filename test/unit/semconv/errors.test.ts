@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { RunRecord } from '../../../src/model/index.js';
 import { keyValues, TraceBuilder } from '../../helpers/span-builder.js';
 import { chatAttributes, codingAgent, failedAgent } from '../../fixtures/semconv/otel-genai.js';

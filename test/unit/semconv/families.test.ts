@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../src/model/index.js';
 import { createPriceBook, priceUsage } from '../../../src/pricing/index.js';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { TraceBuilder } from '../../helpers/span-builder.js';
 import { anthropicCachedCall, codingAgent } from '../../fixtures/semconv/otel-genai.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { RunRecord, WorkflowRunRecord } from '../../../src/model/index.js';
 import type { TraceBuilder } from '../../helpers/span-builder.js';
 import { langSmithGraph, openInferenceGraph, traceloopWorkflow } from '../../fixtures/semconv/family-workflows.js';

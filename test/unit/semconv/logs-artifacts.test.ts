@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { AgentRunRecord, Artifact } from '../../../src/model/index.js';
 import { artifactEvent, exceptionEvent, TRACE_ID, TraceBuilder } from '../../helpers/span-builder.js';
 import { millisToNanos } from '../../../src/lib/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { AgentRunRecord } from '../../../src/model/index.js';
 import { TraceBuilder } from '../../helpers/span-builder.js';
 import type { AttributeInit } from '../../helpers/span-builder.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { AgentRunRecord, RunRecord, TracePhase, WorkflowRunRecord } from '../../../src/model/index.js';
 import { BASE_MS, keyValues, TRACE_ID, TraceBuilder } from '../../helpers/span-builder.js';
 import { codingAgent, FINAL_MESSAGES, SERVICE, USER_MESSAGES } from '../../fixtures/semconv/otel-genai.js';

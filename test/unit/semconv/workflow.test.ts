@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapTrace } from '../../../src/processor/semconv/index.js';
+import { mapTrace } from '../../../src/semconv/index.js';
 import type { WorkflowRunRecord } from '../../../src/model/index.js';
 import { BASE_MS, TraceBuilder } from '../../helpers/span-builder.js';
 import { paracleWorkflow } from '../../fixtures/semconv/paracle-workflow.js';

@@ -1,7 +1,8 @@
 import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunCatalog, RunStore, watchRuns } from '../../../src/store/index.js';
+import { RunCatalog, RunStore } from '../../../src/store/index.js';
+import { watchRuns } from '../../../src/store/catalog/watch.js';
 import { writeFixtureStore, type FixtureRun } from '../../helpers/fixture-store.js';
 import { tempDir } from './records.js';
 

@@ -1,4 +1,4 @@
-import { slug } from '../../lib/index.js';
+import { slug } from '../lib/index.js';
 import { resolve, resolveFirst } from './precedence.js';
 import { isAgentSpan } from './roles.js';
 import type { RunRoot } from './root.js';

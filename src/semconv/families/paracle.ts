@@ -1,4 +1,4 @@
-import type { RunKind } from '../../../model/index.js';
+import type { RunKind } from '../../model/index.js';
 import type { Family, StatedStepStatus } from '../fields.js';
 import { contentRule, hasPrefix, numberRule, textAt, textRule } from '../read.js';
 

@@ -1,5 +1,5 @@
-import { slug } from '../../../lib/index.js';
-import { StatusCode } from '../../../model/index.js';
+import { slug } from '../../lib/index.js';
+import { StatusCode } from '../../model/index.js';
 import type { Family } from '../fields.js';
 import { numberRule, presenceRule, slugRule, textAt } from '../read.js';
 

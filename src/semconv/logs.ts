@@ -1,5 +1,5 @@
-import { attributeMap, plainValue } from '../../model/index.js';
-import type { LogRecord, RunLogLine, Span, SpanEvent } from '../../model/index.js';
+import { attributeMap, plainValue } from '../model/index.js';
+import type { LogRecord, RunLogLine, Span, SpanEvent } from '../model/index.js';
 import { ARTIFACT_ATTR, ARTIFACT_EVENT } from './families/paracle.js';
 import { plainText, textAt } from './read.js';
 import type { Attrs } from './read.js';

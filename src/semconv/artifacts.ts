@@ -1,5 +1,5 @@
-import { attributeMap } from '../../model/index.js';
-import type { Artifact, KeyValue, SpanEvent } from '../../model/index.js';
+import { attributeMap } from '../model/index.js';
+import type { Artifact, KeyValue, SpanEvent } from '../model/index.js';
 import { ARTIFACT_ATTR, ARTIFACT_EVENT } from './families/paracle.js';
 import { booleanAt, textAt } from './read.js';
 import { compareNanos, nanos, nearest } from './tree.js';

@@ -1,5 +1,5 @@
-import { attributeMap } from '../../../model/index.js';
-import type { PlainValue } from '../../../model/index.js';
+import { attributeMap } from '../../model/index.js';
+import type { PlainValue } from '../../model/index.js';
 import type { Family, Rule, SpanRole } from '../fields.js';
 import { dottedProviderRule, providerRule } from '../provider.js';
 import {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { defaultConfig, loadConfigFile } from '../config/index.js';
-import { parseTimeBound } from '../lib/index.js';
-import { loadPriceBook, priceUsage } from '../pricing/index.js';
-import type { RunKind } from '../model/index.js';
-import type { PriceBook } from '../pricing/index.js';
+import { defaultConfig, loadConfigFile } from '../../config/index.js';
+import { parseTimeBound } from '../../lib/index.js';
+import { loadPriceBook, priceUsage } from '../../pricing/index.js';
+import type { RunKind } from '../../model/index.js';
+import type { PriceBook } from '../../pricing/index.js';
 import {
   RunCatalog,
   listRunLocations,
@@ -13,9 +13,9 @@ import {
   renderMetadataFields,
   withMetadataCost,
   writeRunMetadata,
-} from '../store/index.js';
-import type { StoredRunLocation } from '../store/index.js';
-import { configFileFor } from './settings.js';
+} from '../../store/index.js';
+import type { StoredRunLocation } from '../../store/index.js';
+import { configFileFor } from '../settings.js';
 
 /** `paracle runs reprice` options as commander hands them over. */
 export interface RepriceFlags {

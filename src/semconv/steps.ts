@@ -1,5 +1,5 @@
-import { slug } from '../../lib/index.js';
-import type { StepRecord, StepStatus } from '../../model/index.js';
+import { slug } from '../lib/index.js';
+import type { StepRecord, StepStatus } from '../model/index.js';
 import type { ArtifactPlacement } from './artifacts.js';
 import { spanInput, spanOutput } from './content.js';
 import type { TraceErrors } from './errors.js';

@@ -6,7 +6,7 @@ import type {
   RunRecord,
   UsageShare,
   WorkflowRunRecord,
-} from '../../model/index.js';
+} from '../model/index.js';
 import { placeArtifacts } from './artifacts.js';
 import { runInput, runOutput } from './content.js';
 import { runOutcome, traceErrors } from './errors.js';

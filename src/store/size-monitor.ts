@@ -1,7 +1,5 @@
 import type { StoreSize } from '../model/index.js';
-import type { Component } from '../pipeline/index.js';
-import { measureStore } from '../store/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { measureStore } from './size.js';
 
 /** How often the store is measured for `paracle_store_runs` and `paracle_store_bytes`. */
 const STORE_MEASURE_INTERVAL_MS = 30_000;
@@ -14,7 +12,7 @@ const PAUSE_PER_WALK = 10;
  * file, so it happens in the background every `intervalMs` or longer on a large store (one
  * walk at a time), and a scrape only reads the latest result.
  */
-export class StoreSizeMonitor implements Component {
+export class StoreSizeMonitor {
   private latest: StoreSize | null = null;
   private walking: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -23,7 +21,7 @@ export class StoreSizeMonitor implements Component {
 
   constructor(
     private readonly runsDir: string,
-    private readonly logger: Logger,
+    private readonly warn: (message: string, fields: Record<string, unknown>) => void,
     private readonly intervalMs = STORE_MEASURE_INTERVAL_MS,
   ) {}
 
@@ -56,7 +54,7 @@ export class StoreSizeMonitor implements Component {
         this.latest = size;
       })
       .catch((err: unknown) => {
-        if (!this.stopping.signal.aborted) this.logger.warn({ err }, 'measuring the run store failed');
+        if (!this.stopping.signal.aborted) this.warn('measuring the run store failed', { err });
       })
       .finally(() => {
         this.walking = null;

@@ -1,5 +1,5 @@
-import { roundNano } from '../../lib/index.js';
-import type { ModelUsage, UsageShare } from '../../model/index.js';
+import { roundNano } from '../lib/index.js';
+import type { ModelUsage, UsageShare } from '../model/index.js';
 
 /**
  * Groups a run's usage shares by (provider, model) and by whether a reported cost covers

@@ -1,4 +1,4 @@
-import type { RunKind, TracePhase } from '../../model/index.js';
+import type { RunKind, TracePhase } from '../model/index.js';
 import { resolve } from './precedence.js';
 import { genAiLayerBelow, isGenAi } from './roles.js';
 import type { SpanNode, SpanTree } from './tree.js';

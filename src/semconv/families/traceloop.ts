@@ -1,4 +1,4 @@
-import { slug } from '../../../lib/index.js';
+import { slug } from '../../lib/index.js';
 import type { Family, SpanRole } from '../fields.js';
 import { contentRule, hasPrefix, slugRule, tableRule, textAt, textRule } from '../read.js';
 

@@ -1,4 +1,4 @@
-import type { PlainValue, RunKind } from '../../model/index.js';
+import type { PlainValue, RunKind } from '../model/index.js';
 import type { SpanNode } from './tree.js';
 
 /** What a span does in an agent run (CONVENTIONS.md §2). */

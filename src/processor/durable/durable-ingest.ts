@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../codec/otlp/index.js';
-import { describeError, RetryableError } from '../lib/index.js';
-import type { LogRecord, Span } from '../model/index.js';
-import type { Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../pipeline/index.js';
-import type { Logger } from '../telemetry/index.js';
-import { RecordType, type RecordTypeValue, type WalRecord } from './record.js';
-import type { RecoveredSegment, WriteAheadLog } from './wal.js';
+import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../codec/otlp/index.js';
+import { describeError, RetryableError } from '../../lib/index.js';
+import type { LogRecord, Span } from '../../model/index.js';
+import type { Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../../contracts/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import { RecordType, type RecordTypeValue, type RecoveredSegment, type WalRecord, type WriteAheadLog } from '../../wal/index.js';
 
 /** Options of {@link DurableIngest}. */
 export interface DurableIngestOptions {
@@ -31,7 +30,7 @@ const TRACE_RECORDS: RecordTypes = { protobuf: RecordType.TRACES_PROTOBUF, json:
 const LOG_RECORDS: RecordTypes = { protobuf: RecordType.LOGS_PROTOBUF, json: RecordType.LOGS_JSON };
 
 /** What one WAL record decodes to. */
-type Batch = { signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] };
+type ReplayedBatch = { signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] };
 
 /**
  * The stage that makes a 2xx a promise: a batch is handed to the assembler, then its request
@@ -120,7 +119,7 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     return stats;
   }
 
-  private decode(type: RecordTypeValue, source: EncodedRequest, offset: number): Batch | null {
+  private decode(type: RecordTypeValue, source: EncodedRequest, offset: number): ReplayedBatch | null {
     try {
       if (type === TRACE_RECORDS.protobuf || type === TRACE_RECORDS.json) {
         return { signal: 'traces', items: decodeTraces(source.body, source.format).spans };
@@ -133,7 +132,7 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
   }
 
   // The log may hold more than the memory bound: wait for the pipeline to drain and retry.
-  private async deliver(batch: Batch, source: EncodedRequest): Promise<void> {
+  private async deliver(batch: ReplayedBatch, source: EncodedRequest): Promise<void> {
     for (;;) {
       try {
         if (batch.signal === 'traces') return await this.next.consumeSpans(batch.items, source);

@@ -1,6 +1,6 @@
-import { nanosToMillis } from '../../lib/index.js';
-import { attributeMap } from '../../model/index.js';
-import type { PlainValue, Resource, Span } from '../../model/index.js';
+import { nanosToMillis } from '../lib/index.js';
+import { attributeMap } from '../model/index.js';
+import type { PlainValue, Resource, Span } from '../model/index.js';
 import type { SpanRole } from './fields.js';
 import type { Attrs } from './read.js';
 

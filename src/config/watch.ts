@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { loadConfigFile, type ParacleConfig } from '../config/index.js';
+import { loadConfigFile, type ParacleConfig } from './index.js';
 import { ConfigError } from '../lib/index.js';
-import type { Component } from '../pipeline/index.js';
+import type { Component } from '../contracts/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 /** Applies a changed config that validated; returns the sections that need a restart to change. */

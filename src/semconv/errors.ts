@@ -1,4 +1,4 @@
-import type { RunStatus } from '../../model/index.js';
+import type { RunStatus } from '../model/index.js';
 import { resolve } from './precedence.js';
 import type { SpanNode, SpanTree } from './tree.js';
 

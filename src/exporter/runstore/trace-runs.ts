@@ -2,7 +2,7 @@ import type { RunKind } from '../../model/index.js';
 import { readTraceRun, writeTraceRun } from '../../store/index.js';
 
 /** Where a trace's run lives. */
-export interface RunLocation {
+export interface TraceRun {
   kind: RunKind;
   runId: string;
   /** Written as completed/failed: its id never changes again and it never goes back to running. */
@@ -17,15 +17,15 @@ export interface RunLocation {
  * The trace id → run map, kept on disk (so spans replayed or arriving late after a restart
  * find their run) with a bounded in-memory cache in front of it.
  */
-export class RunLocations {
-  private readonly cache = new Map<string, RunLocation>();
+export class TraceRunCache {
+  private readonly cache = new Map<string, TraceRun>();
 
   constructor(
     private readonly runsDir: string,
     private readonly capacity: number,
   ) {}
 
-  async get(traceId: string): Promise<RunLocation | null> {
+  async get(traceId: string): Promise<TraceRun | null> {
     const cached = this.cache.get(traceId);
     if (cached) return cached;
     const entry = await readTraceRun(this.runsDir, traceId);
@@ -33,7 +33,7 @@ export class RunLocations {
   }
 
   /** Records `next`; the on-disk entry is rewritten only when kind, id or finality changed. */
-  async set(traceId: string, previous: RunLocation | null, next: RunLocation): Promise<void> {
+  async set(traceId: string, previous: TraceRun | null, next: TraceRun): Promise<void> {
     const changed =
       !previous || previous.kind !== next.kind || previous.runId !== next.runId || previous.final !== next.final;
     if (changed) await writeTraceRun(this.runsDir, traceId, next);

@@ -1,5 +1,5 @@
-import { slug } from '../../lib/index.js';
-import type { PlainValue } from '../../model/index.js';
+import { slug } from '../lib/index.js';
+import type { PlainValue } from '../model/index.js';
 import type { Rule } from './fields.js';
 
 /** Attributes of a span, event or resource as plain values. */

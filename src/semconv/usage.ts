@@ -1,5 +1,5 @@
-import { roundNano } from '../../lib/index.js';
-import type { TokenUsage } from '../../model/index.js';
+import { roundNano } from '../lib/index.js';
+import type { TokenUsage } from '../model/index.js';
 import type { Field } from './fields.js';
 import { resolve } from './precedence.js';
 import { nearest } from './tree.js';

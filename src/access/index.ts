@@ -1,0 +1,2 @@
+export { checkExposure } from './exposure.js';
+export type { AccessPolicy } from './exposure.js';

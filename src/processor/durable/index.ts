@@ -1,0 +1,2 @@
+export { DurableIngest } from './durable-ingest.js';
+export type { DurableIngestOptions, RecoveryStats } from './durable-ingest.js';
