@@ -2,14 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
-import { sendError, sendJson, sendThrown } from './respond.js';
-import { RunsApi, type RunsApiOptions } from './runs-api.js';
+import { sendJson, sendThrown } from './respond.js';
+import { Router, type Authorize, type Route } from './router.js';
+import { runsRoutes, type RunsApiOptions } from './runs-api.js';
 
 /** Options of the HTTP server on `--http`. */
 export interface ApiServerOptions {
   address: HostPort;
   /** The `/api/v1` routes; without them only metrics and health are served. */
   runs?: RunsApiOptions;
+  /** Decides whether each request may run its route; without it every route is open. */
+  authorize?: Authorize;
 }
 
 /** What the server asks the daemon about its state. */
@@ -20,11 +23,12 @@ export interface Readiness {
 
 /**
  * The `--http` listener: `/metrics` (Prometheus text or OpenMetrics by `Accept`),
- * `/healthz` (the process is alive), `/readyz` (it takes traffic) and the `/api/v1` routes.
+ * `/healthz` (the process is alive), `/readyz` (it takes traffic) and the `/api/v1` routes,
+ * all dispatched from one route table.
  */
 export class ApiServer implements Component {
   private listener: HttpListener | undefined;
-  private readonly runsApi: RunsApi | null;
+  readonly router: Router;
 
   constructor(
     private readonly options: ApiServerOptions,
@@ -32,7 +36,8 @@ export class ApiServer implements Component {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    this.runsApi = options.runs ? new RunsApi(options.runs) : null;
+    const routes = [...this.opsRoutes(), ...(options.runs ? runsRoutes(options.runs) : [])];
+    this.router = new Router(routes, options.authorize ?? (() => undefined));
   }
 
   /** The bound address; valid after start(). */
@@ -43,7 +48,7 @@ export class ApiServer implements Component {
 
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      this.route(req, res).catch((err: unknown) => {
+      this.router.dispatch(req, res).catch((err: unknown) => {
         if (sendThrown(res, err)) this.logger.error({ err, url: req.url }, 'HTTP request failed');
       });
     };
@@ -54,23 +59,20 @@ export class ApiServer implements Component {
     await this.listener?.close('now');
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // The raw path, not URL's: URL would resolve `..` and `%2e%2e`, which the API must refuse.
-    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
-    // The API reads request bodies (uploads) itself; every other route ignores them.
-    if (this.runsApi && path.startsWith('/api/v1/') && (await this.runsApi.handle(req, res, path, new URLSearchParams(query)))) return;
-    req.resume();
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return sendError(res, 405, 'method_not_allowed', `method ${req.method ?? ''} is not allowed on ${path}`);
-    }
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      const ready = this.readiness.ready();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
-    }
-    if (path === '/metrics') return this.sendMetrics(req, res);
-    sendError(res, 404, 'not_found', `no route for ${path}`);
+  private opsRoutes(): Route[] {
+    return [
+      { methods: ['GET', 'HEAD'], path: '/healthz', role: null, handle: async ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+      {
+        methods: ['GET', 'HEAD'],
+        path: '/readyz',
+        role: null,
+        handle: async ({ res }) => {
+          const ready = this.readiness.ready();
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+        },
+      },
+      { methods: ['GET', 'HEAD'], path: '/metrics', role: 'viewer', handle: ({ req, res }) => this.sendMetrics(req, res) },
+    ];
   }
 
   private async sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {

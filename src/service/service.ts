@@ -56,8 +56,7 @@ export async function startDaemon(
   await ensureWritableRunsDir(settings.runsDir);
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
-  const indexLogger = logger.child({ component: 'store/index' });
-  const index = await CatalogFollower.open(settings.runsDir, logTo(indexLogger, 'info'), logTo(indexLogger, 'warn'));
+  const index = await CatalogFollower.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
   const exporter = new RunStoreExporter(
     {
@@ -96,7 +95,7 @@ export async function startDaemon(
   const maxBytes = config.ingest.max_body_bytes;
   const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
   const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
-  const storeSize = new StoreSizeMonitor(settings.runsDir, logTo(logger.child({ component: 'store-size' }), 'warn'));
+  const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
   metrics.observeStoreSize(() => storeSize.size);
   const maintenance = new Maintenance({
     store: index.store,
@@ -163,9 +162,4 @@ function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): s
 
 async function stopAll(started: readonly Component[]): Promise<void> {
   for (const component of [...started].reverse()) await component.shutdown();
-}
-
-/** A store callback `(message, fields)` that logs at `level`. */
-function logTo(logger: Logger, level: 'info' | 'warn'): (message: string, fields: Record<string, unknown>) => void {
-  return (message, fields) => logger[level](fields, message);
 }

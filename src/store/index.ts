@@ -36,7 +36,7 @@ export type { RunQuery } from './catalog/query.js';
 export { STATS_DIMENSIONS, checkDimension } from './catalog/stats.js';
 export type { StatsDimension, StatsGroup } from './catalog/stats.js';
 export { CatalogFollower } from './catalog/follower.js';
-export type { IndexedWrite } from './catalog/follower.js';
+export type { IndexedWrite, FollowerLog } from './catalog/follower.js';
 export { ensureWritableRunsDir } from './runs-dir.js';
 export { StoreSizeMonitor } from './size-monitor.js';
 export { RunStore } from './run-store.js';

@@ -1,4 +1,5 @@
 import type { StoreSize } from '../model/index.js';
+import type { FollowerLog } from './catalog/follower.js';
 import { measureStore } from './size.js';
 
 /** How often the store is measured for `paracle_store_runs` and `paracle_store_bytes`. */
@@ -21,7 +22,7 @@ export class StoreSizeMonitor {
 
   constructor(
     private readonly runsDir: string,
-    private readonly warn: (message: string, fields: Record<string, unknown>) => void,
+    private readonly log: Pick<FollowerLog, 'warn'>,
     private readonly intervalMs = STORE_MEASURE_INTERVAL_MS,
   ) {}
 
@@ -54,7 +55,7 @@ export class StoreSizeMonitor {
         this.latest = size;
       })
       .catch((err: unknown) => {
-        if (!this.stopping.signal.aborted) this.warn('measuring the run store failed', { err });
+        if (!this.stopping.signal.aborted) this.log.warn({ err }, 'measuring the run store failed');
       })
       .finally(() => {
         this.walking = null;

@@ -1,6 +1,6 @@
 import { RunStore } from '../run-store.js';
 import type { RunRef } from '../writer.js';
-import { RunCatalog, type CatalogChange, type CatalogLog } from './catalog.js';
+import { RunCatalog, type CatalogChange } from './catalog.js';
 import type { RunContent } from './entry.js';
 import { watchRuns, type RunWatcher } from './watch.js';
 
@@ -11,6 +11,13 @@ import { watchRuns, type RunWatcher } from './watch.js';
  */
 const BATCH_MS = 20;
 const BATCH_MAX = 256;
+
+/** What the follower logs to: a pino logger fits; the store needs no logging library. */
+export interface FollowerLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 /** A run directory just written, as the index needs it. */
 export interface IndexedWrite extends RunRef, RunContent {
@@ -32,21 +39,23 @@ export class CatalogFollower {
 
   private constructor(
     readonly store: RunStore,
-    private readonly warn: CatalogLog,
+    private readonly log: FollowerLog,
   ) {}
 
-  /** Opens the index of `runsDir`; `info` hears of rebuilds, `warn` of failures. See {@link RunCatalog.open}. */
-  static async open(runsDir: string, info: CatalogLog, warn: CatalogLog): Promise<CatalogFollower> {
-    const catalog = await RunCatalog.open(runsDir, info);
-    return new CatalogFollower(new RunStore(runsDir, catalog), warn);
+  /** Opens the index of `runsDir` (rebuilds are logged at info); see {@link RunCatalog.open}. */
+  static async open(runsDir: string, log: FollowerLog): Promise<CatalogFollower> {
+    const catalog = await RunCatalog.open(runsDir, (message, fields) => log.info(fields, message));
+    return new CatalogFollower(new RunStore(runsDir, catalog), log);
   }
 
   /** Starts watching the kind folders; resolves without waiting for the initial scan. */
   async start(): Promise<void> {
     const { runsDir, catalog } = this.store;
+    const started = Date.now();
+    this.watcher = watchRuns(runsDir, catalog, (err) => this.log.warn({ err }, 'updating the run index from disk failed'));
     // Not awaited: the initial scan of a large store takes seconds and the index is already
     // current from open(); the scan only catches what changes meanwhile.
-    this.watcher = watchRuns(runsDir, catalog, (err) => this.warn('updating the run index from disk failed', { err }));
+    void this.watcher.ready.then(() => this.log.debug({ ms: Date.now() - started }, 'watching the runs dir'));
   }
 
   /** Indexes what is queued, stops watching and closes the index. */
@@ -91,10 +100,10 @@ export class CatalogFollower {
     try {
       const errors = await this.store.catalog.apply(changes);
       errors.forEach((err, i) => {
-        if (err) this.warn('updating the run index after a write failed', { err, run_id: runOf[i] });
+        if (err) this.log.warn({ err, run_id: runOf[i] }, 'updating the run index after a write failed');
       });
     } catch (err) {
-      this.warn('updating the run index after writes failed', { err, runs: batch.length });
+      this.log.warn({ err, runs: batch.length }, 'updating the run index after writes failed');
     }
   }
 }
