@@ -110,6 +110,8 @@ export interface RunCommon {
   spanCount: number;
   errorCount: number;
   replayOf: string | null;
+  /** The conversation, thread or session the run belongs to; null when no span names one. */
+  sessionId: string | null;
   input: unknown;
   output: unknown;
   artifacts: Artifact[];

@@ -44,6 +44,8 @@ export interface FieldTypes {
   fallbackWorkflowName: string;
   /** An explicit step id: spans answering it are the workflow's steps. */
   explicitStep: string;
+  /** A span in the step layer that is the framework's plumbing (LangGraph `__start__`), not a step. */
+  internalStep: true;
   /** Raw (unslugged) step id of a step span. */
   stepId: string;
   stepStatus: StatedStepStatus;
@@ -60,6 +62,23 @@ export interface FieldTypes {
   cacheWriteTokens: number;
   reasoningTokens: number;
   costUsd: number;
+  /**
+   * The span's input count leaves out its cached part (Anthropic-native and Bedrock counts,
+   * Claude Code): the cache reads and writes are added to it.
+   */
+  cacheExcluded: true;
+  /**
+   * The total an emitter reports (`gen_ai.usage.total_tokens` ...). Never counted or priced:
+   * it only tells whether the input count included the cached part.
+   */
+  totalTokens: number;
+  /**
+   * The span's usage is cumulative over the lifetime of the agent object, not this run's
+   * (Strands `invoke_agent`): it counts only when nothing below it reports usage.
+   */
+  cumulativeUsage: true;
+  /** The conversation, thread or session the run belongs to (metadata `session_id`). */
+  session: string;
   /** Provider response id: two spans with the same one describe one call. */
   responseId: string;
   errored: true;

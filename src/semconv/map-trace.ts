@@ -18,6 +18,7 @@ import { runLogs } from './logs.js';
 import { resolve } from './precedence.js';
 import { isAgentSpan, spanRole } from './roles.js';
 import { findRunRoot, isRecognised, runKind } from './root.js';
+import { runSession } from './session.js';
 import type { RunRoot } from './root.js';
 import { stepRecords, stepSpans } from './steps.js';
 import { buildTree, nearest, subtree } from './tree.js';
@@ -56,7 +57,7 @@ interface Analysis {
  * it holds no span at all (log records alone do not make a run).
  */
 export function mapTrace(trace: AssembledTrace, options: MapTraceOptions): RunRecord | null {
-  const tree = buildTree(trace.spans, spanRole);
+  const tree = buildTree(trace.spans, spanRole, trace.logs);
   if (tree === null) return null;
   const recognised = isRecognised(tree);
   if (!recognised && options.unrecognized === 'drop') return null;
@@ -133,6 +134,7 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     spanCount: tree.byStart.length,
     errorCount: run.errors.origins.length,
     replayOf: resolve('replayOf', node) ?? null,
+    sessionId: runSession(node, tree, trace.logs),
     input: runInput(node, run.leaves),
     output: runOutput(node, run.leaves, run.errors.errored.has(node)),
     artifacts,
@@ -146,12 +148,17 @@ function completedAtMs(run: Analysis): number {
   return spans.reduce((latest, n) => Math.max(latest, n.endMs), run.root.node.endMs);
 }
 
+/**
+ * Who used each share: the agent of the nearest agent span, except that the agent run's own
+ * root stands for the run's agent_id (which may come from a span below it, or the service).
+ */
 function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
   return run.usage.shares.map(({ node, usage, costUsd, costReported }) => {
     const agent = nearest(node, isAgentSpan);
+    const named = agent === null || (agent === run.root.node && runAgentId !== null) ? undefined : agentIdOf(agent);
     return {
       spanId: node.id,
-      agentId: (agent === null ? undefined : agentIdOf(agent)) ?? runAgentId,
+      agentId: named ?? runAgentId,
       provider: resolve('provider', node) ?? run.models.provider,
       model: resolve('model', node) ?? run.models.model,
       usage,

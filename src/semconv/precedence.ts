@@ -1,9 +1,18 @@
+import { adk } from './families/adk.js';
+import { agentFramework } from './families/agent-framework.js';
+import { claudeCode } from './families/claude-code.js';
 import { genAi } from './families/gen-ai.js';
 import { generic } from './families/generic.js';
 import { langfuse } from './families/langfuse.js';
+import { langgraph } from './families/langgraph.js';
 import { langSmith } from './families/langsmith.js';
+import { mastra } from './families/mastra.js';
+import { messageEvents } from './families/message-events.js';
 import { openInference } from './families/openinference.js';
 import { paracle } from './families/paracle.js';
+import { pydanticAi } from './families/pydantic-ai.js';
+import { springAi } from './families/spring-ai.js';
+import { strands } from './families/strands.js';
 import { traceloop } from './families/traceloop.js';
 import { vercelAi } from './families/vercel-ai.js';
 import type { Field, FieldTypes, PrecedenceTable } from './fields.js';
@@ -24,8 +33,13 @@ export const PRECEDENCE: PrecedenceTable = {
     openInference.role.spanKind,
     traceloop.role.spanKind,
     langSmith.role.spanKind,
+    // Framework-specific names ahead of gen_ai.operation.name, which calls unknown operations `other`.
+    mastra.role.spanType,
+    strands.role.loopCycle,
     genAi.role.operation,
     vercelAi.role.operation,
+    claudeCode.role.spanName,
+    agentFramework.role.spanName,
   ],
   marker: [
     paracle.marker.attributes,
@@ -35,6 +49,7 @@ export const PRECEDENCE: PrecedenceTable = {
     langSmith.marker.attributes,
     genAi.marker.attributes,
     vercelAi.marker.attributes,
+    claudeCode.marker.spanName,
   ],
   runRoot: [genAi.runRoot.notNested],
   kind: [
@@ -43,7 +58,9 @@ export const PRECEDENCE: PrecedenceTable = {
     traceloop.kind.spanKind,
     paracle.kind.workflowId,
     genAi.kind.workflowName,
+    langgraph.kind.graphRun,
     openInference.kind.chainOfAgents,
+    generic.kind.workflowRole,
   ],
   workflowHint: [paracle.workflowHint.declared, genAi.workflowHint.declared],
 
@@ -53,6 +70,8 @@ export const PRECEDENCE: PrecedenceTable = {
     genAi.agentId.name,
     traceloop.agentId.entityName,
     openInference.agentId.name,
+    openInference.agentId.graphNode,
+    mastra.agentId.agentId,
     vercelAi.agentId.functionId,
   ],
   agentName: [
@@ -60,21 +79,38 @@ export const PRECEDENCE: PrecedenceTable = {
     genAi.agentName.name,
     traceloop.agentName.entityName,
     openInference.agentName.name,
+    openInference.agentName.graphNode,
+    mastra.agentName.agentId,
     vercelAi.agentName.functionId,
   ],
-  workflowId: [paracle.workflowId.id, genAi.workflowId.name, traceloop.workflowId.name],
-  workflowName: [paracle.workflowName.name, genAi.workflowName.name, traceloop.workflowName.name],
+  workflowId: [
+    paracle.workflowId.id,
+    genAi.workflowId.name,
+    traceloop.workflowId.name,
+    agentFramework.workflowId.label,
+    mastra.workflowId.workflowId,
+  ],
+  workflowName: [
+    paracle.workflowName.name,
+    genAi.workflowName.name,
+    traceloop.workflowName.name,
+    agentFramework.workflowName.label,
+    mastra.workflowName.workflowId,
+  ],
   fallbackAgentId: [generic.fallbackAgentId.serviceName],
   fallbackAgentName: [generic.fallbackAgentName.spanName],
   fallbackWorkflowId: [generic.fallbackWorkflowId.spanName],
   fallbackWorkflowName: [generic.fallbackWorkflowName.spanName],
 
   explicitStep: [paracle.stepId.id],
+  internalStep: [langgraph.internalStep.plumbing],
   stepId: [
     paracle.stepId.id,
-    langSmith.stepId.langgraphNode,
+    langgraph.stepId.node,
     openInference.stepId.graphNode,
     traceloop.stepId.entityName,
+    agentFramework.stepId.executor,
+    adk.stepId.node,
     generic.stepId.spanName,
   ],
   stepStatus: [paracle.stepStatus.declared],
@@ -86,6 +122,7 @@ export const PRECEDENCE: PrecedenceTable = {
     openInference.provider.system,
     vercelAi.provider.modelProvider,
     langSmith.provider.lsProvider,
+    openInference.provider.lsProvider,
   ],
   model: [
     genAi.model.response,
@@ -96,6 +133,8 @@ export const PRECEDENCE: PrecedenceTable = {
     openInference.model.request,
     vercelAi.model.id,
     langSmith.model.lsModelName,
+    openInference.model.lsModelName,
+    claudeCode.model.flat,
     openInference.model.embedding,
   ],
   temperature: [
@@ -118,6 +157,14 @@ export const PRECEDENCE: PrecedenceTable = {
     genAi.input.flattenedPrompt,
     openInference.input.messages,
     genAi.input.detailsEvent,
+    messageEvents.input.detailsLog,
+    adk.input.llmRequest,
+    adk.input.toolArgs,
+    mastra.input.agentRun,
+    mastra.input.generic,
+    claudeCode.input.userPrompt,
+    claudeCode.input.loggedPrompt,
+    messageEvents.input.legacy,
   ],
   output: [
     paracle.output.declared,
@@ -133,48 +180,90 @@ export const PRECEDENCE: PrecedenceTable = {
     genAi.output.flattenedCompletion,
     openInference.output.messages,
     genAi.output.detailsEvent,
+    messageEvents.output.detailsLog,
+    adk.output.llmResponse,
+    adk.output.toolResponse,
+    mastra.output.agentRun,
+    mastra.output.generic,
+    pydanticAi.output.finalResult,
+    messageEvents.output.legacy,
   ],
 
   inputTokens: [
     genAi.inputTokens.input,
     genAi.inputTokens.prompt,
+    pydanticAi.inputTokens.aggregated,
     openInference.inputTokens.prompt,
     vercelAi.inputTokens.input,
     vercelAi.inputTokens.prompt,
     langfuse.inputTokens.usageDetails,
+    claudeCode.inputTokens.flat,
     vercelAi.inputTokens.embedding,
   ],
   outputTokens: [
+    adk.outputTokens.withThoughts,
     genAi.outputTokens.output,
     genAi.outputTokens.completion,
+    pydanticAi.outputTokens.aggregated,
     openInference.outputTokens.completion,
     vercelAi.outputTokens.output,
     vercelAi.outputTokens.completion,
     langfuse.outputTokens.usageDetails,
+    claudeCode.outputTokens.flat,
   ],
   cacheReadTokens: [
     genAi.cacheReadTokens.cacheRead,
     genAi.cacheReadTokens.cacheReadFlat,
+    genAi.cacheReadTokens.cachedInput,
+    genAi.cacheReadTokens.details,
+    pydanticAi.cacheReadTokens.aggregated,
     openInference.cacheReadTokens.cacheRead,
     vercelAi.cacheReadTokens.cached,
+    claudeCode.cacheReadTokens.flat,
+    adk.cacheReadTokens.cachedContent,
   ],
   cacheWriteTokens: [
     genAi.cacheWriteTokens.cacheWrite,
     genAi.cacheWriteTokens.cacheCreation,
+    genAi.cacheWriteTokens.cacheWriteFlat,
     genAi.cacheWriteTokens.cacheCreationFlat,
+    genAi.cacheWriteTokens.details,
+    pydanticAi.cacheWriteTokens.aggregatedWrite,
+    pydanticAi.cacheWriteTokens.aggregatedCreation,
     openInference.cacheWriteTokens.cacheWrite,
+    claudeCode.cacheWriteTokens.flat,
   ],
   reasoningTokens: [
     genAi.reasoningTokens.reasoning,
+    genAi.reasoningTokens.reasoningFlat,
+    genAi.reasoningTokens.details,
+    pydanticAi.reasoningTokens.aggregated,
     openInference.reasoningTokens.reasoning,
     vercelAi.reasoningTokens.reasoning,
+    adk.reasoningTokens.thoughts,
   ],
+  totalTokens: [genAi.totalTokens.total, openInference.totalTokens.total],
+  cacheExcluded: [claudeCode.cacheExcluded.flat],
+  cumulativeUsage: [strands.cumulativeUsage.agentSpan],
   costUsd: [
     paracle.costUsd.reported,
     langfuse.costUsd.costDetails,
     genAi.costUsd.usage,
+    pydanticAi.costUsd.operation,
     openInference.costUsd.total,
     openInference.costUsd.parts,
+    claudeCode.costUsd.apiRequestLogs,
+  ],
+  session: [
+    genAi.session.conversation,
+    generic.session.sessionId,
+    langfuse.session.sessionId,
+    langSmith.session.threadId,
+    langSmith.session.sessionId,
+    langSmith.session.conversationId,
+    adk.session.adkSession,
+    springAi.session.conversation,
+    generic.session.threadId,
   ],
   responseId: [genAi.responseId.id],
 

@@ -20,8 +20,17 @@ const ALIASES: ReadonlyMap<string, string | null> = new Map([
   ['aws', 'aws.bedrock'],
   ['mistralai', 'mistral_ai'],
   ['xai', 'x_ai'],
+  // Framework names that instrumentations put in the provider slot (FRAMEWORKS: Strands,
+  // Google ADK, Spring AI's ChatClient span, Microsoft Agent Framework, LlamaIndex, LangSmith).
   ['langchain', null],
   ['crewai', null],
+  ['strands-agents', null],
+  ['gcp.vertex.agent', null],
+  ['spring_ai', null],
+  ['microsoft.agent_framework', null],
+  ['llama_index', null],
+  ['llamaindex', null],
+  ['unknown', null],
 ]);
 
 /**
@@ -61,7 +70,9 @@ const DOTTED_WELL_KNOWN: ReadonlySet<string> = new Set([
  * normalised.
  */
 export function dottedProvider(raw: string): string | undefined {
-  const parts = raw.trim().toLowerCase().split('.');
+  const whole = raw.trim().toLowerCase();
+  if (ALIASES.has(whole)) return normaliseProvider(whole);
+  const parts = whole.split('.');
   for (let n = parts.length; n > 1; n--) {
     const prefix = parts.slice(0, n).join('.');
     if (ALIASES.has(prefix) || DOTTED_WELL_KNOWN.has(prefix)) return normaliseProvider(prefix);
@@ -75,4 +86,25 @@ export function dottedProviderRule(key: string): Rule<string> {
     const raw = textAt(span.attrs, key);
     return raw === undefined ? undefined : dottedProvider(raw);
   };
+}
+
+/**
+ * Model-name prefixes of the big providers' own models, for calls whose instrumentation names
+ * no provider (or only a framework): Google ADK's `call_llm`, LangChain fakes. Only names a
+ * provider serves under its own brand; a model it does not recognise gives no provider.
+ */
+const MODEL_PROVIDERS: readonly [RegExp, string][] = [
+  [/^(gpt-|chatgpt-|o[1345](-|$)|text-embedding-|davinci|babbage)/, 'openai'],
+  [/^claude-/, 'anthropic'],
+  [/^(gemini-|gemma-)/, 'gcp.gemini'],
+  [/^(mistral-|mixtral-|codestral|ministral-|magistral-|pixtral-|devstral)/, 'mistral_ai'],
+  [/^grok-/, 'x_ai'],
+  [/^deepseek-/, 'deepseek'],
+  [/^command(-|$)/, 'cohere'],
+];
+
+/** The provider whose own model `model` is (by its name), else undefined. */
+export function providerOfModel(model: string): string | undefined {
+  const name = model.trim().toLowerCase();
+  return MODEL_PROVIDERS.find(([pattern]) => pattern.test(name))?.[1];
 }

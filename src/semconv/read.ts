@@ -1,5 +1,5 @@
 import { slug } from '../lib/index.js';
-import type { PlainValue } from '../model/index.js';
+import type { LogRecord, PlainValue } from '../model/index.js';
 import type { Rule } from './fields.js';
 
 /** Attributes of a span, event or resource as plain values. */
@@ -115,23 +115,39 @@ export function toDocument(value: PlainValue | undefined): unknown {
 }
 
 /**
- * A number inside an attribute holding a JSON object (as text, or already structured), e.g.
- * `llm.invocation_parameters` or Langfuse's `usage_details`; undefined when the attribute is
- * absent, not an object, or the field is not a finite number.
+ * The JSON object an attribute holds (as text, or already structured), e.g.
+ * `llm.invocation_parameters`, Langfuse's `usage_details` or OpenInference's `metadata`;
+ * undefined when the attribute is absent or not an object.
  */
-export function jsonNumberAt(attrs: Attrs, key: string, field: string): number | undefined {
+export function jsonObjectAt(attrs: Attrs, key: string): Record<string, unknown> | undefined {
   const raw = attrs.get(key);
   let value: unknown = raw;
   if (typeof raw === 'string') {
+    if (!raw.trimStart().startsWith('{')) return undefined;
     try {
       value = JSON.parse(raw) as unknown;
     } catch {
       return undefined;
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const n = (value as Record<string, unknown>)[field];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A number inside an attribute holding a JSON object; undefined when the attribute is
+ * absent, not an object, or the field is not a finite number.
+ */
+export function jsonNumberAt(attrs: Attrs, key: string, field: string): number | undefined {
+  const n = jsonObjectAt(attrs, key)?.[field];
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+/** Rule: the non-empty text `field` of the JSON object in attribute `key`. */
+export function jsonTextRule(key: string, field: string): Rule<string> {
+  return (span) => {
+    const value = jsonObjectAt(span.attrs, key)?.[field];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
 }
 
 /** Rule: the number `field` of the JSON object in attribute `key`. */
@@ -148,4 +164,31 @@ export function tableRule<R>(key: string, table: ReadonlyMap<string, R>, otherwi
     const value = textAt(span.own, key);
     return value === undefined ? undefined : (table.get(value) ?? otherwise);
   };
+}
+
+// A UUID (any version, with or without dashes) or a ULID: ids minted per object or per run.
+const INSTANCE_ID = /^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/i;
+
+/**
+ * True for an id minted per object instance or per run (a UUID or ULID): Microsoft Agent
+ * Framework's and CrewAI's agent ids, LlamaIndex's `task_id`. Such an id names no agent
+ * across runs, so identity rules skip it (CONVENTIONS.md §4).
+ */
+export function isInstanceId(value: string): boolean {
+  return INSTANCE_ID.test(value.trim());
+}
+
+/** Rule: the string attribute `key`, unless it is a per-instance id ({@link isInstanceId}). */
+export function stableIdRule(key: string): Rule<string> {
+  return (span) => {
+    const value = textAt(span.attrs, key);
+    return value === undefined || isInstanceId(value) ? undefined : value;
+  };
+}
+
+/** The event name of a log record: its OTLP `event_name`, else the older `event.name` attribute. */
+export function logEventName(log: LogRecord): string {
+  if (log.eventName !== '') return log.eventName;
+  const attr = log.attributes.find((kv) => kv.key === 'event.name')?.value;
+  return attr !== undefined && 'stringValue' in attr ? attr.stringValue : '';
 }

@@ -12,11 +12,11 @@ import type { SpanNode, SpanTree } from './tree.js';
 /**
  * The workflow's step spans (CONVENTIONS.md §5), earliest first: the spans with an explicit
  * step id anywhere in the trace; without any, the first layer of GenAI spans below the run
- * root.
+ * root, less the framework's plumbing (LangGraph's `__start__`).
  */
 export function stepSpans(tree: SpanTree, root: SpanNode): SpanNode[] {
   const explicit = tree.byStart.filter((n) => resolve('explicitStep', n) !== undefined);
-  return explicit.length > 0 ? explicit : genAiLayerBelow(root);
+  return explicit.length > 0 ? explicit : genAiLayerBelow(root).filter((n) => resolve('internalStep', n) !== true);
 }
 
 /** One record per step span, with unique slugged ids, statuses, input/output and artifacts. */

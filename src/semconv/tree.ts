@@ -1,6 +1,6 @@
 import { nanosToMillis } from '../lib/index.js';
 import { attributeMap } from '../model/index.js';
-import type { PlainValue, Resource, Span } from '../model/index.js';
+import type { LogRecord, PlainValue, Resource, Span } from '../model/index.js';
 import type { SpanRole } from './fields.js';
 import type { Attrs } from './read.js';
 
@@ -25,6 +25,12 @@ export interface SpanNode {
   /** Distance from the top of the node's tree. */
   readonly depth: number;
   readonly role: SpanRole;
+  /**
+   * OTLP log records of the trace that name this span; the first top also holds those that
+   * name no span of the trace (Claude Code's `claude_code.api_request` events, ADK's
+   * `gen_ai.client.inference.operation.details` records). Arrival order.
+   */
+  readonly logs: readonly LogRecord[];
 }
 
 /** A trace's spans as a forest. */
@@ -53,6 +59,7 @@ interface Draft {
   children: Draft[];
   depth: number;
   role: SpanRole;
+  logs: LogRecord[];
 }
 
 /** OTLP nanoseconds to a bigint; a malformed value sorts as time zero rather than throwing. */
@@ -66,11 +73,16 @@ export function nanos(value: string): bigint {
 
 /**
  * Builds the span forest of a trace: attribute maps, parent links, children ordered by
- * start, depth, and each span's role from `roleOf` (called once the tree is linked; it must
- * not read `role`). A span id seen twice keeps its first span; a parent cycle is broken at
- * its earliest span. Null when there are no spans.
+ * start, depth, the trace's log records placed on the span they name, and each span's role
+ * from `roleOf` (called once the tree is linked; it must not read `role`). A span id seen
+ * twice keeps its first span; a parent cycle is broken at its earliest span. Null when
+ * there are no spans.
  */
-export function buildTree(spans: readonly Span[], roleOf: (node: SpanNode) => SpanRole): SpanTree | null {
+export function buildTree(
+  spans: readonly Span[],
+  roleOf: (node: SpanNode) => SpanRole,
+  logs: readonly LogRecord[] = [],
+): SpanTree | null {
   const drafts = uniqueDrafts(spans);
   const [earliest] = drafts;
   if (earliest === undefined) return null;
@@ -83,6 +95,7 @@ export function buildTree(spans: readonly Span[], roleOf: (node: SpanNode) => Sp
     }
   }
   const { tops, preorder } = order(drafts);
+  for (const log of logs) (byId.get(log.spanId) ?? (tops[0] as Draft)).logs.push(log);
   for (const draft of drafts) draft.role = roleOf(draft);
   return { byStart: drafts, earliest, tops, preorder };
 }
@@ -124,6 +137,7 @@ function draft(span: Span, resource: Attrs): Draft {
     children: [],
     depth: 0,
     role: 'other',
+    logs: [],
   };
 }
 

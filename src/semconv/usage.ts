@@ -40,8 +40,9 @@ export interface UsageCount {
 
 /**
  * Counts tokens and reported cost over the whole trace. Per span, one key per field; an
- * input smaller than its cached part is completed with it. Spans sharing a response id
- * describe one call: only the deepest keeps each amount. Then per field,
+ * input that leaves out its cached part is completed with it. Spans sharing a response id
+ * describe one call: only the deepest keeps each amount; a cumulative aggregate (Strands)
+ * keeps its tokens only when nothing below it reports any. Then per field,
  * `eff(span) = max(own, Σ eff(children))` and the run's value is Σ eff over the trace's
  * tops (eff of the root for a whole trace); a span contributes when its own amount beats
  * its children's, otherwise its children do.
@@ -54,6 +55,7 @@ export function countUsage(tree: SpanTree): UsageCount {
   }
   const costReported = [...own.values()].some((a) => a.costUsd !== undefined);
   dropResponseDuplicates(own);
+  dropCumulativeAggregates(tree, own);
   const counted = new Map<SpanNode, Amounts>();
   for (const measure of MEASURES) countMeasure(tree, own, measure, counted);
   const costed = (n: SpanNode): boolean => counted.get(n)?.costUsd !== undefined;
@@ -75,10 +77,44 @@ function ownAmounts(node: SpanNode): Amounts {
     const value = resolve(MEASURE_FIELDS[measure], node);
     if (value !== undefined && value >= 0) amounts[measure] = value;
   }
-  const cached = (amounts.cacheRead ?? 0) + (amounts.cacheWrite ?? 0);
-  // Anthropic-native sources count input without the cached part; OTel counts it inside.
-  if (cached > (amounts.input ?? 0)) amounts.input = (amounts.input ?? 0) + cached;
+  if (cacheExcluded(node, amounts)) amounts.input = (amounts.input ?? 0) + (amounts.cacheRead ?? 0) + (amounts.cacheWrite ?? 0);
   return amounts;
+}
+
+/**
+ * True when the span's input count leaves out the cached part (Anthropic-native, Bedrock,
+ * Claude Code), where OTel and OpenAI count it inside: the emitter says so, or its total is
+ * input + output + cache (Bedrock's and Strands' totals include the cache), or the cached
+ * part alone is larger than the input.
+ */
+function cacheExcluded(node: SpanNode, amounts: Amounts): boolean {
+  const cached = (amounts.cacheRead ?? 0) + (amounts.cacheWrite ?? 0);
+  if (cached === 0) return false;
+  const input = amounts.input ?? 0;
+  if (resolve('cacheExcluded', node) === true || cached > input) return true;
+  const total = resolve('totalTokens', node);
+  const output = amounts.output ?? 0;
+  return total !== undefined && total === input + output + cached && total !== input + output;
+}
+
+/**
+ * A cumulative aggregate (Strands' agent spans sum every run of the Agent object) is no
+ * measure of this run: its tokens count only when no span below it reports tokens.
+ */
+function dropCumulativeAggregates(tree: SpanTree, own: Map<SpanNode, Amounts>): void {
+  const reportsBelow = new Set<SpanNode>();
+  for (let i = tree.preorder.length - 1; i >= 0; i--) {
+    const node = tree.preorder[i] as SpanNode;
+    if (node.children.some((c) => reportsBelow.has(c) || hasTokens(own.get(c)))) reportsBelow.add(node);
+  }
+  for (const [node, amounts] of own) {
+    if (!reportsBelow.has(node) || resolve('cumulativeUsage', node) !== true) continue;
+    for (const measure of MEASURES) if (measure !== 'costUsd') delete amounts[measure];
+  }
+}
+
+function hasTokens(amounts: Amounts | undefined): boolean {
+  return amounts !== undefined && MEASURES.some((m) => m !== 'costUsd' && amounts[m] !== undefined);
 }
 
 function dropResponseDuplicates(own: Map<SpanNode, Amounts>): void {

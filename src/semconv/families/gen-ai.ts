@@ -10,6 +10,7 @@ import {
   hasPrefix,
   numberRule,
   slugRule,
+  stableIdRule,
   textAt,
   textRule,
 } from '../read.js';
@@ -30,6 +31,23 @@ const OPERATION_ROLES: ReadonlyMap<string, SpanRole> = new Map([
   ['handle_conversation_turn', 'turn'],
   ['plan', 'chain'],
   ['agent_step', 'chain'],
+  // Semantic Kernel's older operation names.
+  ['chat.completions', 'llm'],
+  ['chat.streaming_completions', 'llm'],
+  ['text.completions', 'llm'],
+  ['text.streaming_completions', 'llm'],
+  // Structure below an agent or workflow: steps, nodes, loop cycles (Google ADK, Strands, Mastra).
+  ['invoke_node', 'chain'],
+  ['execute_event_loop_cycle', 'chain'],
+  ['model_step', 'chain'],
+  ['workflow_step', 'chain'],
+  // Strands multi-agent orchestrators: several agents under one run.
+  ['invoke_swarm', 'workflow'],
+  ['invoke_graph', 'workflow'],
+  // Spring AI's ChatClient call wraps advisors, model calls and tools.
+  ['framework', 'chain'],
+  // Creating a (remote) agent is no call and no run of its own.
+  ['create_agent', 'other'],
 ]);
 
 /** The event that carries the messages when an instrumentation keeps them off the span. */
@@ -49,6 +67,32 @@ function detailsEventRule(key: string): Rule<PlainValue> {
   };
 }
 
+/**
+ * `gen_ai.input.messages`, with `gen_ai.system_instructions` (v1.37+, kept apart by the
+ * conventions) put first as a `system` message, since the model read them too. Both are
+ * JSON text on the wire; a value that does not parse stays as it came.
+ */
+function inputMessages(s: SpanNode): PlainValue | undefined {
+  const messages = contentAt(s.attrs, 'gen_ai.input.messages');
+  if (messages === undefined) return undefined;
+  const system = contentAt(s.attrs, 'gen_ai.system_instructions');
+  const list = parsedList(messages);
+  const parts = system === undefined ? undefined : parsedList(system);
+  if (list === undefined || parts === undefined) return messages;
+  return [{ role: 'system', parts }, ...list];
+}
+
+function parsedList(value: PlainValue): PlainValue[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string' || !value.trimStart().startsWith('[')) return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? (parsed as PlainValue[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function finishedWithError(s: SpanNode): true | undefined {
   const reasons = s.attrs.get('gen_ai.response.finish_reasons');
   const list = Array.isArray(reasons) ? reasons : [reasons];
@@ -58,6 +102,8 @@ function finishedWithError(s: SpanNode): true | undefined {
 function kindFromOperation(s: SpanNode): 'agent' | 'workflow' | undefined {
   switch (operation(s)) {
     case 'invoke_workflow':
+    case 'invoke_swarm':
+    case 'invoke_graph':
       return 'workflow';
     case 'invoke_agent':
       return 'agent';
@@ -90,7 +136,8 @@ export const genAi = {
   workflowHint: {
     declared: (s) => (operation(s) === 'invoke_workflow' || workflowName(s) !== undefined ? true : undefined),
   },
-  agentId: { id: textRule('gen_ai.agent.id'), name: slugRule('gen_ai.agent.name') },
+  // A per-instance uuid (Microsoft Agent Framework, CrewAI, LlamaIndex task ids) names no agent.
+  agentId: { id: stableIdRule('gen_ai.agent.id'), name: slugRule('gen_ai.agent.name') },
   agentName: { name: textRule('gen_ai.agent.name') },
   workflowId: { name: slugRule('gen_ai.workflow.name') },
   workflowName: { name: workflowName },
@@ -98,7 +145,7 @@ export const genAi = {
   model: { response: textRule('gen_ai.response.model'), request: textRule('gen_ai.request.model') },
   temperature: { request: numberRule('gen_ai.request.temperature') },
   input: {
-    messages: contentRule('gen_ai.input.messages'),
+    messages: inputMessages,
     toolArguments: contentRule('gen_ai.tool.call.arguments'),
     prompt: contentRule('gen_ai.prompt'),
     flattenedPrompt: flattenedListRule('gen_ai.prompt'),
@@ -122,13 +169,23 @@ export const genAi = {
   cacheReadTokens: {
     cacheRead: numberRule('gen_ai.usage.cache_read.input_tokens'),
     cacheReadFlat: numberRule('gen_ai.usage.cache_read_input_tokens'),
+    cachedInput: numberRule('gen_ai.usage.cached_input_tokens'),
+    details: numberRule('gen_ai.usage.details.cache_read_tokens'),
   },
   cacheWriteTokens: {
     cacheWrite: numberRule('gen_ai.usage.cache_write.input_tokens'),
     cacheCreation: numberRule('gen_ai.usage.cache_creation.input_tokens'),
+    cacheWriteFlat: numberRule('gen_ai.usage.cache_write_input_tokens'),
     cacheCreationFlat: numberRule('gen_ai.usage.cache_creation_input_tokens'),
+    details: numberRule('gen_ai.usage.details.cache_write_tokens'),
   },
-  reasoningTokens: { reasoning: numberRule('gen_ai.usage.reasoning.output_tokens') },
+  reasoningTokens: {
+    reasoning: numberRule('gen_ai.usage.reasoning.output_tokens'),
+    reasoningFlat: numberRule('gen_ai.usage.reasoning_tokens'),
+    details: numberRule('gen_ai.usage.details.reasoning_tokens'),
+  },
+  totalTokens: { total: numberRule('gen_ai.usage.total_tokens') },
+  session: { conversation: textRule('gen_ai.conversation.id') },
   costUsd: { usage: numberRule('gen_ai.usage.cost') },
   responseId: { id: textRule('gen_ai.response.id') },
   errored: { finishReason: finishedWithError },

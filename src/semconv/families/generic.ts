@@ -1,7 +1,7 @@
 import { slug } from '../../lib/index.js';
 import { StatusCode } from '../../model/index.js';
 import type { Family } from '../fields.js';
-import { numberRule, presenceRule, slugRule, textAt } from '../read.js';
+import { numberRule, presenceRule, slugRule, textAt, textRule } from '../read.js';
 
 /**
  * Rules from the general OpenTelemetry conventions (span status, `error.type`, resource
@@ -20,4 +20,8 @@ export const generic = {
   },
   exitCode: { process: numberRule('process.exit.code') },
   serviceName: { resource: (s) => textAt(s.resource, 'service.name') },
+  // `session.id` (OTel general conventions, OpenInference, Claude Code), `thread_id` (Opik users).
+  session: { sessionId: textRule('session.id'), threadId: textRule('thread_id') },
+  // Spans of the workflow role from a family without its own kind rule (Strands swarms, MAF, Mastra 0.x).
+  kind: { workflowRole: (s) => (s.role === 'workflow' ? 'workflow' : undefined) },
 } satisfies Family;

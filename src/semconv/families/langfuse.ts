@@ -1,5 +1,5 @@
 import type { Family, SpanRole } from '../fields.js';
-import { contentRule, hasPrefix, jsonNumberRule, tableRule, textAt } from '../read.js';
+import { contentRule, hasPrefix, jsonNumberRule, tableRule, textAt, textRule } from '../read.js';
 
 /** `langfuse.observation.type` → role (CONVENTIONS.md §2 rule 1); other types are `other`. */
 const OBSERVATION_ROLES: ReadonlyMap<string, SpanRole> = new Map([
@@ -25,5 +25,6 @@ export const langfuse = {
   inputTokens: { usageDetails: jsonNumberRule(USAGE, 'input') },
   outputTokens: { usageDetails: jsonNumberRule(USAGE, 'output') },
   costUsd: { costDetails: jsonNumberRule('langfuse.observation.cost_details', 'total') },
+  session: { sessionId: textRule('langfuse.session.id') },
   errored: { level: (s) => (textAt(s.attrs, 'langfuse.observation.level') === 'ERROR' ? true : undefined) },
 } satisfies Family;

@@ -24,4 +24,9 @@ export const langSmith = {
   provider: { lsProvider: providerRule('langsmith.metadata.ls_provider') },
   model: { lsModelName: textRule('langsmith.metadata.ls_model_name') },
   temperature: { lsTemperature: numberRule('langsmith.metadata.ls_temperature') },
+  session: {
+    threadId: textRule('langsmith.metadata.thread_id'),
+    sessionId: textRule('langsmith.metadata.session_id'),
+    conversationId: textRule('langsmith.metadata.conversation_id'),
+  },
 } satisfies Family;

@@ -1,9 +1,11 @@
 import type { Family, SpanRole } from '../fields.js';
-import { providerRule } from '../provider.js';
+import { slug } from '../../lib/index.js';
+import { normaliseProvider, providerRule } from '../provider.js';
 import {
   contentRule,
   flattenedListRule,
   jsonNumberRule,
+  jsonTextRule,
   numberAt,
   numberRule,
   slugRule,
@@ -34,6 +36,15 @@ function chainOfAgents(s: SpanNode): 'workflow' | undefined {
   return agents >= 2 ? 'workflow' : undefined;
 }
 
+/**
+ * The OpenAI Agents SDK bridge names an agent span only by `graph.node.id` (no `agent.name`);
+ * the root it adds for the whole trace has neither, so it defers to the agent below.
+ */
+function agentNode(s: SpanNode): string | undefined {
+  if (textAt(s.own, SPAN_KIND) !== 'AGENT' || textAt(s.own, 'agent.name') !== undefined) return undefined;
+  return textAt(s.own, 'graph.node.id');
+}
+
 /** `llm.cost.prompt + llm.cost.completion`, used only when `llm.cost.total` is absent. */
 function costParts(s: SpanNode): number | undefined {
   const prompt = numberAt(s.attrs, 'llm.cost.prompt');
@@ -50,15 +61,30 @@ export const openInference = {
   role: { spanKind: tableRule(SPAN_KIND, SPAN_KIND_ROLES, 'other') },
   marker: { attributes: (s) => (textAt(s.own, SPAN_KIND) === undefined ? undefined : true) },
   kind: { chainOfAgents },
-  agentId: { name: slugRule('agent.name') },
-  agentName: { name: textRule('agent.name') },
+  agentId: {
+    name: slugRule('agent.name'),
+    graphNode: (s) => {
+      const node = agentNode(s);
+      return node === undefined ? undefined : slug(node) || undefined;
+    },
+  },
+  agentName: { name: textRule('agent.name'), graphNode: agentNode },
   stepId: { graphNode: textRule('graph.node.id') },
-  provider: { provider: providerRule('llm.provider'), system: providerRule('llm.system') },
+  provider: {
+    provider: providerRule('llm.provider'),
+    system: providerRule('llm.system'),
+    // LangChain's run metadata (`ls_provider` of the chat model class), kept as JSON.
+    lsProvider: (s) => {
+      const raw = jsonTextRule('metadata', 'ls_provider')(s);
+      return raw === undefined ? undefined : normaliseProvider(raw);
+    },
+  },
   model: {
     response: textRule('llm.response.model_name'),
     name: textRule('llm.model_name'),
     request: textRule('llm.request.model_name'),
     embedding: textRule('embedding.model_name'),
+    lsModelName: jsonTextRule('metadata', 'ls_model_name'),
   },
   temperature: { invocationParameters: jsonNumberRule('llm.invocation_parameters', 'temperature') },
   input: {
@@ -74,5 +100,6 @@ export const openInference = {
   cacheReadTokens: { cacheRead: numberRule('llm.token_count.prompt_details.cache_read') },
   cacheWriteTokens: { cacheWrite: numberRule('llm.token_count.prompt_details.cache_write') },
   reasoningTokens: { reasoning: numberRule('llm.token_count.completion_details.reasoning') },
+  totalTokens: { total: numberRule('llm.token_count.total') },
   costUsd: { total: numberRule('llm.cost.total'), parts: costParts },
 } satisfies Family;

@@ -35,12 +35,12 @@ describe('an OpenInference CHAIN root over two agents (CONVENTIONS.md §3, §5)'
 });
 
 describe('a LangGraph run exported by LangSmith (CONVENTIONS.md §3, §5)', () => {
-  it('is an agent run unless the root declares a workflow: LangSmith has no kind that says so', () => {
-    expect(map(langSmithGraph())).toMatchObject({ kind: 'agent', agentId: 'graph-service', usage: { input: 400, output: 40 } });
+  it('is a workflow: a graph run with node runs below it (langgraph_node)', () => {
+    expect(map(langSmithGraph())).toMatchObject({ kind: 'workflow', workflowId: 'langgraph', usage: { input: 400, output: 40 } });
   });
 
   it('names steps from langgraph_node, numbering a node visited twice', () => {
-    const run = mapWorkflow(langSmithGraph({ 'paracle.run.kind': 'workflow' }));
+    const run = mapWorkflow(langSmithGraph());
     expect(run).toMatchObject({ workflowId: 'langgraph', usage: { input: 400, output: 40 }, agentsUsed: [] });
     expect(stepSummary(run)).toEqual([
       { stepId: 'agent', name: 'agent', status: 'completed', agentId: null },

@@ -52,6 +52,7 @@ describe('an OTel GenAI agent run', () => {
       spanCount: 4,
       errorCount: 0,
       replayOf: null,
+      sessionId: null,
       input: USER_MESSAGES,
       output: FINAL_MESSAGES,
       artifacts: [],

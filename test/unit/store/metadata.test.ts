@@ -9,7 +9,8 @@ const AGENT_KEYS = [
   'run_id', 'agent_id', 'agent_name', 'started_at', 'completed_at', 'duration_seconds', 'status', 'exit_code',
   'provider', 'model', 'temperature', 'tokens_used', 'cost_usd', 'memory_mb', 'cpu_seconds', 'artifacts_count',
   'files_modified', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input', 'tokens_output',
-  'tokens_cache_read', 'tokens_reasoning', 'span_count', 'replay_of', 'incomplete', 'usage_counted_spans',
+  'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write', 'tokens_reasoning',
+  'incomplete', 'usage_counted_spans',
   'cost_source', 'price_book_version', 'usage_by_model',
 ];
 
@@ -17,7 +18,8 @@ const WORKFLOW_KEYS = [
   'run_id', 'workflow_id', 'workflow_name', 'started_at', 'completed_at', 'duration_seconds', 'status',
   'steps_total', 'steps_completed', 'steps_failed', 'steps_skipped', 'agents_used', 'tokens_total',
   'cost_total_usd', 'artifacts_count', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input',
-  'tokens_output', 'tokens_cache_read', 'tokens_reasoning', 'span_count', 'replay_of', 'incomplete',
+  'tokens_output', 'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write',
+  'tokens_reasoning', 'incomplete',
   'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'steps',
 ];
 
@@ -62,9 +64,11 @@ describe('renderMetadata for an agent run', () => {
       tokens_input: 1800,
       tokens_output: 650,
       tokens_cache_read: 200,
+      tokens_cache_write: 0,
       tokens_reasoning: 50,
       span_count: 12,
       replay_of: null,
+      session_id: null,
       incomplete: false,
       cost_source: 'reported',
       price_book_version: null,
