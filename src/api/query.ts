@@ -14,6 +14,7 @@ export function runQueryFrom(params: URLSearchParams, nowMs: number): RunQuery {
     sinceMs: timeParam(params, 'since', nowMs),
     untilMs: timeParam(params, 'until', nowMs),
     model: get('model'),
+    session: get('session'),
     text: get('text'),
     limit: limit === undefined ? DEFAULT_LIMIT : wholeNumber(limit, 'limit'),
     cursor: get('cursor'),

@@ -25,13 +25,19 @@ const PROVIDER_IDS: ReadonlyMap<string, string> = new Map([
   ['azure.ai.inference', 'azure'],
 ]);
 
-/** The usage keys genai-prices prices; reasoning is part of output and priced with it. */
+/**
+ * The usage keys genai-prices prices: input inclusive of cache, output inclusive of
+ * reasoning, and the cached and reasoning parts, each at its own rate where the model has
+ * one (cache reads at a tenth of input, reasoning at Perplexity's separate rate ...) and at
+ * the rate of the whole otherwise.
+ */
 function libraryUsage(usage: TokenUsage): Record<string, number> {
   return {
     input_tokens: usage.input,
     output_tokens: usage.output,
     cache_read_tokens: usage.cacheRead,
     cache_write_tokens: usage.cacheWrite,
+    output_reasoning_tokens: usage.reasoning,
   };
 }
 

@@ -16,6 +16,7 @@ import { leafLlmSpans, modelInfo } from './llm.js';
 import type { ModelInfo } from './llm.js';
 import { runLogs } from './logs.js';
 import { resolve } from './precedence.js';
+import { providerOfModel } from './provider.js';
 import { isAgentSpan, spanRole } from './roles.js';
 import { findRunRoot, isRecognised, runKind } from './root.js';
 import { runSession } from './session.js';
@@ -142,6 +143,13 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
   };
 }
 
+/** A share's provider and model: its span's own, else the run's; a model alone may name its provider. */
+function shareModel(node: SpanNode, run: ModelInfo): { provider: string | null; model: string | null } {
+  const model = resolve('model', node) ?? run.model;
+  const own = resolve('provider', node) ?? (model === null ? undefined : providerOfModel(model));
+  return { provider: own ?? run.provider, model };
+}
+
 /** The latest end in the run root's subtree; an orphan's root is a guess, so all spans count. */
 function completedAtMs(run: Analysis): number {
   const spans = run.trace.phase === 'orphaned' ? run.tree.byStart : subtree(run.root.node);
@@ -159,8 +167,7 @@ function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
     return {
       spanId: node.id,
       agentId: named ?? runAgentId,
-      provider: resolve('provider', node) ?? run.models.provider,
-      model: resolve('model', node) ?? run.models.model,
+      ...shareModel(node, run.models),
       usage,
       costUsd,
       costReported,

@@ -6,6 +6,7 @@ export interface MetricSet {
   runs: Counter<'kind' | 'id' | 'status'>;
   runDuration: Histogram<'kind' | 'id' | 'status'>;
   tokens: Counter<'agent' | 'workflow' | 'provider' | 'model' | 'type'>;
+  tokenDetails: Counter<'agent' | 'workflow' | 'provider' | 'model' | 'type'>;
   cost: Counter<'agent' | 'workflow' | 'provider' | 'model'>;
   workflowSteps: Counter<'workflow' | 'step' | 'status'>;
   stepDuration: Histogram<'workflow' | 'step'>;
@@ -26,6 +27,7 @@ export function defineMetrics(registry: Registry<RegistryContentType>): MetricSe
     runs: new Counter({ name: 'paracle_runs_total', help: 'Runs that became final, by kind, agent or workflow id, and status.', labelNames: runLabels, registers }),
     runDuration: new Histogram({ name: 'paracle_run_duration_seconds', help: 'Duration of final runs.', labelNames: runLabels, buckets: RUN_DURATION_BUCKETS, registers }),
     tokens: new Counter({ name: 'paracle_tokens_total', help: 'LLM tokens used, by agent, workflow, provider, model and type (input or output).', labelNames: [...usageLabels, 'type'], registers }),
+    tokenDetails: new Counter({ name: 'paracle_token_details_total', help: 'Parts of the LLM tokens in paracle_tokens_total (cache_read and cache_write of input, reasoning of output), by the same labels; not to be added to it.', labelNames: [...usageLabels, 'type'], registers }),
     cost: new Counter({ name: 'paracle_cost_usd_total', help: 'LLM cost in US dollars, by agent, workflow, provider and model.', labelNames: usageLabels, registers }),
     workflowSteps: new Counter({ name: 'paracle_workflow_steps_total', help: 'Steps of final workflow runs, by outcome.', labelNames: ['workflow', 'step', 'status'], registers }),
     stepDuration: new Histogram({ name: 'paracle_step_duration_seconds', help: 'Duration of the steps of final workflow runs.', labelNames: ['workflow', 'step'], buckets: RUN_DURATION_BUCKETS, registers }),

@@ -43,6 +43,10 @@ export interface UsageIncrement {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Parts of `inputTokens` read from / written to a prompt cache, and of `outputTokens` spent reasoning. */
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
   costUsd: number;
 }
 
@@ -155,6 +159,9 @@ export class Metrics {
       };
       if (inc.inputTokens > 0) this.m.tokens.inc({ ...labels, type: 'input' }, inc.inputTokens);
       if (inc.outputTokens > 0) this.m.tokens.inc({ ...labels, type: 'output' }, inc.outputTokens);
+      if (inc.cacheReadTokens > 0) this.m.tokenDetails.inc({ ...labels, type: 'cache_read' }, inc.cacheReadTokens);
+      if (inc.cacheWriteTokens > 0) this.m.tokenDetails.inc({ ...labels, type: 'cache_write' }, inc.cacheWriteTokens);
+      if (inc.reasoningTokens > 0) this.m.tokenDetails.inc({ ...labels, type: 'reasoning' }, inc.reasoningTokens);
       if (inc.costUsd > 0) this.m.cost.inc(labels, inc.costUsd);
     }
   }

@@ -14,6 +14,7 @@ export interface SearchFlags extends RunsFlags {
   since?: string;
   until?: string;
   model?: string;
+  session?: string;
   text?: string;
 }
 
@@ -28,6 +29,7 @@ export async function searchCommand(flags: SearchFlags): Promise<void> {
     sinceMs: timeFlag(flags.since, '--since', nowMs),
     untilMs: timeFlag(flags.until, '--until', nowMs),
     model: flags.model,
+    session: flags.session,
     text: flags.text,
     limit: limitFlag(flags.limit, DEFAULT_LIMIT),
   };

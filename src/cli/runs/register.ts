@@ -30,6 +30,7 @@ function searchOptions(command: Command): Command {
     .option('--since <dur|iso>', 'started at or after: 30s, 15m, 12h, 7d, 2w or an ISO-8601 time')
     .option('--until <dur|iso>', 'started at or before: a duration ago or an ISO-8601 time')
     .option('--model <model>', 'runs of this model')
+    .option('--session <id>', 'runs of this session_id (conversation or thread)')
     .option('--text <str>', 'case-insensitive substring of the input, output or names');
 }
 
@@ -50,7 +51,7 @@ export function registerRunsCommands(runs: Command): void {
     .action(artifactsCommand);
   runsCommand(runs, 'diff <run_a> <run_b>', 'two runs side by side').action(diffCommand);
   runsCommand(runs, 'stats', 'counts, failures, tokens, cost and p50/p95 duration per group')
-    .option('--by <dimension>', 'agent, workflow, model, status or project')
+    .option('--by <dimension>', 'agent, workflow, model, status, project or session')
     .option('--since <dur|iso>', 'runs started at or after')
     .option('--until <dur|iso>', 'runs started at or before')
     .action(statsCommand);

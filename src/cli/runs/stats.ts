@@ -8,7 +8,7 @@ export interface StatsFlags extends RunsFlags {
   until?: string;
 }
 
-/** `paracle runs stats [--by agent|workflow|model|status|project] [--since DUR]`. */
+/** `paracle runs stats [--by agent|workflow|model|status|project|session] [--since DUR]`. */
 export async function statsCommand(flags: StatsFlags): Promise<void> {
   const nowMs = Date.now();
   const query = { by: flags.by, sinceMs: timeFlag(flags.since, '--since', nowMs), untilMs: timeFlag(flags.until, '--until', nowMs) };

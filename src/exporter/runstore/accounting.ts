@@ -106,9 +106,12 @@ function usageByLabels(record: RunRecord, include: (spanId: string) => boolean):
     if (!include(share.spanId)) continue;
     const labels = { agent: share.agentId ?? '', workflow, provider: share.provider ?? '', model: share.model ?? '' };
     const key = [labels.agent, labels.workflow, labels.provider, labels.model].join('\n');
-    const sum = byLabels.get(key) ?? { ...labels, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+    const sum = byLabels.get(key) ?? { ...labels, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 };
     sum.inputTokens += share.usage.input;
     sum.outputTokens += share.usage.output;
+    sum.cacheReadTokens += share.usage.cacheRead;
+    sum.cacheWriteTokens += share.usage.cacheWrite;
+    sum.reasoningTokens += share.usage.reasoning;
     const estimated = share.costReported ? 0 : (estimatedPerToken.get(modelKey(share)) ?? 0) * tokensOf(share.usage);
     sum.costUsd += share.costUsd + estimated;
     byLabels.set(key, sum);
@@ -138,7 +141,7 @@ function tokensOf(usage: { input: number; output: number }): number {
   return usage.input + usage.output;
 }
 
-const MEASURES = ['inputTokens', 'outputTokens', 'costUsd'] as const;
+const MEASURES = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'costUsd'] as const;
 
 /** `a` with each measure replaced by `op(a's, b's)`; a missing `b` counts as zero. */
 function combine(a: UsageIncrement, b: UsageIncrement | undefined, op: (x: number, y: number) => number): UsageIncrement {

@@ -29,6 +29,7 @@ export interface StatsRow {
   status: string | null;
   model: string | null;
   project: string | null;
+  session: string | null;
   tokens: number;
   cost: number;
   duration_s: number | null;
@@ -201,7 +202,7 @@ export class RunCatalog {
   /** The stats columns of every run matching `query` (its limit and cursor are ignored). */
   statsRows(query: Omit<RunQuery, 'limit' | 'cursor'>): StatsRow[] {
     const { sql, params } = whereClause({ ...query, cursor: undefined });
-    return this.sql(`SELECT kind, subject, status, model, project, tokens, cost, duration_s FROM runs WHERE ${sql}`)
+    return this.sql(`SELECT kind, subject, status, model, project, session, tokens, cost, duration_s FROM runs WHERE ${sql}`)
       .all(...params) as StatsRow[];
   }
 
@@ -237,18 +238,19 @@ export class RunCatalog {
 
   private put(entry: CatalogEntry): void {
     this.sql(
-        `INSERT INTO runs (run_id, kind, subject, trace_id, status, started_ms, duration_s, model, project, tokens, cost,
-           pinned, mtime_ms, gen, metadata, text)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO runs (run_id, kind, subject, trace_id, status, started_ms, duration_s, model, project, session, tokens,
+           cost, pinned, mtime_ms, gen, metadata, text)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, trace_id = excluded.trace_id,
            status = excluded.status, started_ms = excluded.started_ms, duration_s = excluded.duration_s,
-           model = excluded.model, project = excluded.project, tokens = excluded.tokens, cost = excluded.cost,
+           model = excluded.model, project = excluded.project, session = excluded.session, tokens = excluded.tokens,
+           cost = excluded.cost,
            pinned = excluded.pinned, mtime_ms = excluded.mtime_ms, gen = excluded.gen, metadata = excluded.metadata,
            text = excluded.text`,
       )
       .run(
         entry.runId, entry.kind, entry.subject, entry.traceId, entry.status, entry.startedMs, entry.durationSeconds,
-        entry.model, entry.project, entry.tokens, entry.costUsd, entry.pinned ? 1 : 0, entry.mtimeMs, this.generation,
+        entry.model, entry.project, entry.session, entry.tokens, entry.costUsd, entry.pinned ? 1 : 0, entry.mtimeMs, this.generation,
         JSON.stringify(entry.metadata), entry.text,
       );
   }

@@ -19,6 +19,8 @@ export interface CatalogEntry {
   durationSeconds: number | null;
   model: string | null;
   project: string | null;
+  /** session_id: the conversation or thread the run belongs to. */
+  session: string | null;
   tokens: number;
   costUsd: number;
   pinned: boolean;
@@ -76,6 +78,7 @@ export async function readCatalogEntry(
     durationSeconds: num(metadata.duration_seconds),
     model: str(metadata.model),
     project: str(metadata.project),
+    session: str(metadata.session_id),
     tokens: num(location.kind === 'agent' ? metadata.tokens_used : metadata.tokens_total) ?? 0,
     costUsd: num(location.kind === 'agent' ? metadata.cost_usd : metadata.cost_total_usd) ?? 0,
     pinned,

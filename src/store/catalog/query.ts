@@ -15,6 +15,8 @@ export interface RunQuery {
   /** Runs started at or before this time (epoch ms). */
   untilMs?: number;
   model?: string;
+  /** session_id: runs of one conversation or thread. */
+  session?: string;
   /** Case-insensitive substring of the run's names, input or output. */
   text?: string;
   /** Page size, 1 to {@link MAX_LIMIT}. */
@@ -67,6 +69,7 @@ export function whereClause(query: Omit<RunQuery, 'limit'>): { sql: string; para
   add('started_ms >= ?', query.sinceMs);
   add('started_ms <= ?', query.untilMs);
   add('model = ?', query.model);
+  add('session = ?', query.session);
   add('instr(text, ?) > 0', query.text?.toLowerCase());
   add('run_id < ?', query.cursor);
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };

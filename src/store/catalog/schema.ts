@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump when the table changes: an index of another version is rebuilt from disk. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Filter columns first and the wide text last, so scans for stats stay on the first page
 // of each row.
@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS runs (
   duration_s REAL,
   model TEXT,
   project TEXT,
+  session TEXT,
   tokens INTEGER NOT NULL,
   cost REAL NOT NULL,
   pinned INTEGER NOT NULL,
@@ -29,6 +30,7 @@ CREATE INDEX IF NOT EXISTS runs_status ON runs (status, run_id);
 CREATE INDEX IF NOT EXISTS runs_model ON runs (model, run_id);
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started_ms);
 CREATE INDEX IF NOT EXISTS runs_trace ON runs (trace_id);
+CREATE INDEX IF NOT EXISTS runs_session ON runs (session, run_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 

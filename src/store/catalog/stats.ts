@@ -3,14 +3,14 @@ import type { RunKind } from '../../model/index.js';
 import type { StatsRow } from './catalog.js';
 
 /** What `runs stats --by` groups on. */
-export type StatsDimension = 'agent' | 'workflow' | 'model' | 'status' | 'project';
+export type StatsDimension = 'agent' | 'workflow' | 'model' | 'status' | 'project' | 'session';
 
 /** The dimensions `--by` accepts. */
-export const STATS_DIMENSIONS: readonly StatsDimension[] = ['agent', 'workflow', 'model', 'status', 'project'];
+export const STATS_DIMENSIONS: readonly StatsDimension[] = ['agent', 'workflow', 'model', 'status', 'project', 'session'];
 
 /** Figures of one group of runs (`GET /api/v1/stats` and `runs stats --json`). */
 export interface StatsGroup {
-  /** The agent, workflow, model, status or project; null for runs without one, `*` without `--by`. */
+  /** The agent, workflow, model, status, project or session; null for runs without one, `*` without `--by`. */
   key: string | null;
   count: number;
   failures: number;

@@ -12,7 +12,7 @@ describe('Metrics', () => {
   it('exposes every metric of INTERFACE.md §3 with its type, and process metrics', async () => {
     const metrics = new Metrics();
     metrics.runFinished(finished({ kind: 'workflow', id: 'release', steps: [{ stepId: 'plan', status: 'completed', durationSeconds: 1 }] }));
-    metrics.usageAdded([{ agent: 'coder', workflow: '', provider: 'openai', model: 'gpt-4o', inputTokens: 5, outputTokens: 1, costUsd: 0.1 }]);
+    metrics.usageAdded([{ agent: 'coder', workflow: '', provider: 'openai', model: 'gpt-4o', inputTokens: 5, outputTokens: 1, cacheReadTokens: 2, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1 }]);
     metrics.observeRunsRunning(() => [{ kind: 'agent', id: 'coder' }]);
     metrics.observeStoreSize(() => ({ runs: { live: { agent: 1, workflow: 2 }, archive: { agent: 0, workflow: 0 } }, bytes: { live: 10, archive: 0 } }));
     const body = await text(metrics);
@@ -22,6 +22,7 @@ describe('Metrics', () => {
       paracle_run_duration_seconds: 'histogram',
       paracle_runs_running: 'gauge',
       paracle_tokens_total: 'counter',
+      paracle_token_details_total: 'counter',
       paracle_cost_usd_total: 'counter',
       paracle_workflow_steps_total: 'counter',
       paracle_step_duration_seconds: 'histogram',
@@ -45,7 +46,7 @@ describe('Metrics', () => {
       { stepId: 'plan', status: 'completed', durationSeconds: 1.5 },
       { stepId: 'review', status: 'skipped', durationSeconds: null },
     ] }));
-    metrics.usageAdded([{ agent: 'coder', workflow: 'release', provider: 'openai', model: 'gpt-4o', inputTokens: 100, outputTokens: 20, costUsd: 0.25 }]);
+    metrics.usageAdded([{ agent: 'coder', workflow: 'release', provider: 'openai', model: 'gpt-4o', inputTokens: 100, outputTokens: 20, cacheReadTokens: 60, cacheWriteTokens: 10, reasoningTokens: 5, costUsd: 0.25 }]);
     const body = await text(metrics);
     expect(sumOf(body, 'paracle_runs_total', { kind: 'agent', id: 'coder', status: 'failed' })).toBe(1);
     expect(sumOf(body, 'paracle_run_duration_seconds_sum', { kind: 'agent', id: 'coder', status: 'failed' })).toBe(42);
@@ -56,6 +57,10 @@ describe('Metrics', () => {
     const usage = { agent: 'coder', workflow: 'release', provider: 'openai', model: 'gpt-4o' };
     expect(sumOf(body, 'paracle_tokens_total', { ...usage, type: 'input' })).toBe(100);
     expect(sumOf(body, 'paracle_tokens_total', { ...usage, type: 'output' })).toBe(20);
+    expect(sumOf(body, 'paracle_tokens_total', usage)).toBe(120);
+    expect(sumOf(body, 'paracle_token_details_total', { ...usage, type: 'cache_read' })).toBe(60);
+    expect(sumOf(body, 'paracle_token_details_total', { ...usage, type: 'cache_write' })).toBe(10);
+    expect(sumOf(body, 'paracle_token_details_total', { ...usage, type: 'reasoning' })).toBe(5);
     expect(sumOf(body, 'paracle_cost_usd_total', usage)).toBe(0.25);
   });
 
@@ -63,7 +68,7 @@ describe('Metrics', () => {
     const metrics = new Metrics({ defaultMetrics: false, maxIds: 2 });
     for (const id of ['a', 'b', 'c', 'd', 'a']) metrics.runFinished(finished({ id }));
     for (const model of ['m1', 'm2', 'm3']) {
-      metrics.usageAdded([{ agent: 'a', workflow: '', provider: 'p', model, inputTokens: 1, outputTokens: 0, costUsd: 0 }]);
+      metrics.usageAdded([{ agent: 'a', workflow: '', provider: 'p', model, inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 }]);
     }
     const samples = parseSamples(await text(metrics));
     const ids = samples.filter((s) => s.name === 'paracle_runs_total').map((s) => [s.labels.id, s.value]);
@@ -104,7 +109,7 @@ describe('Metrics', () => {
   it('passes promtool check metrics with every metric populated', async () => {
     const metrics = new Metrics();
     metrics.runFinished(finished({ kind: 'workflow', id: 'release', steps: [{ stepId: 'plan', status: 'failed', durationSeconds: 1 }] }));
-    metrics.usageAdded([{ agent: '', workflow: 'release', provider: 'anthropic', model: 'claude', inputTokens: 3, outputTokens: 4, costUsd: 0.5 }]);
+    metrics.usageAdded([{ agent: '', workflow: 'release', provider: 'anthropic', model: 'claude', inputTokens: 3, outputTokens: 4, cacheReadTokens: 1, cacheWriteTokens: 1, reasoningTokens: 1, costUsd: 0.5 }]);
     metrics.materialized('agent', 0.01);
     metrics.spansReceived('http_json', 'accepted', 3);
     metrics.logRecordsReceived('grpc', 'rejected', 1);
