@@ -110,7 +110,7 @@ export const PRECEDENCE: PrecedenceTable = {
     openInference.stepId.graphNode,
     traceloop.stepId.entityName,
     agentFramework.stepId.executor,
-    adk.stepId.node,
+    genAi.stepId.agentName,
     generic.stepId.spanName,
   ],
   stepStatus: [paracle.stepStatus.declared],

@@ -101,6 +101,8 @@ const MODEL_PROVIDERS: readonly [RegExp, string][] = [
   [/^grok-/, 'x_ai'],
   [/^deepseek-/, 'deepseek'],
   [/^command(-|$)/, 'cohere'],
+  // Bedrock model ids: `{vendor}.{model}`, with a cross-region prefix (`us.anthropic.claude-...`).
+  [/^((us|eu|apac|global)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\.[a-z0-9]/, 'aws.bedrock'],
 ];
 
 /** The provider whose own model `model` is (by its name), else undefined. */

@@ -51,8 +51,7 @@ function outputWithThoughts(s: SpanNode): number | undefined {
 /**
  * Google ADK (`@google/adk`, `google-adk`; tracer `gcp.vertex.agent`): the prompt and answer
  * in `gcp.vertex.agent.llm_request` / `llm_response` (JSON), tool arguments and results,
- * Gemini's cache and thinking counts inside the response, the ADK session, and
- * `invoke_node {node}` steps of ADK 2.x workflows.
+ * Gemini's cache and thinking counts inside the response, and the ADK session.
  */
 export const adk = {
   input: { llmRequest: jsonField(REQUEST, 'contents'), toolArgs: jsonWhole('gcp.vertex.agent.tool_call_args') },
@@ -61,5 +60,4 @@ export const adk = {
   cacheReadTokens: { cachedContent: (s) => usageCount(s, 'cachedContentTokenCount') },
   reasoningTokens: { thoughts: (s) => usageCount(s, 'thoughtsTokenCount') },
   session: { adkSession: textRule('gcp.vertex.agent.session_id') },
-  stepId: { node: (s) => (s.name.startsWith('invoke_node ') ? s.name.slice('invoke_node '.length) || undefined : undefined) },
 } satisfies Family;

@@ -140,6 +140,8 @@ export const genAi = {
   agentId: { id: stableIdRule('gen_ai.agent.id'), name: slugRule('gen_ai.agent.name') },
   agentName: { name: textRule('gen_ai.agent.name') },
   workflowId: { name: slugRule('gen_ai.workflow.name') },
+  // An agent run as a workflow's step is named after its agent.
+  stepId: { agentName: (s) => (s.role === 'agent' ? textAt(s.own, 'gen_ai.agent.name') : undefined) },
   workflowName: { name: workflowName },
   provider: { name: providerRule('gen_ai.provider.name'), system: dottedProviderRule('gen_ai.system') },
   model: { response: textRule('gen_ai.response.model'), request: textRule('gen_ai.request.model') },

@@ -1,7 +1,17 @@
 import { slug } from '../../lib/index.js';
 import { StatusCode } from '../../model/index.js';
 import type { Family } from '../fields.js';
+import type { SpanNode } from '../tree.js';
 import { numberRule, presenceRule, slugRule, textAt, textRule } from '../read.js';
+
+/**
+ * What a span name names: GenAI span names are `{operation} {subject}` (`invoke_workflow
+ * trip_planner`, `invoke_node plan`), so the operation is dropped; other names stay whole.
+ */
+function subjectOfName(s: SpanNode): string {
+  const op = textAt(s.own, 'gen_ai.operation.name');
+  return op !== undefined && s.name.startsWith(`${op} `) && s.name.length > op.length + 1 ? s.name.slice(op.length + 1) : s.name;
+}
 
 /**
  * Rules from the general OpenTelemetry conventions (span status, `error.type`, resource
@@ -11,9 +21,9 @@ import { numberRule, presenceRule, slugRule, textAt, textRule } from '../read.js
 export const generic = {
   fallbackAgentId: { serviceName: slugRule('service.name') },
   fallbackAgentName: { spanName: (s) => s.name || undefined },
-  fallbackWorkflowId: { spanName: (s) => slug(s.name) || undefined },
-  fallbackWorkflowName: { spanName: (s) => s.name || undefined },
-  stepId: { spanName: (s) => s.name || undefined },
+  fallbackWorkflowId: { spanName: (s) => slug(subjectOfName(s)) || undefined },
+  fallbackWorkflowName: { spanName: (s) => subjectOfName(s) || undefined },
+  stepId: { spanName: (s) => subjectOfName(s) || undefined },
   errored: {
     status: (s) => (s.span.status.code === StatusCode.ERROR ? true : undefined),
     errorType: presenceRule('error.type'),
