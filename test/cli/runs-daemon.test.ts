@@ -42,12 +42,16 @@ describe('paracle runs --server', () => {
       ['artifacts', run.runId, '--json'],
       ['artifacts', run.runId, '--cat', 'out/data.json'],
       ['stats', '--by', 'model', '--json'],
+      ['search', '--session', 'conv-a', '--limit', '100', '--json'],
+      ['stats', '--by', 'session', '--json'],
       ['get', '01HN7X8K9M2PQRSTVVWXYZ3456'],
       ['artifacts', run.runId, '--cat', '../metadata.yaml'],
     ];
     const remote = await Promise.all(commands.map((command) => viaServer(...command)));
     const local = await Promise.all(commands.map((command) => viaDir(...command)));
     commands.forEach((command, i) => expect(remote[i], command.join(' ')).toEqual(local[i]));
+    const bySession = JSON.parse(remote[commands.findIndex((c) => c.includes('--session'))]?.stdout ?? '{}') as { runs: { session_id: string }[] };
+    expect(bySession.runs.map((r) => r.session_id)).toEqual(fixture.filter((r) => r.session === 'conv-a').map(() => 'conv-a'));
   });
 
   it('fails with exit 1 and one sentence when no daemon answers', async () => {

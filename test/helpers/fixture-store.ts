@@ -18,6 +18,8 @@ export interface FixtureRun {
   marker: string;
   /** Artifact paths written (every tenth agent run has two). */
   artifacts: string[];
+  /** session_id: every other run belongs to one of two conversations. */
+  session: string | null;
 }
 
 /** Options of {@link writeFixtureStore}. */
@@ -75,6 +77,7 @@ function fixtureRun(i: number, startedAtMs: number): FixtureRun {
     costUsd: Number((0.001 * (1 + (i % 20))).toFixed(6)),
     marker: `marker${i}x`,
     artifacts: i % 10 === 0 ? ['report.md', 'out/data.json'] : [],
+    session: i % 2 === 1 ? null : i % 4 === 0 ? 'conv-a' : 'conv-b',
   };
 }
 
@@ -87,6 +90,7 @@ function recordOf(run: FixtureRun): RunRecord {
     status: run.status,
     usage,
     costUsd: run.costUsd,
+    sessionId: run.session,
     input: { task: `Task ${run.marker}` },
     output: run.status === 'completed' ? { text: `Done with ${run.subject}` } : null,
     artifacts: run.artifacts.map((path) => textArtifact(path, `${path} of ${run.runId}\n`)),

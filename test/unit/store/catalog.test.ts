@@ -112,6 +112,29 @@ describe('RunStore', () => {
   });
 });
 
+describe('sessions', () => {
+  it('finds the runs of one session_id and gives stats per session', async () => {
+    const catalog = await RunCatalog.open(runsDir);
+    try {
+      const inA = fixture.filter((r) => r.session === 'conv-a');
+      expect(inA.length).toBeGreaterThan(0);
+      expect(ids(catalog.query({ session: 'conv-a', limit: 100 }).runs)).toEqual(ids(inA));
+      expect(catalog.query({ session: 'conv-a', agent: 'coder', limit: 100 }).runs.every((r) => r.session_id === 'conv-a' && r.agent_id === 'coder')).toBe(true);
+      const { by, groups } = new RunStore(runsDir, catalog).stats({ by: 'session' });
+      expect(by).toBe('session');
+      const count = (key: string | null): number | undefined => groups.find((g) => g.key === key)?.count;
+      expect([count('conv-a'), count('conv-b'), count(null)]).toEqual([
+        inA.length,
+        fixture.filter((r) => r.session === 'conv-b').length,
+        fixture.filter((r) => r.session === null).length,
+      ]);
+      expect(groups.find((g) => g.key === 'conv-a')?.tokens).toBe(inA.reduce((sum, r) => sum + r.tokens, 0));
+    } finally {
+      catalog.close();
+    }
+  });
+});
+
 describe('watchRuns', () => {
   it('indexes a run directory added by hand and forgets a deleted one', async () => {
     const catalog = await RunCatalog.open(runsDir);
