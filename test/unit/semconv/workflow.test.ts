@@ -92,7 +92,7 @@ describe('step ids', () => {
 });
 
 describe('steps without paracle.step.id', () => {
-  it('are the first layer of GenAI spans under the root, named by span name', () => {
+  it('are the first layer of GenAI spans under the root, named by agent name or span name without its operation', () => {
     const builder = new TraceBuilder();
     const root = builder.span('invoke_workflow triage', {
       endMs: 1000,
@@ -110,8 +110,8 @@ describe('steps without paracle.step.id', () => {
     builder.span('chat gpt-4o', { parent: classify, startMs: 20, endMs: 400, attributes: { 'gen_ai.operation.name': 'chat' } });
     const run = mapWorkflow(builder);
     expect(run.steps.map((s) => [s.stepId, s.status, s.agentId])).toEqual([
-      ['execute_tool-fetch', 'completed', null],
-      ['invoke_agent-classifier', 'failed', 'classifier'],
+      ['fetch', 'completed', null],
+      ['classifier', 'failed', 'classifier'],
     ]);
     expect(run.agentsUsed).toEqual(['classifier']);
     expect(run.workflowId).toBe('triage');
