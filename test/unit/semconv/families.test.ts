@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../src/model/index.js';
-import { createPriceBook, priceUsage } from '../../../src/pricing/index.js';
-import { mapTrace } from '../../../src/semconv/index.js';
-import type { TraceBuilder } from '../../helpers/span-builder.js';
+import { pricedRun } from '../../helpers/priced-run.js';
 import { anthropicCachedCall, codingAgent } from '../../fixtures/semconv/otel-genai.js';
 import {
   langSmithChain,
@@ -13,15 +11,7 @@ import {
   vercelGenerateText,
 } from '../../fixtures/semconv/families.js';
 
-const BOOK = createPriceBook([], 'bundled');
-
-/** The run as the exporter writes it: mapped, then priced with the bundled genai-prices data. */
-function run(builder: TraceBuilder): RunRecord {
-  const record = mapTrace(builder.trace(), { unrecognized: 'agent' });
-  if (record === null) throw new Error('expected a run record');
-  const cost = priceUsage(record.usageByModel, BOOK, new Date(record.startedAtMs));
-  return { ...record, costUsd: cost.costUsd, costSource: cost.costSource, usageByModel: cost.usageByModel };
-}
+const run = pricedRun;
 
 const tokens = (r: RunRecord): [number, number] => [r.usage.input, r.usage.output];
 

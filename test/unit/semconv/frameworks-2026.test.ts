@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RunRecord, WorkflowRunRecord } from '../../../src/model/index.js';
-import { createPriceBook, priceUsage } from '../../../src/pricing/index.js';
-import { mapTrace } from '../../../src/semconv/index.js';
+import type { WorkflowRunRecord } from '../../../src/model/index.js';
+import { pricedRun } from '../../helpers/priced-run.js';
 import type { TraceBuilder } from '../../helpers/span-builder.js';
 import { adkAgent, claudeCodeInteraction, llamaIndexAgent, pydanticAiAgent, springAiChatClient, strandsSecondRun } from '../../fixtures/semconv/frameworks-agents.js';
 import { adkWorkflow, agentFrameworkWorkflow, mastraAgent, mastraWorkflow, mastraZeroAgent, strandsSwarm } from '../../fixtures/semconv/frameworks-workflows.js';
 
-const BOOK = createPriceBook([], 'bundled');
-
-/** The run as the exporter writes it: mapped, then priced with the bundled genai-prices data. */
-function run(builder: TraceBuilder): RunRecord {
-  const record = mapTrace(builder.trace(), { unrecognized: 'agent' });
-  if (record === null) throw new Error('expected a run record');
-  const cost = priceUsage(record.usageByModel, BOOK, new Date(record.startedAtMs));
-  return { ...record, costUsd: cost.costUsd, costSource: cost.costSource, usageByModel: cost.usageByModel };
-}
+const run = pricedRun;
 
 function workflow(builder: TraceBuilder): WorkflowRunRecord {
   const record = run(builder);
