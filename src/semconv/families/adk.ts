@@ -1,6 +1,6 @@
 import type { PlainValue } from '../../model/index.js';
 import type { Family, Rule } from '../fields.js';
-import { jsonObjectAt, textAt, textRule } from '../read.js';
+import { jsonObjectAt, slugRule, textAt, textRule } from '../read.js';
 import type { SpanNode } from '../tree.js';
 
 const REQUEST = 'gcp.vertex.agent.llm_request';
@@ -8,6 +8,20 @@ const RESPONSE = 'gcp.vertex.agent.llm_response';
 
 /** Google ADK's own name in `gen_ai.system` on its legacy `call_llm` spans. */
 const ADK_SYSTEM = 'gcp.vertex.agent';
+
+/** ADK JS names its workflows here (Python uses `gen_ai.workflow.name`). */
+const WORKFLOW_NAME = 'adk.workflow.name';
+
+/**
+ * ADK JS runs a workflow at the top of an invocation as `invocation` → `execute_node {wf}`
+ * → `invoke_workflow {wf}`; the node path (`outer.inner` when nested) says which workflow is
+ * the top one, and so the run: the `execute_node` around it is the runner's plumbing.
+ */
+function topWorkflow(s: SpanNode): true | undefined {
+  if (textAt(s.own, 'gen_ai.operation.name') !== 'invoke_workflow') return undefined;
+  const path = textAt(s.own, 'adk.node.path');
+  return path !== undefined && !path.includes('.') ? true : undefined;
+}
 
 /**
  * A field of one of ADK's JSON attributes; ADK writes `{}` where it has nothing (tool spans
@@ -51,9 +65,13 @@ function outputWithThoughts(s: SpanNode): number | undefined {
 /**
  * Google ADK (`@google/adk`, `google-adk`; tracer `gcp.vertex.agent`): the prompt and answer
  * in `gcp.vertex.agent.llm_request` / `llm_response` (JSON), tool arguments and results,
- * Gemini's cache and thinking counts inside the response, and the ADK session.
+ * Gemini's cache and thinking counts inside the response, the ADK session, and ADK JS
+ * workflows (`adk.workflow.name`, `adk.node.path`).
  */
 export const adk = {
+  runRoot: { topWorkflow },
+  workflowId: { name: slugRule(WORKFLOW_NAME) },
+  workflowName: { name: textRule(WORKFLOW_NAME) },
   input: { llmRequest: jsonField(REQUEST, 'contents'), toolArgs: jsonWhole('gcp.vertex.agent.tool_call_args') },
   output: { llmResponse: jsonField(RESPONSE, 'content'), toolResponse: jsonWhole('gcp.vertex.agent.tool_response') },
   outputTokens: { withThoughts: outputWithThoughts },

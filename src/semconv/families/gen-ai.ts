@@ -38,6 +38,7 @@ const OPERATION_ROLES: ReadonlyMap<string, SpanRole> = new Map([
   ['text.streaming_completions', 'llm'],
   // Structure below an agent or workflow: steps, nodes, loop cycles (Google ADK, Strands, Mastra).
   ['invoke_node', 'chain'],
+  ['execute_node', 'chain'],
   ['execute_event_loop_cycle', 'chain'],
   ['model_step', 'chain'],
   ['workflow_step', 'chain'],

@@ -36,10 +36,20 @@ function onMastra<T>(read: (s: SpanNode) => T | undefined): Rule<T> {
 const content = (key: string): Rule<PlainValue> => onMastra((s) => contentAt(s.own, key));
 const text = (key: string): Rule<string> => onMastra((s) => textAt(s.own, key));
 
+/** How Mastra 0.x names a workflow step span: `workflow step: '{stepId}'`. */
+const ZERO_STEP_NAME = /^workflow step: '(.+)'$/;
+
+/** The step id in a Mastra 0.x step span's name (1.x names it `workflow_step {stepId}`, which the generic rule reads). */
+function zeroStepId(s: SpanNode): string | undefined {
+  return spanType(s) === 'workflow_step' ? ZERO_STEP_NAME.exec(s.name)?.[1] : undefined;
+}
+
 /**
  * Mastra (`@mastra/otel-exporter` 1.x, GenAI names + `mastra.*`; and 0.x for `@mastra/core`
- * 0.21–0.24, its own names): span types, the 0.x `agent.id` / `workflow.id`, and agent I/O in
- * `mastra.agent_run.input|output` (1.x) or `input` / `output` (0.x).
+ * 0.21–0.24, its own names): span types, the 0.x `agent.id` / `workflow.id`, agent I/O in
+ * `mastra.agent_run.input|output` (1.x) or `input` / `output` (0.x), and what 0.x flattens
+ * from a span's metadata: the memory thread as `threadId` (1.x makes it
+ * `gen_ai.conversation.id`).
  */
 export const mastra = {
   role: { spanType: (s) => SPAN_TYPE_ROLES.get(spanType(s) ?? '') },
@@ -47,6 +57,8 @@ export const mastra = {
   agentName: { agentId: text('agent.id') },
   workflowId: { workflowId: text('workflow.id') },
   workflowName: { workflowId: text('workflow.id') },
+  stepId: { zeroStepName: zeroStepId },
+  session: { threadId: text('threadId') },
   input: { agentRun: content('mastra.agent_run.input'), generic: content('input') },
   output: { agentRun: content('mastra.agent_run.output'), generic: content('output') },
 } satisfies Family;

@@ -3,7 +3,7 @@ import type { WorkflowRunRecord } from '../../../src/model/index.js';
 import { pricedRun } from '../../helpers/priced-run.js';
 import type { TraceBuilder } from '../../helpers/span-builder.js';
 import { adkAgent, claudeCodeInteraction, llamaIndexAgent, pydanticAiAgent, springAiChatClient, strandsSecondRun } from '../../fixtures/semconv/frameworks-agents.js';
-import { adkWorkflow, agentFrameworkWorkflow, mastraAgent, mastraWorkflow, mastraZeroAgent, strandsSwarm } from '../../fixtures/semconv/frameworks-workflows.js';
+import { adkJsWorkflow, adkWorkflow, agentFrameworkWorkflow, mastraAgent, mastraWorkflow, mastraZeroAgent, mastraZeroWorkflow, strandsSwarm } from '../../fixtures/semconv/frameworks-workflows.js';
 
 const run = pricedRun;
 
@@ -85,13 +85,14 @@ describe('2026 agent frameworks: one run each, right identity, tokens counted on
     expect(r.output).toEqual({ text: 'Cold and clear in Oslo.' });
   });
 
-  it('Mastra 0.x: agent.run, agent.id, cached_input_tokens and generic input/output give the same run', () => {
+  it('Mastra 0.x: agent.run, agent.id as emitted, openai.chat as openai, cached_input_tokens, threadId as session, generic input/output', () => {
     const r = run(mastraZeroAgent());
-    expect(r).toMatchObject({ kind: 'agent', agentId: 'weatherAgent', provider: 'openai', model: 'gpt-4o-mini' });
+    expect(r).toMatchObject({ kind: 'agent', agentId: 'Weather Agent', agentName: 'Weather Agent', provider: 'openai', model: 'gpt-4o-mini', sessionId: 'mastra-thread-2' });
     expect(r.usage).toEqual(usage(900, 70, 400, 0, 20));
+    expect(r.usageCountedSpans).toHaveLength(1);
     expect(r).toMatchObject({ costUsd: 0.000147, costSource: 'estimated' });
     expect(r.input).toEqual({ text: 'Weather in Oslo?' });
-    expect(r.output).toEqual({ text: 'Cold and clear in Oslo.' });
+    expect(r.output).toEqual({ text: 'Cold and clear in Oslo.', files: [] });
   });
 });
 
@@ -112,6 +113,23 @@ describe('2026 workflow shapes: workflow runs with their steps and agents', () =
     expect(r).toMatchObject({ workflowId: 'weatherworkflow', workflowName: 'weatherWorkflow', agentsUsed: ['planner'] });
     expect(steps(r)).toEqual([['fetch-weather', 'completed', null], ['plan-activities', 'completed', 'planner']]);
     expect(r.usage).toEqual(usage(300, 40));
+  });
+
+  it('Mastra 0.x: workflow.run over `workflow step: \'{id}\'` spans named by their step id', () => {
+    const r = workflow(mastraZeroWorkflow());
+    expect(r).toMatchObject({ workflowId: 'weatherworkflow', workflowName: 'weatherWorkflow', agentsUsed: ['planner'], sessionId: null });
+    expect(steps(r)).toEqual([['fetch-weather', 'completed', null], ['plan-activities', 'completed', 'planner']]);
+    expect(r.usage).toEqual(usage(300, 40));
+    expect(r.input).toEqual({ city: 'Oslo' });
+    expect(r.output).toEqual({ plan: 'Go skiing.' });
+  });
+
+  it('Google ADK JS 2.0: the top invoke_workflow (adk.node.path without a dot) is the run, under the runner\'s execute_node; execute_node steps', () => {
+    const r = workflow(adkJsWorkflow());
+    expect(r).toMatchObject({ workflowId: 'trip_planner', workflowName: 'trip_planner', sessionId: 'adk-s-2', agentsUsed: ['planner'] });
+    expect(steps(r)).toEqual([['planner', 'completed', 'planner'], ['book', 'completed', null]]);
+    expect(r.usage).toEqual(usage(600, 80));
+    expect(r.usageByModel.map((g) => [g.provider, g.model])).toEqual([['gcp.gemini', 'gemini-2.5-flash']]);
   });
 
   it('Google ADK 2.x: invoke_workflow over invoke_node steps', () => {
