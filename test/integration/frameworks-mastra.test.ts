@@ -1,8 +1,8 @@
-import type * as MastraAgent from '@mastra/core/agent';
-import type * as MastraCore from '@mastra/core/mastra';
-import type * as MastraTools from '@mastra/core/tools';
-import type * as MastraWorkflows from '@mastra/core/workflows';
-import type * as MastraOtel from '@mastra/otel-exporter';
+import { Agent } from '@mastra/core/agent';
+import { Mastra } from '@mastra/core/mastra';
+import { createTool } from '@mastra/core/tools';
+import { createStep, createWorkflow } from '@mastra/core/workflows';
+import { OtelExporter } from '@mastra/otel-exporter';
 import { MockLanguageModelV2 } from 'ai-v5/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -43,27 +43,13 @@ function scriptedModel(): MockLanguageModelV2 {
   });
 }
 
-interface MastraModules {
-  Mastra: typeof MastraCore.Mastra;
-  Agent: typeof MastraAgent.Agent;
-  createTool: typeof MastraTools.createTool;
-  createWorkflow: typeof MastraWorkflows.createWorkflow;
-  createStep: typeof MastraWorkflows.createStep;
-  OtelExporter: typeof MastraOtel.OtelExporter;
-}
-
 // gpt-4o-mini: $0.15 input, $0.075 cache read, $0.60 output per million tokens.
 describe('Mastra 0.x (@mastra/core 0.24.9 + @mastra/otel-exporter 0.3.3) against the daemon over real OTLP, with an ai/test model', () => {
   let daemon: TestDaemon;
-  let m: MastraModules;
 
   beforeAll(async () => {
     daemon = await startTestDaemon();
-    const [core, agent, tools, workflows, otel] = await Promise.all([
-      import('@mastra/core/mastra'), import('@mastra/core/agent'), import('@mastra/core/tools'), import('@mastra/core/workflows'), import('@mastra/otel-exporter'),
-    ]);
-    m = { Mastra: core.Mastra, Agent: agent.Agent, createTool: tools.createTool, createWorkflow: workflows.createWorkflow, createStep: workflows.createStep, OtelExporter: otel.OtelExporter };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await daemon.stop();
@@ -71,23 +57,23 @@ describe('Mastra 0.x (@mastra/core 0.24.9 + @mastra/otel-exporter 0.3.3) against
 
   /** A Mastra app as its docs set one up: a weather agent with a tool, a workflow, AI tracing exported over OTLP/HTTP protobuf to the daemon. */
   function app() {
-    const getWeather = m.createTool({
+    const getWeather = createTool({
       id: 'getWeather', description: 'weather of a city', inputSchema: z.object({ city: z.string() }),
       execute: ({ context }) => Promise.resolve({ report: `Cold in ${context.city}` }),
     });
-    const weatherAgent = new m.Agent({ name: 'Weather Agent', instructions: 'You report weather.', model: scriptedModel(), tools: { getWeather } });
-    const fetchWeather = m.createStep({
+    const weatherAgent = new Agent({ name: 'Weather Agent', instructions: 'You report weather.', model: scriptedModel(), tools: { getWeather } });
+    const fetchWeather = createStep({
       id: 'fetch-weather', inputSchema: z.object({ city: z.string() }), outputSchema: z.object({ report: z.string() }),
       execute: ({ inputData }) => Promise.resolve({ report: `Cold in ${inputData.city}` }),
     });
-    const planActivities = m.createStep({
+    const planActivities = createStep({
       id: 'plan-activities', inputSchema: z.object({ report: z.string() }), outputSchema: z.object({ plan: z.string() }),
       execute: async ({ inputData, mastra }) => ({ plan: (await mastra.getAgent('weatherAgent').generate(`Plan a day: ${inputData.report}`)).text }),
     });
-    const weatherWorkflow = m.createWorkflow({ id: 'weatherWorkflow', inputSchema: z.object({ city: z.string() }), outputSchema: z.object({ plan: z.string() }) })
+    const weatherWorkflow = createWorkflow({ id: 'weatherWorkflow', inputSchema: z.object({ city: z.string() }), outputSchema: z.object({ plan: z.string() }) })
       .then(fetchWeather).then(planActivities).commit();
-    const exporter = new m.OtelExporter({ provider: { custom: { endpoint: `${daemon.otlpUrl}/v1/traces`, protocol: 'http/protobuf' } } });
-    return new m.Mastra({
+    const exporter = new OtelExporter({ provider: { custom: { endpoint: `${daemon.otlpUrl}/v1/traces`, protocol: 'http/protobuf' } } });
+    return new Mastra({
       agents: { weatherAgent }, workflows: { weatherWorkflow },
       telemetry: { enabled: false }, // the deprecated pre-AI-tracing telemetry; AI tracing is what exports here
       observability: { configs: { otel: { serviceName: 'mastra-app', exporters: [exporter] } } },
