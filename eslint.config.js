@@ -44,6 +44,8 @@ export default tseslint.config(
   { files: ['src/pricing/**'], rules: forbid('contracts', 'telemetry', 'codec', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
   { files: ['src/api/**', 'src/maintenance/**', 'src/replay/**', 'src/ui/**'], rules: forbid('service', 'cli', ...PIPELINE_STAGES) },
   { files: ['src/config/**'], rules: forbid('service', ...PIPELINE_STAGES, ...READERS) },
+  // Pure detectors and replacements: nothing but lib/ and model/.
+  { files: ['src/privacy/**'], rules: forbid('pricing', 'contracts', 'telemetry', 'codec', 'store', 'config', 'service', ...PIPELINE_STAGES, ...READERS) },
   {
     files: ['src/**'],
     ignores: ['src/cli/**'],

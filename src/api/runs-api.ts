@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import { PayloadTooLargeError } from '../lib/index.js';
 import { receiveArtifact, type RunFileKey, type RunStore } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
@@ -10,6 +11,15 @@ export interface MaintenanceRunner {
   run(job: MaintenanceJob, request: MaintenanceRequest): Promise<unknown>;
 }
 
+/**
+ * Scrubs an artifact upload before it is stored (INTERFACE.md §8): its name, and its bytes
+ * while they stream to the file.
+ */
+export interface UploadScrubber {
+  name(name: string): string;
+  content(): Transform;
+}
+
 /** What the `/api/v1` routes work with. */
 export interface RunsApiOptions {
   store: RunStore;
@@ -17,6 +27,8 @@ export interface RunsApiOptions {
   maintenance?: MaintenanceRunner;
   /** Largest artifact upload accepted, in bytes. */
   maxArtifactBytes: number;
+  /** Privacy: uploads are stored as sent without it. */
+  scrubUpload?: UploadScrubber;
   now?: () => number;
 }
 
@@ -136,15 +148,16 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
 }
 
 async function upload({ req, res, params }: RouteRequest, options: RunsApiOptions): Promise<void> {
-  const { store, maxArtifactBytes } = options;
+  const { store, maxArtifactBytes, scrubUpload } = options;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   // Refused before reading: the client learns at once instead of after sending it all.
   if (declared > maxArtifactBytes) throw new PayloadTooLargeError(maxArtifactBytes);
   const result = await receiveArtifact(store.runsDir, store.catalog, {
     traceId: params.trace_id!,
-    name: params.name!,
+    name: scrubUpload ? scrubUpload.name(params.name!) : params.name!,
     body: req,
     maxBytes: maxArtifactBytes,
+    transform: scrubUpload && (() => scrubUpload.content()),
   });
   sendJson(res, 201, result);
 }

@@ -5,22 +5,11 @@
  */
 import cron from 'node-cron';
 import { z } from 'zod';
-import { describeError, tryParseHostPort } from '../lib/index.js';
+import { tryParseHostPort } from '../lib/index.js';
+import { customPatternProblem, KIND_NAME } from '../privacy/index.js';
 import { describeValue } from './issues.js';
 
 const MAX_PORT = 65535;
-
-/** Why a regular expression source does not compile, or null when it does. */
-function regexProblem(source: string): string | null {
-  try {
-    // No flags: the u/v flags are stricter, so a consumer compiling with them could reject
-    // what passed here.
-    new RegExp(source);
-    return null;
-  } catch (err) {
-    return describeError(err).replace(/^Invalid regular expression: /, '');
-  }
-}
 
 const got = (issue: { input?: unknown }): string => `got ${describeValue(issue.input)}`;
 
@@ -48,14 +37,29 @@ function listenAddress() {
   });
 }
 
-function regexSource() {
-  return z.string().superRefine((source, ctx) => {
-    if (source === '') {
-      ctx.addIssue({ code: 'custom', message: 'must not be empty: an empty pattern matches everywhere', input: source });
-      return;
-    }
-    const problem = regexProblem(source);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${problem}`, input: source });
+function envName() {
+  return z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: (issue) => `must be an environment variable name, ${got(issue)}`,
+  });
+}
+
+/** A custom redaction pattern: a kind name and an RE2 expression (linear time, no look-around). */
+const customPatternSchema = z.strictObject({
+  name: z.string().regex(KIND_NAME, {
+    error: (issue) => `must be a kind name (lowercase letters, digits and _, starting with a letter), ${got(issue)}`,
+  }),
+  regex: z.string().superRefine((source, ctx) => {
+    const problem = source === '' ? 'must not be empty: an empty pattern matches everywhere' : customPatternProblem(source);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: source });
+  }),
+});
+
+/** Two patterns with one name would count as one kind; a typo'd copy is more likely. */
+function rejectDuplicateNames(patterns: readonly { name: string }[], ctx: z.core.$RefinementCtx): void {
+  const seen = new Set<string>();
+  patterns.forEach((pattern, index) => {
+    if (seen.has(pattern.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: 'duplicates the name of an earlier pattern', input: pattern.name });
+    seen.add(pattern.name);
   });
 }
 
@@ -147,12 +151,14 @@ export const paracleConfigSchema = section({
   metrics: section({ max_ids: positiveInt().default(1000) }),
   privacy: section({
     scrub_pii: z.boolean().default(true),
-    custom_patterns: z.array(regexSource()).default([]),
+    scrub_secrets: z.boolean().default(true),
+    replacement: z.enum(['label', 'hmac']).default('label'),
+    hmac_key_env: envName().default('PARACLE_HMAC_KEY'),
+    custom_patterns: z.array(customPatternSchema).default([]).superRefine(rejectDuplicateNames),
+    allow_keys: z.array(nonEmptyString()).default([]),
     encryption: section({
       enabled: z.boolean().default(false),
-      key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-        error: (issue) => `must be an environment variable name, ${got(issue)}`,
-      }).default('PARACLE_ENCRYPTION_KEY'),
+      key_env: envName().default('PARACLE_ENCRYPTION_KEY'),
     }),
   }),
   access: section({

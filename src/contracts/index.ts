@@ -29,6 +29,17 @@ export interface SettledTraces {
   isSettled(traceId: string): boolean;
 }
 
+/**
+ * Rewrites a batch in place before anything keeps it (the redaction stage), and says which
+ * request bytes now stand for it: `source` itself when nothing changed, a new encoding when
+ * something did, undefined when there were none. The write-ahead log's replay runs what it
+ * reads back through it too.
+ */
+export interface BatchTransform {
+  transformSpans(spans: Span[], source?: EncodedRequest): EncodedRequest | undefined;
+  transformLogs(logs: LogRecord[], source?: EncodedRequest): EncodedRequest | undefined;
+}
+
 /** Receives decoded log records. */
 export interface LogsConsumer {
   consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void>;

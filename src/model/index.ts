@@ -31,3 +31,4 @@ export type { StorePlace, StoreSize, MaintenanceJob } from './store.js';
 export { MAINTENANCE_JOBS } from './store.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
 export type { PlainValue } from './attributes.js';
+export { REDACTIONS_ATTRIBUTE_PREFIX } from './privacy.js';

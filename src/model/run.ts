@@ -116,6 +116,8 @@ export interface RunCommon {
   output: unknown;
   artifacts: Artifact[];
   logs: RunLogLine[];
+  /** Values the redaction stage replaced in the run's telemetry, per kind (never the values). */
+  privacy: Record<string, number>;
 }
 
 /** An agent run: `runs/agents/{run_id}`. */

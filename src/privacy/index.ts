@@ -13,3 +13,4 @@ export type { PiiKind, SecretKind, RedactionKind } from './kinds.js';
 export type { ReplacementMode } from './replace.js';
 export { classifyKey } from './keys.js';
 export type { KeyClass } from './keys.js';
+export { scrubTextStream, SNIFF_BYTES } from './text-stream.js';

@@ -33,6 +33,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export class Scrubber {
   /** Whether anything is scrubbed at all (every `scrub_*` off and no custom pattern: no). */
   readonly active: boolean;
+  /** Every kind this scrubber can count. */
+  readonly kinds: readonly string[];
   /** Every pass, in order: `key = value` assignments first when secrets are on. */
   private readonly all: readonly Pass[];
   /** The value detectors alone (for the value of a key that is not sensitive). */
@@ -62,6 +64,8 @@ export class Scrubber {
     this.replace = replacer(settings.replacement, settings.hmacKey);
     this.allow = new Set(settings.allowKeys);
     this.active = enabled.length > 0 || this.custom.active;
+    const kinds = [...enabled.map((d) => d.kind), ...(this.byKey ? ['secret'] : []), ...settings.customPatterns.map((p) => p.name)];
+    this.kinds = [...new Set(kinds)];
   }
 
   /** `text` with every finding replaced, counted into `tally`; the same string when nothing was found. */

@@ -8,6 +8,7 @@ import type {
   WorkflowRunRecord,
 } from '../model/index.js';
 import { placeArtifacts } from './artifacts.js';
+import { redactionCounts } from './privacy.js';
 import { runInput, runOutput } from './content.js';
 import { runOutcome, traceErrors } from './errors.js';
 import type { RunOutcome, TraceErrors } from './errors.js';
@@ -140,6 +141,7 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     output: runOutput(node, run.leaves, run.errors.errored.has(node)),
     artifacts,
     logs: runLogs(tree, trace.logs),
+    privacy: redactionCounts(trace),
   };
 }
 

@@ -11,6 +11,8 @@ import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiv
 import { Metrics, type Logger } from '../telemetry/index.js';
 import { WriteAheadLog } from '../wal/index.js';
 import { DurableIngest } from '../processor/durable/index.js';
+import { Redaction, RedactStage } from '../processor/redact/index.js';
+import { privacyParts } from './privacy.js';
 import { checkExposure } from '../access/index.js';
 import { CatalogFollower, ensureWritableRunsDir, StoreSizeMonitor } from '../store/index.js';
 
@@ -26,6 +28,8 @@ export interface ServeSettings {
   otlpHttp: HostPort;
   otlpGrpc: HostPort;
   http: HostPort;
+  /** Where keys named by the config (`privacy.hmac_key_env`) are read; the process's by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A started daemon. */
@@ -53,6 +57,8 @@ export async function startDaemon(
     { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http },
     { allowUnauthenticated: config.access.allow_unauthenticated, tokenCount: config.access.tokens.length },
   );
+  // Before anything is opened: a missing HMAC key stops the start.
+  const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
   await ensureWritableRunsDir(settings.runsDir);
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
@@ -83,14 +89,18 @@ export async function startDaemon(
     { dir: join(settings.runsDir, '.wal'), sync: config.ingest.wal.sync, segmentBytes: config.ingest.wal.segment_bytes },
     walLogger,
   );
-  const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger);
+  // Scrubbed before the log: what arrives, and what an older version left in it unscrubbed.
+  const redaction = new Redaction(privacy.scrubber, metrics);
+  const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger, { replayTransform: redaction });
+  const redact = new RedactStage(redaction, durable);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
   const ingest = (component: string): IngestTarget => ({
-    spans: durable,
-    logs: durable,
+    spans: redact,
+    logs: redact,
     metrics,
     logger: logger.child({ component }),
     untracedLogs: config.ingest.untraced_logs,
+    redact: privacy.redactText,
   });
   const maxBytes = config.ingest.max_body_bytes;
   const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
@@ -107,7 +117,7 @@ export async function startDaemon(
   });
   let accepting = false;
   const api = new ApiServer(
-    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance } },
+    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance, scrubUpload: privacy.uploads } },
     { ready: () => accepting },
     metrics,
     logger.child({ component: 'api' }),

@@ -142,6 +142,7 @@ function extras(run: RunCommon): Record<string, unknown> {
     incomplete: run.incomplete,
     usage_counted_spans: [...run.usageCountedSpans],
     ...costExtras(run),
+    privacy: { ...run.privacy },
   };
 }
 

@@ -31,12 +31,13 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
  * index), or stages it under `.uploads/{trace_id}/` until the run is written (see
  * {@link adoptStagedUploads}). The file appears atomically, whole or not at all. Throws
  * {@link InvalidInputError} for a bad trace id or a name with traversal, and
- * {@link PayloadTooLargeError} past `maxBytes` (nothing is kept).
+ * {@link PayloadTooLargeError} past `maxBytes` (nothing is kept). `name` is used as given:
+ * a caller that scrubs names does so first.
  */
 export async function receiveArtifact(
   runsDir: string,
   catalog: RunCatalog,
-  upload: { traceId: string; name: string; body: Readable; maxBytes: number },
+  upload: { traceId: string; name: string; body: Readable; maxBytes: number; transform?: () => Transform },
 ): Promise<UploadResult> {
   const traceId = upload.traceId.toLowerCase();
   if (!TRACE_ID.test(traceId) || /^0+$/.test(traceId)) {
@@ -47,7 +48,7 @@ export async function receiveArtifact(
   const location = catalog.locateTrace(traceId);
   const folder = location ? join(runDirectory(runsDir, location.kind, location.runId), 'artifacts') : stagingFolder(runsDir, traceId);
   const target = join(folder, ...path.split('/'));
-  const size = await streamToFile(upload.body, target, upload.maxBytes);
+  const size = await streamToFile(upload.body, target, upload.maxBytes, upload.transform?.());
   return { trace_id: traceId, run_id: location?.runId ?? null, path, size };
 }
 
@@ -75,8 +76,11 @@ function stagingFolder(runsDir: string, traceId: string): string {
   return join(runsDir, UPLOADS_FOLDER, traceId);
 }
 
-/** Writes a stream to a temp file beside `target`, then renames it over; returns the size. */
-async function streamToFile(body: Readable, target: string, maxBytes: number): Promise<number> {
+/**
+ * Writes a stream to a temp file beside `target`, then renames it over; returns the size
+ * received. `transform` (the privacy scrubber) rewrites the bytes before any reaches the file.
+ */
+async function streamToFile(body: Readable, target: string, maxBytes: number, transform?: Transform): Promise<number> {
   await storeOp('mkdir', dirname(target), () => mkdir(dirname(target), { recursive: true }));
   const tmp = join(dirname(target), `.upload.${randomBytes(6).toString('hex')}.tmp`);
   let size = 0;
@@ -87,7 +91,8 @@ async function streamToFile(body: Readable, target: string, maxBytes: number): P
     },
   });
   try {
-    await pipeline(body, limit, createWriteStream(tmp));
+    if (transform) await pipeline(body, limit, transform, createWriteStream(tmp));
+    else await pipeline(body, limit, createWriteStream(tmp));
     if ((await stat(target).catch(() => null))?.isDirectory()) {
       throw new InvalidInputError(`artifact "${relative(dirname(tmp), target)}" is a folder`);
     }

@@ -15,6 +15,7 @@ export interface MetricSet {
   materializeDuration: Histogram<'kind'>;
   maintenanceRuns: Counter<'job' | 'outcome'>;
   maintenanceDuration: Histogram<'job'>;
+  redactions: Counter<'kind'>;
 }
 
 /** Registers the recorded metrics of INTERFACE.md §3 (names, types, labels) in `registry`. */
@@ -36,5 +37,6 @@ export function defineMetrics(registry: Registry<RegistryContentType>): MetricSe
     materializeDuration: new Histogram({ name: 'paracle_materialize_duration_seconds', help: 'Time to map a trace and write its run directory.', labelNames: ['kind'], buckets: MATERIALIZE_BUCKETS, registers }),
     maintenanceRuns: new Counter({ name: 'paracle_maintenance_runs_total', help: 'Maintenance job runs, by job and outcome.', labelNames: ['job', 'outcome'], registers }),
     maintenanceDuration: new Histogram({ name: 'paracle_maintenance_duration_seconds', help: 'Duration of maintenance job runs.', labelNames: ['job'], buckets: MAINTENANCE_BUCKETS, registers }),
+    redactions: new Counter({ name: 'paracle_redactions_total', help: 'Values replaced before storage (secrets and personal data), by kind.', labelNames: ['kind'], registers }),
   };
 }

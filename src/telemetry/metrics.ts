@@ -175,6 +175,19 @@ export class Metrics {
     this.m.maintenanceDuration.observe({ job }, seconds);
   }
 
+  /**
+   * Counts values replaced by the redaction stage or an artifact upload, per kind. Kinds are
+   * the built-in ones and the configured custom pattern names: a bounded set.
+   */
+  redacted(counts: Iterable<[string, number]>): void {
+    for (const [kind, count] of counts) this.m.redactions.inc({ kind }, count);
+  }
+
+  /** Starts the series of each kind that can be counted at 0, so rates work from the first redaction. */
+  redactionKinds(kinds: Iterable<string>): void {
+    for (const kind of kinds) this.m.redactions.inc({ kind }, 0);
+  }
+
   /** Installs the function that reports the assembler's in-flight trace count on scrape. */
   observeTracesInFlight(read: () => number): void {
     this.sources.tracesInFlight = read;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../codec/otlp/index.js';
 import { describeError, RetryableError } from '../../lib/index.js';
 import type { LogRecord, Span } from '../../model/index.js';
-import type { Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../../contracts/index.js';
+import type { BatchTransform, Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../../contracts/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { RecordType, type RecordTypeValue, type RecoveredSegment, type WalRecord, type WriteAheadLog } from '../../wal/index.js';
 
@@ -10,6 +10,11 @@ import { RecordType, type RecordTypeValue, type RecoveredSegment, type WalRecord
 export interface DurableIngestOptions {
   /** How often sealed segments are checked for deletion. */
   checkpointIntervalMs?: number;
+  /**
+   * Runs over every batch read back on start before it is handed on: the redaction stage, so
+   * that segments an older version wrote unscrubbed are scrubbed too.
+   */
+  replayTransform?: BatchTransform;
 }
 
 /** What a restart found in the log. */
@@ -110,7 +115,7 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
         const batch = this.decode(record.type, source, record.offset);
         if (!batch) continue;
         this.wal.noteTraces(segment.seq, traceIdsOf(batch.items));
-        await this.deliver(batch, source);
+        await this.deliver(batch, this.transform(batch, source));
         stats.records++;
         if (batch.signal === 'traces') stats.spans += batch.items.length;
         else stats.logRecords += batch.items.length;
@@ -129,6 +134,13 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
       this.logger.error({ offset, reason: describeError(err) }, 'write-ahead log: a record cannot be decoded; skipped');
       return null;
     }
+  }
+
+  private transform(batch: ReplayedBatch, source: EncodedRequest): EncodedRequest {
+    const transform = this.options.replayTransform;
+    if (transform === undefined) return source;
+    const kept = batch.signal === 'traces' ? transform.transformSpans(batch.items, source) : transform.transformLogs(batch.items, source);
+    return kept ?? source;
   }
 
   // The log may hold more than the memory bound: wait for the pipeline to drain and retry.

@@ -14,6 +14,11 @@ export interface IngestTarget {
   logger: Logger;
   /** `drop`: records with no trace id are counted as dropped and not passed on; `file`: passed on. */
   untracedLogs: UntracedLogsPolicy;
+  /**
+   * Scrubs text taken from a request that reaches a log line or an answer without passing the
+   * redaction stage (the name of a rejected span); by default the text as it is.
+   */
+  redact?: (text: string) => string;
 }
 
 /** One decoded request: item counts, and how to hand the kept items on and count them. */
@@ -90,6 +95,7 @@ export async function ingest(
   batch.count('rejected', batch.rejected);
   batch.count('dropped', batch.dropped);
   if (batch.rejected === 0) return null;
-  target.logger.warn({ signal, rejected: batch.rejected, reason: batch.rejectionMessage }, `${batch.noun} rejected`);
-  return { rejected: batch.rejected, message: batch.rejectionMessage };
+  const reason = target.redact ? target.redact(batch.rejectionMessage) : batch.rejectionMessage;
+  target.logger.warn({ signal, rejected: batch.rejected, reason }, `${batch.noun} rejected`);
+  return { rejected: batch.rejected, message: reason };
 }

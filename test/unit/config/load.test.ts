@@ -27,7 +27,11 @@ describe('loadConfigFile: valid files', () => {
     expect(config.runs.schedules.compression).toBe('0 */30 * * * *');
     expect(config.daemon.otlp_http).toBe('[::1]:0');
     expect(config.ingest.unrecognized).toBe('drop');
-    expect(config.privacy.custom_patterns).toEqual(['sk-[A-Za-z0-9]{20,}', '(?<user>[a-z]+)@corp\\.example']);
+    expect(config.privacy).toMatchObject({ scrub_pii: false, scrub_secrets: true, replacement: 'hmac', hmac_key_env: 'MY_HMAC_KEY', allow_keys: ['ticket.id'] });
+    expect(config.privacy.custom_patterns).toEqual([
+      { name: 'employee_id', regex: 'EMP-\\d{6}' },
+      { name: 'corp_user', regex: '(?P<user>[a-z]+)@corp\\.example' },
+    ]);
     expect(config.access.tokens[0]?.agents).toEqual(['*']);
     expect(config.access.tokens[1]).toMatchObject({ role: 'operator', agents: ['coder', 'reviewer'] });
     expect(config.replay.agents).toEqual({
@@ -102,14 +106,21 @@ describe('loadConfigFile: every problem, with its path', () => {
     for (const issue of issues) expect(issue.message).not.toContain('my-secret-token');
   });
 
-  it('reports each regular expression that does not compile by its index', async () => {
+  it('reports each custom pattern that is not RE2 syntax, matches empty text or is badly named, by its index', async () => {
     const issues = await issuesOf('bad-regex.yaml');
     expect(pathsOf(issues)).toEqual([
-      'paracle_config.privacy.custom_patterns[1]',
-      'paracle_config.privacy.custom_patterns[2]',
-      'paracle_config.privacy.custom_patterns[3]',
+      'paracle_config.privacy.custom_patterns[1].regex',
+      'paracle_config.privacy.custom_patterns[2].regex',
+      'paracle_config.privacy.custom_patterns[3].regex',
+      'paracle_config.privacy.custom_patterns[4].regex',
+      'paracle_config.privacy.custom_patterns[5].name',
+      'paracle_config.privacy.custom_patterns[6].name',
     ]);
-    expect(issues[0]?.message).toBe('is not a valid regular expression: /(unclosed/: Unterminated group');
+    expect(issues[0]?.message).toMatch(/^is not RE2 syntax \(look-around and backreferences are not supported\): missing closing \)/);
+    expect(issues[1]?.message).toMatch(/^is not RE2 syntax/);
+    expect(issues[2]?.message).toBe('must not be empty: an empty pattern matches everywhere');
+    expect(issues[3]?.message).toMatch(/^is not RE2 syntax/);
+    expect(issues[5]?.message).toBe('duplicates the name of an earlier pattern');
   });
 
   it('rejects addresses that are not HOST:PORT', async () => {

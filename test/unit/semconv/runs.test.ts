@@ -57,6 +57,7 @@ describe('an OTel GenAI agent run', () => {
       output: FINAL_MESSAGES,
       artifacts: [],
       logs: [],
+      privacy: {},
       agentId: 'asst_5j66UpCpwteGg4YSxUnt7lPY',
       agentName: 'Coder',
       exitCode: 0,

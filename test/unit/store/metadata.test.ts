@@ -11,7 +11,7 @@ const AGENT_KEYS = [
   'files_modified', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input', 'tokens_output',
   'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write', 'tokens_reasoning',
   'incomplete', 'usage_counted_spans',
-  'cost_source', 'price_book_version', 'usage_by_model',
+  'cost_source', 'price_book_version', 'usage_by_model', 'privacy',
 ];
 
 const WORKFLOW_KEYS = [
@@ -20,7 +20,7 @@ const WORKFLOW_KEYS = [
   'cost_total_usd', 'artifacts_count', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input',
   'tokens_output', 'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write',
   'tokens_reasoning', 'incomplete',
-  'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'steps',
+  'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'privacy', 'steps',
 ];
 
 describe('cost extras', () => {
@@ -79,7 +79,13 @@ describe('renderMetadata for an agent run', () => {
           reasoning: 50, reported_cost_usd: 0.0245, estimated_cost_usd: null,
         },
       ],
+      privacy: {},
     });
+  });
+
+  it('writes the privacy counts per kind, never values', () => {
+    const parsed = parseMetadata(renderMetadata(RUN_ID, agentRecord({ privacy: { email: 2, openai: 1 } }), { artifactsCount: 0 }));
+    expect(parsed.privacy).toEqual({ email: 2, openai: 1 });
   });
 
   it('keeps unknown fields as explicit nulls', () => {

@@ -32,6 +32,7 @@ describe('Metrics', () => {
       paracle_materialize_duration_seconds: 'histogram',
       paracle_maintenance_runs_total: 'counter',
       paracle_maintenance_duration_seconds: 'histogram',
+      paracle_redactions_total: 'counter',
       paracle_store_runs: 'gauge',
       paracle_store_bytes: 'gauge',
     });

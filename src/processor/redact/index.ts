@@ -1,0 +1,2 @@
+export { RedactStage, Redaction } from './redact.js';
+export type { RedactionMetrics } from './redact.js';
