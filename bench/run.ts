@@ -17,6 +17,7 @@ import type { BenchOptions } from './options.js';
 import { scrapeMetric, startBaselineServer, startDaemon, type Server } from './processes.js';
 import { ensureFixtureStore, getLatencies, measureQueries, nodeStartMs } from './query.js';
 import { encodeTraces } from './workload.js';
+import { measurePrivacy } from './privacy.js';
 
 const MB = 1024 * 1024;
 const DEFAULT_MAX_SPANS_IN_MEMORY = 500_000;
@@ -135,6 +136,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
     };
     const encodeSeconds = (performance.now() - encodeStarted) / 1000;
     const timed = bodies.timed.slice(0, options.traces);
+    const contentBodies = { warmup: encodeTraces(options.warmup, spans, { content: true }), timed: encodeTraces(options.traces, spans, { content: true }) };
     const openBytes = bodies.open.reduce((sum, b) => sum + b.length, 0);
 
     // Baseline A: the same requests, senders and schedule against a server that only drains them.
@@ -224,6 +226,9 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         baseB = await fsBaseline(await freshDir('baseline-b'), Math.max(http.ack.requests, Math.min(timed.length, 1000)), files, options.fsync);
       }
 
+      log(`${dist}: OTLP/HTTP closed loop with content, scrubbing off and on by turns`);
+      const privacy = await measurePrivacy(dist, contentBodies, options, defaultConfig, freshDir, warn);
+
       log(`${dist}: open loop at ${options.rate} spans/s for ${options.rateSeconds} s`);
       const fixedDir = await freshDir('fixed-load');
       const fixedDaemon = await startDaemon(dist, join(fixedDir, 'runs'), fixedDir, defaultConfig);
@@ -299,6 +304,15 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           { kind: 'max', max: 300 },
           sizeNote('traces', 50_000, options.inFlight),
         ),
+        figure(
+          'privacy_http_ack_spans_per_s',
+          'OTLP/HTTP ack throughput with content, scrubbing on',
+          'spans/s',
+          privacy.onSpansPerSecond,
+          privacy.offSpansPerSecond,
+          'the same, scrubbing off',
+          { kind: 'ratio-min', min: 0.7 },
+        ),
       ];
       if (query) {
         const runs = options.queryRuns.toLocaleString('en-US');
@@ -327,6 +341,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           httpE2eSeconds: http.e2eSeconds,
           httpE2eComplete: Number(http.e2eComplete),
           httpRetries: http.ack.retries,
+          privacyTurnRequests: privacy.turns.reduce((a, b) => a + b, 0),
           grpcTraces: grpc.ack.requests,
           grpcAckSeconds: grpc.ack.seconds,
           grpcE2eSeconds: grpc.e2eSeconds,
