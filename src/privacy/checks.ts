@@ -3,9 +3,16 @@
  * Each takes the matched text and says whether it is what its detector claims, so a number
  * that merely looks like a card (or a time like an IPv6 address) is left alone.
  */
+import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
-import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
-import { isPossiblePhoneNumber } from 'libphonenumber-js/min';
+import type * as IbanTools from 'ibantools';
+import type * as PhoneNumbers from 'libphonenumber-js/min';
+
+// The libraries load on first use: libphonenumber's metadata takes a noticeable part of a
+// second to load, which every daemon start and CLI command would otherwise pay.
+const require = createRequire(import.meta.url);
+let phones: typeof PhoneNumbers | undefined;
+let ibans: typeof IbanTools | undefined;
 
 const NON_DIGITS = /\D/g;
 
@@ -38,8 +45,9 @@ export function isCardNumber(text: string): boolean {
 
 /** An IBAN with its country's length and format and a valid mod-97 check (ibantools). */
 export function isIban(text: string): boolean {
-  const electronic = electronicFormatIBAN(text);
-  return electronic !== null && isValidIBAN(electronic);
+  ibans ??= require('ibantools') as typeof IbanTools;
+  const electronic = ibans.electronicFormatIBAN(text);
+  return electronic !== null && ibans.isValidIBAN(electronic);
 }
 
 /**
@@ -48,7 +56,10 @@ export function isIban(text: string): boolean {
  * the pattern: grouped digits, a trunk prefix or an area code in parentheses).
  */
 export function isPhoneNumber(text: string): boolean {
-  if (text.startsWith('+')) return isPossiblePhoneNumber(text);
+  if (text.startsWith('+')) {
+    phones ??= require('libphonenumber-js/min') as typeof PhoneNumbers;
+    return phones.isPossiblePhoneNumber(text);
+  }
   const digits = text.replace(NON_DIGITS, '').length;
   return digits >= 9 && digits <= 12;
 }

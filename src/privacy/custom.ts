@@ -3,7 +3,17 @@
  * RE2), whose time is linear in the text whatever the pattern, so no pattern can hang ingest.
  * Look-around and backreferences are not RE2 syntax: such a pattern is a config error.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type * as Re2 from 're2js';
+import type { RE2JS } from 're2js';
+
+// Loaded only when a pattern is configured or checked.
+const require = createRequire(import.meta.url);
+let re2: typeof Re2 | undefined;
+function compile(regex: string): RE2JS {
+  re2 ??= require('re2js') as typeof Re2;
+  return re2.RE2JS.compile(regex);
+}
 
 /** One custom pattern: matches become `[REDACTED:<name>]`. */
 export interface CustomPattern {
@@ -15,7 +25,7 @@ export interface CustomPattern {
 export function customPatternProblem(regex: string): string | null {
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(regex);
+    compiled = compile(regex);
   } catch (err) {
     const reason = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     return `is not RE2 syntax (look-around and backreferences are not supported): ${reason}`;
@@ -37,9 +47,9 @@ export class CustomPatterns {
     for (const pattern of patterns) {
       this.groups.push({ name: pattern.name, group });
       sources.push(`(${pattern.regex})`);
-      group += 1 + RE2JS.compile(pattern.regex).groupCount();
+      group += 1 + compile(pattern.regex).groupCount();
     }
-    this.program = sources.length === 0 ? null : RE2JS.compile(sources.join('|'));
+    this.program = sources.length === 0 ? null : compile(sources.join('|'));
   }
 
   /** Whether any pattern is configured. */
