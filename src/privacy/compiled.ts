@@ -17,12 +17,8 @@ export interface Found extends Parts {
   text: string;
 }
 
-/**
- * What one look at a text tells every pass: whether it holds any of the passes' longer
- * needles (one search for all of them) and a digit.
- */
+/** What one look at a text tells every pass: whether it holds a digit. */
 export interface TextProfile {
-  needles: boolean;
   digit: boolean;
 }
 
@@ -36,15 +32,11 @@ export class Pass {
   private readonly search: RegExp;
   /** Not global: `test` without a `lastIndex` to keep. */
   private readonly probe: RegExp;
-  /** Whether every needle is longer than a character (covered by {@link TextProfile.needles}). */
-  readonly longNeedles: boolean;
 
   constructor(readonly detector: Detector) {
     this.search = new RegExp(detector.source, 'g');
     this.whole = new RegExp(`^(?:${detector.source})$`);
     this.probe = new RegExp(detector.source);
-    const { needs } = detector;
-    this.longNeedles = Array.isArray(needs) && needs.every((needle) => needle.length > 1);
   }
 
   /**
@@ -55,9 +47,8 @@ export class Pass {
     const { needs } = this.detector;
     if (needs === 'digit') {
       if (!profile.digit) return false;
-    } else if (needs !== undefined) {
-      if (this.longNeedles && !profile.needles) return false;
-      if (!needs.some((needle) => text.includes(needle))) return false;
+    } else if (needs !== undefined && !needs.some((needle) => text.includes(needle))) {
+      return false;
     }
     return this.probe.test(text);
   }

@@ -40,8 +40,6 @@ export class Scrubber {
   /** The value detectors alone (for the value of a key that is not sensitive). */
   private readonly values: readonly Pass[];
   private readonly custom: CustomPatterns;
-  /** Any longer needle of any pass: most texts hold none, and then those passes are skipped. */
-  private readonly needles: RegExp;
   private readonly replace: Replacer;
   private readonly keys = new KeyClassifier();
   private readonly allow: ReadonlySet<string>;
@@ -58,8 +56,6 @@ export class Scrubber {
     this.byKey = settings.scrubSecrets;
     this.values = enabled.map((detector) => new Pass(detector));
     this.all = this.byKey ? [new Pass(ASSIGNMENT), ...this.values] : this.values;
-    const long = this.all.filter((pass) => pass.longNeedles).flatMap((pass) => pass.detector.needs as readonly string[]);
-    this.needles = new RegExp(long.length === 0 ? '(?!)' : long.map(escapeRegExp).join('|'));
     this.custom = new CustomPatterns(settings.customPatterns);
     this.replace = replacer(settings.replacement, settings.hmacKey);
     this.allow = new Set(settings.allowKeys);
@@ -94,9 +90,9 @@ export class Scrubber {
 
   /** Runs `passes` over `text` in order. */
   private run(passes: readonly Pass[], text: string): string {
-    // Replacements only take needles away (or add an hmac's digits and colon, which no pass
-    // takes for a finding), so the first text's profile holds for the later ones.
-    const profile: TextProfile = { needles: this.needles.test(text), digit: DIGIT.test(text) };
+    // Replacements only take digits away (or add an hmac's, which no pass takes for a
+    // finding), so the first text's profile holds for the later ones.
+    const profile: TextProfile = { digit: DIGIT.test(text) };
     let out = text;
     for (const pass of passes) out = pass.replace(out, this.decide, profile);
     return out;
@@ -164,7 +160,7 @@ export class Scrubber {
     this.tally = tally;
     for (const pass of this.values) {
       if (!pass.whole.test(text)) continue;
-      const whole = pass.replace(text, this.decide, { needles: true, digit: true });
+      const whole = pass.replace(text, this.decide, { digit: true });
       if (whole !== text) return whole;
     }
     return this.substitute('secret', text);
@@ -200,10 +196,6 @@ export class Scrubber {
   private classOf(key: string): KeyClass {
     return this.byKey ? this.keys.classify(key) : 'plain';
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** What scanning one text gave. */
