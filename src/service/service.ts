@@ -54,7 +54,9 @@ export async function startDaemon(
     { allowUnauthenticated: config.access.allow_unauthenticated, tokenCount: config.access.tokens.length },
   );
   await ensureWritableRunsDir(settings.runsDir);
-  const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
+  // Loaded here first so a bad pricing file stops the start with its own error; the run
+  // store's workers each load it again.
+  await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
   const index = await CatalogFollower.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
@@ -62,7 +64,7 @@ export async function startDaemon(
     {
       runsDir: settings.runsDir,
       unrecognized: config.ingest.unrecognized,
-      priceBook,
+      pricing: { overrides: config.pricing.overrides, dataFile: config.pricing.data_file },
       index,
     },
     logger.child({ component: 'exporter/runstore' }),
@@ -73,6 +75,7 @@ export async function startDaemon(
     {
       graceMs: config.assembly.grace_ms,
       orphanTimeoutMs: config.assembly.orphan_timeout_ms,
+      runningAfterMs: config.assembly.running_after_ms,
       maxSpansInMemory: config.ingest.max_spans_in_memory,
       maxBytesInMemory: config.ingest.max_bytes_in_memory,
     },
@@ -83,7 +86,7 @@ export async function startDaemon(
     { dir: join(settings.runsDir, '.wal'), sync: config.ingest.wal.sync, segmentBytes: config.ingest.wal.segment_bytes },
     walLogger,
   );
-  const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger);
+  const durable = new DurableIngest(wal, recovered, assembler, assembler, exporter, walLogger);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
   const ingest = (component: string): IngestTarget => ({
     spans: durable,

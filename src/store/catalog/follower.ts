@@ -1,4 +1,5 @@
 import { RunStore } from '../run-store.js';
+import { locateTraceRun, type TraceRunEntry } from '../trace-map.js';
 import type { RunRef } from '../writer.js';
 import { RunCatalog, type CatalogChange } from './catalog.js';
 import type { RunContent } from './entry.js';
@@ -74,6 +75,14 @@ export class CatalogFollower {
     this.waiting.push(written);
     if (this.waiting.length >= BATCH_MAX) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), BATCH_MS);
+  }
+
+  /**
+   * The run of trace `traceId` as the index holds it (see trace-map.ts). Runs queued by
+   * {@link runWritten} and not yet indexed are not found: their writer knows them.
+   */
+  locateTrace(traceId: string): TraceRunEntry | null {
+    return locateTraceRun(this.store.catalog, traceId);
   }
 
   /** Puts the queued runs into the index; resolves when they and every earlier batch are in. */

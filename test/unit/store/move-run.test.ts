@@ -14,6 +14,15 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('moveRun', () => {
   it('moves a run to another kind and id, creating the target folder', async () => {
     const from = { kind: 'agent' as const, runId: newRunId(START_MS) };
@@ -44,7 +53,7 @@ describe('moveRun', () => {
     const target = join(runsDir, 'agents', to.runId);
     await mkdir(target, { recursive: true });
     await writeFile(join(target, 'keep'), 'x');
-    const error = await moveRun(runsDir, from, to).catch((err: unknown) => err);
+    const error = thrownBy(() => moveRun(runsDir, from, to));
     expect(error).toBeInstanceOf(StoreError);
     expect(['ENOTEMPTY', 'EEXIST']).toContain((error as StoreError).errnoCode);
     expect((error as StoreError).operation).toBe('rename');

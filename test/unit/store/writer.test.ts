@@ -199,11 +199,20 @@ describe('writeRun result', () => {
   });
 });
 
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('writeRun failures', () => {
   it('reports the errno code, operation, path and cause when the runs dir is a file', async () => {
     await writeFile(runsDir, 'not a directory');
     const runId = newRunId(START_MS);
-    const error = await writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }).catch((err: unknown) => err);
+    const error = thrownBy(() => writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }));
     expect(error).toBeInstanceOf(StoreError);
     const storeError = error as StoreError;
     expect(storeError.code).toBe('store_io');
@@ -219,7 +228,7 @@ describe('writeRun failures', () => {
     const runId = newRunId(START_MS);
     const dir = join(runsDir, 'agents', runId);
     await mkdir(join(dir, 'trace.json'), { recursive: true });
-    const error = await writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }).catch((err: unknown) => err);
+    const error = thrownBy(() => writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }));
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).operation).toBe('write');
     expect((error as StoreError).path).toBe(join(dir, 'trace.json'));

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import { faultPoint } from '../lib/index.js';
+import { errnoOf, storeOpSync } from './errors.js';
+
+/**
+ * The one place run files are written and read back while writing runs: synchronous (the
+ * run-store exporter calls it from its worker thread, where blocking is the point), every
+ * file written atomically (temp file + rename), each failure a {@link StoreError}. It also
+ * remembers what it wrote since the last {@link syncWritten}, so that the write-ahead log
+ * can make the store durable before it deletes a segment, without syncing the whole file
+ * system. Not for concurrent use on the same run.
+ *
+ * Crash tests stop a write here: fault point `run-file` after each file is in place.
+ */
+export class RunFiles {
+  /** Files put in place since the last sync. */
+  private readonly files = new Set<string>();
+  /** Directories whose entries changed since the last sync. */
+  private readonly dirs = new Set<string>();
+
+  /** Files and directories waiting for {@link syncWritten}. */
+  get unsynced(): number {
+    return this.files.size + this.dirs.size;
+  }
+
+  /** Makes `dir` and any missing parent; returns true when `dir` itself was made now. */
+  makeDir(dir: string): boolean {
+    const first = storeOpSync('mkdir', dir, () => mkdirSync(dir, { recursive: true }));
+    if (first === undefined) return false;
+    // Every folder from `first` down is new: each one's parent gained an entry.
+    for (let d = dir; d.length >= first.length; d = dirname(d)) this.dirs.add(dirname(d));
+    return true;
+  }
+
+  /**
+   * Writes `data` to `path` atomically: a reader sees the old file or the whole new one.
+   * The parent folder is made when missing. Returns the bytes written.
+   */
+  writeAtomic(path: string, data: string | Uint8Array): number {
+    const dir = dirname(path);
+    const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    storeOpSync('write', path, () => {
+      try {
+        writeFileSync(tmp, data);
+      } catch (err) {
+        if (errnoOf(err) !== 'ENOENT') throw err;
+        this.makeDir(dir);
+        writeFileSync(tmp, data);
+      }
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+    });
+    this.files.add(path);
+    this.dirs.add(dir);
+    faultPoint('run-file');
+    return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  }
+
+  /** A file's text, or null when it does not exist. */
+  readText(path: string): string | null {
+    return storeOpSync('read', path, () => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return null;
+        throw err;
+      }
+    });
+  }
+
+  /** The entries of `dir`; none when it does not exist. */
+  list(dir: string): Dirent[] {
+    return storeOpSync('readdir', dir, () => {
+      try {
+        return readdirSync(dir, { withFileTypes: true });
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return [];
+        throw err;
+      }
+    });
+  }
+
+  /** Every entry under `dir` at any depth; none when it does not exist. */
+  listTree(dir: string): Dirent[] {
+    return storeOpSync('readdir', dir, () => {
+      try {
+        return readdirSync(dir, { recursive: true, withFileTypes: true });
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return [];
+        throw err;
+      }
+    });
+  }
+
+  /** The real path of `path` (symbolic links resolved). */
+  realPath(path: string): string {
+    return storeOpSync('resolve', path, () => realpathSync(path));
+  }
+
+  /** Renames a file or folder; what was written below `from` is then remembered below `to`. */
+  rename(from: string, to: string): void {
+    storeOpSync('rename', `${from} to ${to}`, () => renameSync(from, to));
+    this.files.add(to);
+    this.dirs.add(dirname(from));
+    this.dirs.add(dirname(to));
+    const prefix = from + sep;
+    for (const set of [this.files, this.dirs]) {
+      for (const path of [...set]) {
+        if (path !== from && !path.startsWith(prefix)) continue;
+        set.delete(path);
+        set.add(to + path.slice(from.length));
+      }
+    }
+  }
+
+  /** Deletes a file or folder and everything in it; nothing happens when it does not exist. */
+  remove(path: string): void {
+    storeOpSync('remove', path, () => rmSync(path, { recursive: true, force: true }));
+    this.dirs.add(dirname(path));
+  }
+
+  /**
+   * Makes every file put in place and every folder changed since the last call durable
+   * (fdatasync of each file, then fsync of each folder, so the renames survive too). A path
+   * gone since (removed by maintenance) needs nothing. On failure what is left stays to sync.
+   */
+  syncWritten(): void {
+    for (const path of this.files) {
+      syncOne(path, fdatasyncSync);
+      this.files.delete(path);
+    }
+    for (const path of this.dirs) {
+      syncOne(path, fsyncSync);
+      this.dirs.delete(path);
+    }
+  }
+}
+
+function syncOne(path: string, sync: (fd: number) => void): void {
+  storeOpSync('write', path, () => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
+      throw err;
+    }
+    try {
+      sync(fd);
+    } catch (err) {
+      // Some file systems refuse to sync a folder; its renames are still atomic there.
+      if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw err;
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
