@@ -21,6 +21,7 @@ const FIGURES = [
   'grpc_e2e_runs_per_s',
   'fixed_load_p50_ms',
   'fixed_load_p99_ms',
+  'sustained_runs_per_s',
   'peak_rss_mb',
   'in_flight_rss_mb',
   'cli_list_ms',
@@ -36,7 +37,7 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => removeTempDir(dir));
 
-  it('measures every figure against its baseline and writes them as JSON', { timeout: 60_000 }, async () => {
+  it('measures every figure against its baseline and writes them as JSON', { timeout: 120_000 }, async () => {
     const options: BenchOptions = {
       dists: [resolve('dist')],
       traces: 40,
@@ -50,6 +51,8 @@ describe('npm run bench (smoke)', () => {
       rate: 2000,
       rateSeconds: 0.5,
       inFlight: 50,
+      sustainSeconds: 1,
+      sustainSteps: 0,
       queryRuns: 30,
       cliRepeats: 1,
       apiRequests: 5,
