@@ -263,8 +263,8 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
       let sustained = null;
       if (options.sustainSeconds > 0) {
         log(`${dist}: sustained load, ${options.sustainSeconds} s a step, every run on disk within ${SUSTAIN_LAG_MS / 1000} s`);
-        // It cannot hold much more than it writes flat out (the closed loop's end-to-end rate).
-        const upper = 1.25 * Math.max(http.e2eRuns / http.e2eSeconds, grpc.e2eRuns / grpc.e2eSeconds);
+        // A first guess somewhat under what it writes flat out (the closed loop's end-to-end rate).
+        const start = 0.75 * Math.max(http.e2eRuns / http.e2eSeconds, grpc.e2eRuns / grpc.e2eSeconds);
         const sustainDaemon = async () => {
           const dir = await freshDir('sustained');
           const daemon = await startDaemon(dist, join(dir, 'runs'), dir, defaultConfig);
@@ -273,7 +273,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           // Thrown away: SIGTERM would first drain whatever backlog the step left.
           return { server: daemon, runsBefore: warm.value, stop: () => daemon.kill() };
         };
-        const search = { seconds: options.sustainSeconds, lagMs: SUSTAIN_LAG_MS, steps: options.sustainSteps, upperRunsPerSecond: upper };
+        const search = { seconds: options.sustainSeconds, lagMs: SUSTAIN_LAG_MS, steps: options.sustainSteps, startRunsPerSecond: start };
         sustained = await findSustainedLoad(search, sustainDaemon, (n) => encodeTraces(n, spans), log);
       }
 

@@ -2,7 +2,8 @@
  * The sustained-load figure: the highest offered load of runs (one trace a request) that a
  * daemon holds for a while with no request shed (503) and every run on disk within a few
  * seconds of its root span ending (the request's due time: the benchmark's traces end as
- * they are sent). Found by bisection between 0 and an upper bound, a fresh daemon per step.
+ * they are sent). Found by doubling from a first guess until a load fails, then bisecting, a
+ * fresh daemon per step.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSender } from './load.js';
@@ -23,8 +24,8 @@ export interface SustainOptions {
   lagMs: number;
   /** Loads tried after the first (each halves the interval). */
   steps: number;
-  /** The highest load worth trying (e.g. the end-to-end rate of the closed loop). */
-  upperRunsPerSecond: number;
+  /** The first load tried (e.g. somewhat under the end-to-end rate of the closed loop). */
+  startRunsPerSecond: number;
 }
 
 const POLL_MS = 250;
@@ -41,8 +42,9 @@ export async function findSustainedLoad(
   log: (line: string) => void,
 ): Promise<{ runsPerSecond: number; steps: SustainStep[] }> {
   let low = 0;
-  let high = options.upperRunsPerSecond;
-  let offered = high * 0.6;
+  // No load has failed yet: a held one is doubled until one fails, then the gap is halved.
+  let high = Infinity;
+  let offered = options.startRunsPerSecond;
   const steps: SustainStep[] = [];
   for (let i = 0; i <= options.steps; i++) {
     const rate = Math.max(1, Math.round(offered));
@@ -58,7 +60,7 @@ export async function findSustainedLoad(
     log(`  ${rate} runs/s for ${options.seconds} s: ${step.held ? 'held' : `not held (${step.reason})`}`);
     if (step.held) low = rate;
     else high = rate;
-    offered = (low + high) / 2;
+    offered = Number.isFinite(high) ? (low + high) / 2 : 2 * low;
   }
   return { runsPerSecond: low, steps };
 }

@@ -97,9 +97,9 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     await this.pool.shutdown();
   }
 
-  /** Makes every run file written so far durable (see {@link StoredSync}); nothing to do once stopped. */
-  async syncStored(): Promise<void> {
-    if (!this.stopping) await this.pool.syncWritten();
+  /** Makes every run file written so far durable (see {@link StoredSync}). */
+  syncStored(): Promise<void> {
+    return this.pool.syncWritten();
   }
 
   /** Appends log records that belong to no trace to `<runs dir>/untraced/`, in arrival order. */

@@ -49,8 +49,9 @@ export class MaterializerPool {
     return this.send(slot, (id) => ({ id, type: 'job', job })) as Promise<MaterializeOutcome>;
   }
 
-  /** Makes every file the workers wrote before this call durable. */
+  /** Makes every file the workers wrote before this call durable (all of it once stopped: {@link shutdown} synced). */
   async syncWritten(): Promise<void> {
+    if (this.stopped) return;
     await Promise.all(this.slots.map((slot) => this.send(slot, (id) => ({ id, type: 'sync' }))));
   }
 
