@@ -1,29 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
+  existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { faultPoint } from '../lib/index.js';
-import { errnoOf, storeOpSync } from './errors.js';
+import { StoreError, errnoOf, storeOpSync } from './errors.js';
 
 /**
  * The one place run files are written and read back while writing runs: synchronous (the
  * run-store exporter calls it from its worker thread, where blocking is the point), every
  * file written atomically (temp file + rename), each failure a {@link StoreError}. It also
- * remembers what it wrote since the last {@link syncWritten}, so that the write-ahead log
- * can make the store durable before it deletes a segment, without syncing the whole file
- * system. Not for concurrent use on the same run.
+ * remembers what it wrote since the last {@link syncWritten} (asynchronous), so that the
+ * write-ahead log can make the store durable before it deletes a segment, without syncing
+ * the whole file system. Not for concurrent use on the same run.
  *
  * Crash tests stop a write here: fault point `run-file` after each file is in place.
  */
@@ -75,6 +74,11 @@ export class RunFiles {
     return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   }
 
+  /** The modification time of `path`, in ms. */
+  mtimeMs(path: string): number {
+    return storeOpSync('read', path, () => statSync(path).mtimeMs);
+  }
+
   /** A file's text, or null when it does not exist. */
   readText(path: string): string | null {
     return storeOpSync('read', path, () => {
@@ -101,6 +105,8 @@ export class RunFiles {
 
   /** Every entry under `dir` at any depth; none when it does not exist. */
   listTree(dir: string): Dirent[] {
+    // Usually missing (staged uploads): a stat is cheaper than the error readdir throws.
+    if (!existsSync(dir)) return [];
     return storeOpSync('readdir', dir, () => {
       try {
         return readdirSync(dir, { recursive: true, withFileTypes: true });
@@ -139,38 +145,50 @@ export class RunFiles {
   }
 
   /**
-   * Makes every file put in place and every folder changed since the last call durable
-   * (fdatasync of each file, then fsync of each folder, so the renames survive too). A path
-   * gone since (removed by maintenance) needs nothing. On failure what is left stays to sync.
+   * Makes every file put in place and every folder changed before the call durable (fdatasync
+   * of each file, then fsync of each folder, so the renames survive too), `concurrency` at a
+   * time: concurrent syncs share the device's cache flushes. Asynchronous, so writes can go
+   * on meanwhile (they are left to the next call). A path gone since (removed by
+   * maintenance) needs nothing. On failure what was not synced stays for the next call.
    */
-  syncWritten(): void {
-    for (const path of this.files) {
-      syncOne(path, fdatasyncSync);
-      this.files.delete(path);
-    }
-    for (const path of this.dirs) {
-      syncOne(path, fsyncSync);
-      this.dirs.delete(path);
+  async syncWritten(concurrency = 32): Promise<void> {
+    const files = [...this.files];
+    const dirs = [...this.dirs];
+    this.files.clear();
+    this.dirs.clear();
+    try {
+      await syncAll(files, concurrency, (handle) => handle.datasync());
+      await syncAll(dirs, concurrency, (handle) => handle.sync());
+    } catch (err) {
+      for (const path of files) this.files.add(path);
+      for (const path of dirs) this.dirs.add(path);
+      throw err;
     }
   }
 }
 
-function syncOne(path: string, sync: (fd: number) => void): void {
-  storeOpSync('write', path, () => {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
-      throw err;
-    }
-    try {
-      sync(fd);
-    } catch (err) {
-      // Some file systems refuse to sync a folder; its renames are still atomic there.
-      if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw err;
-    } finally {
-      closeSync(fd);
-    }
-  });
+async function syncAll(paths: readonly string[], concurrency: number, sync: (handle: FileHandle) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < paths.length) await syncOne(paths[next++]!, sync);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, lane));
+}
+
+async function syncOne(path: string, sync: (handle: FileHandle) => Promise<void>): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
+    throw new StoreError('write', path, err);
+  }
+  try {
+    await sync(handle);
+  } catch (err) {
+    // Some file systems refuse to sync a folder; its renames are still atomic there.
+    if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw new StoreError('write', path, err);
+  } finally {
+    await handle.close();
+  }
 }

@@ -41,6 +41,8 @@ export interface RunWriteResult {
    */
   input?: string | null;
   output?: string | null;
+  /** metadata.yaml's mtime after this write (the index need not stat it). */
+  mtimeMs?: number;
 }
 
 /** Where a run lives: its kind and id. */
@@ -85,7 +87,9 @@ export function writeRun(runsDir: string, write: RunWrite, options: WriteRunOpti
   const noArtifacts = fresh && !hasArtifacts(record);
   result.artifactsCount = noArtifacts ? 0 : countRunArtifacts(io, dir, record.kind);
   result.metadata = metadataFields(runId, record, { artifactsCount: result.artifactsCount });
-  result.bytesWritten += io.writeAtomic(join(dir, 'metadata.yaml'), renderMetadataFields(result.metadata));
+  const metadataPath = join(dir, 'metadata.yaml');
+  result.bytesWritten += io.writeAtomic(metadataPath, renderMetadataFields(result.metadata));
+  result.mtimeMs = io.mtimeMs(metadataPath);
   return result;
 }
 

@@ -126,8 +126,9 @@ export class Materializer {
     } catch (err) {
       outcome.warnings.push({ fields: { err: String(err), run_id: next.runId }, message: 'moving staged uploads into a run failed' });
     }
-    const { metadata, input, output } = written;
-    outcome.indexed = { kind: record.kind, runId: next.runId, replaced: moved ? { kind: location.kind, runId: location.runId } : null, metadata, input, output };
+    const { metadata, input, output, mtimeMs } = written;
+    const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
+    outcome.indexed = { kind: record.kind, runId: next.runId, replaced, metadata, input, output, mtimeMs };
     outcome.location = next;
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.push({ type: 'materialized', kind: record.kind, seconds: (performance.now() - started) / 1000 });

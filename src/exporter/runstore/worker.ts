@@ -22,21 +22,29 @@ const io = new RunFiles();
 const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io);
 const port = parentPort!;
 
+// A sync runs on the thread pool while jobs go on; one at a time, in order.
+let syncing: Promise<void> = Promise.resolve();
+const sync = (): Promise<void> => (syncing = syncing.catch(() => undefined).then(() => io.syncWritten()));
+
 port.on('message', (request: Request) => {
-  port.postMessage(handle(request));
+  if (request.type === 'sync') {
+    sync().then(
+      () => port.postMessage({ id: request.id, ok: true, value: null } satisfies Reply),
+      (err: unknown) => port.postMessage({ id: request.id, ok: false, error: errorMessage(err) } satisfies Reply),
+    );
+    return;
+  }
+  port.postMessage(materialize(request.id, request.job));
 });
 port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
 
-function handle(request: Request): Reply {
+function materialize(id: number, job: MaterializeJob): Reply {
   try {
-    if (request.type === 'sync') {
-      io.syncWritten();
-      return { id: request.id, ok: true, value: null };
-    }
-    const outcome = materializer.materialize(request.job as MaterializeJob);
-    if (io.unsynced > MAX_UNSYNCED) io.syncWritten();
-    return { id: request.id, ok: true, value: outcome };
+    const outcome = materializer.materialize(job);
+    // Failures are left for the next sync asked for.
+    if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
+    return { id, ok: true, value: outcome };
   } catch (err) {
-    return { id: request.id, ok: false, error: errorMessage(err) };
+    return { id, ok: false, error: errorMessage(err) };
   }
 }

@@ -103,7 +103,8 @@ export class CatalogFollower {
         changes.push({ remove: w.replaced.runId });
         runOf.push(w.replaced.runId);
       }
-      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata: w.metadata, input: w.input, output: w.output } });
+      const { metadata, input, output, mtimeMs } = w;
+      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata, input, output, mtimeMs } });
       runOf.push(w.runId);
     }
     try {
