@@ -81,9 +81,10 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     return this.unpriced;
   }
 
-  /** Starts the worker threads (each loads the price book). */
+  /** Starts the worker threads (each loads the price book); writes wait until they have. */
   start(): Promise<void> {
-    return this.pool.start();
+    this.pool.start();
+    return Promise.resolve();
   }
 
   /**

@@ -37,10 +37,12 @@ export class MaterializerPool {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the workers; resolves once each has loaded (throws what one failed with). */
-  async start(): Promise<void> {
+  /**
+   * Starts the workers without waiting for them to load (they load beside the rest of the
+   * daemon's start); requests wait for their worker, and fail with what it failed with.
+   */
+  start(): void {
     while (this.slots.length < this.size) this.slots.push(this.spawn());
-    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** Materializes one trace in its worker. */
@@ -64,8 +66,9 @@ export class MaterializerPool {
     this.slots.length = 0;
   }
 
-  private send(slot: Slot, request: (id: number) => Request): Promise<MaterializeOutcome | null> {
-    if (this.stopped) return Promise.reject(new Error('the run-store exporter is stopped'));
+  private async send(slot: Slot, request: (id: number) => Request): Promise<MaterializeOutcome | null> {
+    if (this.stopped) throw new Error('the run-store exporter is stopped');
+    await slot.ready;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.waiting.set(id, { resolve, reject });
@@ -80,6 +83,7 @@ export class MaterializerPool {
     let started!: () => void;
     let failed!: (err: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject)));
+    ready.catch(() => undefined); // reported to whoever sends to it
     const slot: Slot = { worker, waiting, ready, serving: false };
     worker.on('message', (reply: Reply) => {
       if (reply.id === 0) {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, moveRun, newRunId, readRunFile, writeRun } from '../../../src/store/index.js';
-import { START_MS, agentRecord, tempDir } from './records.js';
+import { START_MS, agentRecord, tempDir, thrownBy } from './records.js';
 
 let runsDir: string;
 let cleanup: () => Promise<void>;
@@ -13,15 +13,6 @@ beforeEach(async () => {
   cleanup = made.cleanup;
 });
 afterEach(async () => cleanup());
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 describe('moveRun', () => {
   it('moves a run to another kind and id, creating the target folder', async () => {

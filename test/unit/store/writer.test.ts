@@ -9,7 +9,7 @@ import {
   removeRun,
   writeRun,
 } from '../../../src/store/index.js';
-import { START_MS, agentRecord, logLine, stepRecord, tempDir, textArtifact, workflowRecord } from './records.js';
+import { START_MS, agentRecord, logLine, stepRecord, tempDir, textArtifact, thrownBy, workflowRecord } from './records.js';
 
 const TRACE_JSON = '{"resourceSpans":[]}';
 
@@ -198,15 +198,6 @@ describe('writeRun result', () => {
     expect(logs).toContain('second');
   });
 });
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 describe('writeRun failures', () => {
   it('reports the errno code, operation, path and cause when the runs dir is a file', async () => {
