@@ -81,10 +81,9 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     return this.unpriced;
   }
 
-  /** Starts the worker threads (each loads the price book); writes wait until they have. */
+  /** Starts the worker threads (each loads the price book); resolves once they can write. */
   start(): Promise<void> {
-    this.pool.start();
-    return Promise.resolve();
+    return this.pool.start();
   }
 
   /**

@@ -38,11 +38,12 @@ export class MaterializerPool {
   ) {}
 
   /**
-   * Starts the workers without waiting for them to load (they load beside the rest of the
-   * daemon's start); requests wait for their worker, and fail with what it failed with.
+   * Starts the workers and resolves once each has loaded (throws what one failed with), so a
+   * daemon that answers can write. Requests to a worker that failed fail with its error.
    */
-  start(): void {
+  async start(): Promise<void> {
     while (this.slots.length < this.size) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** Materializes one trace in its worker. */
