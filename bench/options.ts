@@ -30,6 +30,10 @@ export interface BenchOptions {
   rateSeconds: number;
   /** Traces held open (root span not ended) for the in-flight RSS figure. */
   inFlight: number;
+  /** How long each load of the sustained-load search is offered (0 skips the figure). */
+  sustainSeconds: number;
+  /** Loads tried after the first in the sustained-load search (bisection). */
+  sustainSteps: number;
   /** Runs in the query fixture store. */
   queryRuns: number;
   /** CLI processes timed per query command. */
@@ -59,6 +63,8 @@ const FULL = {
   rate: 20_000,
   rateSeconds: 10,
   inFlight: 50_000,
+  sustainSeconds: 60,
+  sustainSteps: 4,
   queryRuns: 100_000,
   cliRepeats: 10,
   apiRequests: 200,
@@ -72,6 +78,8 @@ const QUICK: typeof FULL = {
   warmup: 100,
   rateSeconds: 2,
   inFlight: 5000,
+  sustainSeconds: 3,
+  sustainSteps: 1,
   queryRuns: 5000,
   cliRepeats: 3,
   apiRequests: 50,
@@ -89,6 +97,8 @@ const NUMERIC = {
   rate: 'rate',
   rateSeconds: 'rate-seconds',
   inFlight: 'in-flight',
+  sustainSeconds: 'sustain-seconds',
+  sustainSteps: 'sustain-steps',
   queryRuns: 'query-runs',
   cliRepeats: 'cli-repeats',
   apiRequests: 'api-requests',
@@ -96,7 +106,7 @@ const NUMERIC = {
 
 export const USAGE = `npm run bench -- [--quick] [--dist DIR]... [--traces N] [--spans N] [--concurrency N]
   [--seconds S] [--drain-seconds S] [--open-batch N] [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
-  [--query-runs N] [--cli-repeats N] [--api-requests N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
+  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
 
 /** The options of `argv` (without node and the script). */
 export function parseBenchArgs(argv: string[]): BenchOptions {

@@ -16,6 +16,7 @@ import { closedLoop, openLoop, percentile, type LoadResult, type Protocol } from
 import type { BenchOptions } from './options.js';
 import { scrapeMetric, startBaselineServer, startDaemon, type Server } from './processes.js';
 import { ensureFixtureStore, getLatencies, measureQueries, nodeStartMs } from './query.js';
+import { findSustainedLoad } from './sustained.js';
 import { encodeTraces } from './workload.js';
 import { measurePrivacy } from './privacy.js';
 
@@ -52,6 +53,9 @@ export interface RunBenchHooks {
   /** Where the JSON goes (default: `options.resultsDir/<date>[-quick].json`). */
   resultsFile?: string;
 }
+
+/** The sustained-load figure's bound: every run on disk this long after its root ended. */
+const SUSTAIN_LAG_MS = 5000;
 
 interface Bodies {
   warmup: Buffer[];
@@ -261,6 +265,23 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         openDaemon.kill();
       }
 
+      let sustained = null;
+      if (options.sustainSeconds > 0) {
+        log(`${dist}: sustained load, ${options.sustainSeconds} s a step, every run on disk within ${SUSTAIN_LAG_MS / 1000} s`);
+        // A first guess somewhat under what it writes flat out (the closed loop's end-to-end rate).
+        const start = 0.75 * Math.max(http.e2eRuns / http.e2eSeconds, grpc.e2eRuns / grpc.e2eSeconds);
+        const sustainDaemon = async () => {
+          const dir = await freshDir('sustained');
+          const daemon = await startDaemon(dist, join(dir, 'runs'), dir, defaultConfig);
+          await closedLoop('http', daemon, bodies.warmup, concurrency);
+          const warm = await waitForMetric(daemon, 'paracle_runs_total', bodies.warmup.length, drainMs);
+          // Thrown away: SIGTERM would first drain whatever backlog the step left.
+          return { server: daemon, runsBefore: warm.value, stop: () => daemon.kill() };
+        };
+        const search = { seconds: options.sustainSeconds, lagMs: SUSTAIN_LAG_MS, steps: options.sustainSteps, startRunsPerSecond: start };
+        sustained = await findSustainedLoad(search, sustainDaemon, (n) => encodeTraces(n, spans), log);
+      }
+
       let query = null;
       if (queryRunsDir) {
         log(`${dist}: queries on ${options.queryRuns} runs`);
@@ -293,6 +314,20 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           { kind: 'max', max: 50 },
           options.rate < 20_000 ? `offered ${options.rate} spans/s; the goal is for 20,000` : undefined,
         ),
+        ...(sustained && baseB
+          ? [
+              figure(
+                'sustained_runs_per_s',
+                `sustained load (${options.sustainSeconds} s, no 503, on disk within ${SUSTAIN_LAG_MS / 1000} s)`,
+                'runs/s',
+                sustained.runsPerSecond,
+                baseB.runsPerSecond,
+                'baseline B',
+                { kind: 'ratio-min', min: 0.5 },
+                options.sustainSeconds < 60 ? `each load offered ${options.sustainSeconds} s; the goal is for 60` : undefined,
+              ),
+            ]
+          : []),
         figure('peak_rss_mb', 'peak RSS (OTLP/HTTP closed loop)', 'MB', http.peakRss / MB, baseA.peakRssMb!, `${A} peak`),
         figure(
           'in_flight_rss_mb',
@@ -355,6 +390,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           fixedLoadRetries: fixed.retries,
           fixedLoadUnanswered: fixed.unanswered,
           inFlightTraces: options.inFlight,
+          ...Object.fromEntries((sustained?.steps ?? []).map((st, i) => [`sustainStep${i + 1}RunsPerSecond${st.held ? 'Held' : 'NotHeld'}`, st.offeredRunsPerSecond])),
           inFlightIngestSeconds: inFlightSeconds,
           ...(query ? { queryDaemonScanMs: query.daemonScanMs } : {}),
           ...(query?.reindexMs != null ? { queryReindexMs: query.reindexMs } : {}),
@@ -382,6 +418,8 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         rate: options.rate,
         rateSeconds: options.rateSeconds,
         inFlight: options.inFlight,
+        sustainSeconds: options.sustainSeconds,
+        sustainSteps: options.sustainSteps,
         queryRuns: options.queryRuns,
         cliRepeats: options.cliRepeats,
         apiRequests: options.apiRequests,

@@ -17,6 +17,10 @@ function positiveInt(what = 'a positive integer') {
   return z.int({ error: (issue) => `must be ${what}, ${got(issue)}` }).positive();
 }
 
+function nonNegativeInt() {
+  return z.int({ error: (issue) => `must be a non-negative integer, ${got(issue)}` }).min(0);
+}
+
 function positiveNumber() {
   return z.number({ error: (issue) => `must be a positive number, ${got(issue)}` }).positive();
 }
@@ -137,16 +141,19 @@ export const paracleConfigSchema = section({
     unrecognized: z.enum(['agent', 'drop']).default('agent'),
     untraced_logs: z.enum(['drop', 'file']).default('drop'),
     wal: section({
-      // `always`: sync before every answer; a number: one sync per batch of at most that many ms.
+      // `adaptive`: sync at once when none runs, batch while one does; `always`: one sync per
+      // request; a number: one sync per window of that many ms.
       sync: z
-        .union([z.literal('always'), positiveInt('"always" or a positive number of milliseconds')])
-        .default(10),
+        .union([z.literal('adaptive'), z.literal('always'), positiveInt('"adaptive", "always" or a positive number of milliseconds')])
+        .default('adaptive'),
       segment_bytes: positiveInt().default(67_108_864),
     }),
   }),
   assembly: section({
     grace_ms: positiveInt().default(2000),
     orphan_timeout_ms: positiveInt().default(300_000),
+    // A run's directory appears (as running) only once its trace has been open this long.
+    running_after_ms: nonNegativeInt().default(1000),
   }),
   metrics: section({ max_ids: positiveInt().default(1000) }),
   privacy: section({

@@ -40,6 +40,15 @@ export interface BatchTransform {
   transformLogs(logs: LogRecord[], source?: EncodedRequest): EncodedRequest | undefined;
 }
 
+/**
+ * Makes what a stage stored so far durable: once `syncStored` resolves, every file it wrote
+ * before the call survives a power loss. The write-ahead log awaits it before deleting a
+ * segment whose traces are settled.
+ */
+export interface StoredSync {
+  syncStored(): Promise<void>;
+}
+
 /** Receives decoded log records. */
 export interface LogsConsumer {
   consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void>;

@@ -11,7 +11,9 @@
  *   (e.g. throw), and returns the previous action to put back.
  *
  * Points of today: archive moves `manifest`, `packed`, `placed`, `verified`, `retired`,
- * `removed`; compression `compressed`, `recorded`, `replaced`.
+ * `removed`; compression `compressed`, `recorded`, `replaced`; run writes (in the run-store
+ * worker thread, where SIGKILL stops the whole process all the same) `run-file` after each
+ * file is in place and `run-written` after a whole run.
  */
 export type FaultAction = (point: string) => void;
 

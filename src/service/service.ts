@@ -60,7 +60,9 @@ export async function startDaemon(
   // Before anything is opened: a missing HMAC key stops the start.
   const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
   await ensureWritableRunsDir(settings.runsDir);
-  const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
+  // Loaded here first so a bad pricing file stops the start with its own error; the run
+  // store's workers each load it again.
+  await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
   const index = await CatalogFollower.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
@@ -68,7 +70,7 @@ export async function startDaemon(
     {
       runsDir: settings.runsDir,
       unrecognized: config.ingest.unrecognized,
-      priceBook,
+      pricing: { overrides: config.pricing.overrides, dataFile: config.pricing.data_file },
       index,
     },
     logger.child({ component: 'exporter/runstore' }),
@@ -79,6 +81,7 @@ export async function startDaemon(
     {
       graceMs: config.assembly.grace_ms,
       orphanTimeoutMs: config.assembly.orphan_timeout_ms,
+      runningAfterMs: config.assembly.running_after_ms,
       maxSpansInMemory: config.ingest.max_spans_in_memory,
       maxBytesInMemory: config.ingest.max_bytes_in_memory,
     },
@@ -91,7 +94,7 @@ export async function startDaemon(
   );
   // Scrubbed before the log: what arrives, and what an older version left in it unscrubbed.
   const redaction = new Redaction(privacy.scrubber, metrics);
-  const durable = new DurableIngest(wal, recovered, assembler, assembler, walLogger, { replayTransform: redaction });
+  const durable = new DurableIngest(wal, recovered, assembler, assembler, exporter, walLogger, { replayTransform: redaction });
   const redact = new RedactStage(redaction, durable);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
   const ingest = (component: string): IngestTarget => ({

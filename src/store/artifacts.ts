@@ -1,10 +1,10 @@
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../lib/index.js';
 import type { Artifact } from '../model/index.js';
 import { StoreError, errnoOf, storeOp } from './errors.js';
 import { isInside, sanitizeArtifactPath } from './layout.js';
+import type { RunFiles } from './run-io.js';
 
 /** An artifact the store did not write, and why. */
 export interface SkippedArtifact {
@@ -40,15 +40,15 @@ export function isTempFile(name: string): boolean {
  * whose path would leave the folder (lexically or through a symbolic link) or clashes with
  * another's is skipped and reported; any other failure throws a {@link StoreError}.
  */
-export async function writeArtifacts(folder: string, artifacts: readonly Artifact[]): Promise<ArtifactsOutcome> {
-  await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+export function writeArtifacts(io: RunFiles, folder: string, artifacts: readonly Artifact[]): ArtifactsOutcome {
+  io.makeDir(folder);
   if (artifacts.length === 0) return { bytesWritten: 0, skipped: [] };
-  const root = await storeOp('resolve', folder, () => realpath(folder));
+  const root = io.realPath(folder);
   const byPath = new Map<string, Artifact>();
   for (const artifact of artifacts) byPath.set(sanitizeArtifactPath(artifact.name), artifact);
   const outcome: ArtifactsOutcome = { bytesWritten: 0, skipped: [] };
   for (const [path, artifact] of byPath) {
-    const reason = await placeArtifact(root, path, artifact.content);
+    const reason = placeArtifact(io, root, path, artifact.content);
     if (reason === null) outcome.bytesWritten += artifact.content.byteLength;
     else outcome.skipped.push({ name: artifact.name, path, reason });
   }
@@ -59,27 +59,26 @@ export async function writeArtifacts(folder: string, artifacts: readonly Artifac
  * The number of regular files under `folder`, at any depth; 0 when it does not exist.
  * Temp files of interrupted writes are not counted.
  */
-export async function countFiles(folder: string): Promise<number> {
-  const entries = await listEntries(folder);
+export function countFiles(io: RunFiles, folder: string): number {
   let count = 0;
-  for (const entry of entries) {
-    if (entry.isDirectory()) count += await countFiles(join(folder, entry.name));
+  for (const entry of io.list(folder)) {
+    if (entry.isDirectory()) count += countFiles(io, join(folder, entry.name));
     else if (entry.isFile() && !isTempFile(entry.name)) count += 1;
   }
   return count;
 }
 
 /** Writes one artifact below the real path `root`; returns why it was skipped, or null. */
-async function placeArtifact(root: string, path: string, content: Uint8Array): Promise<SkippedArtifact['reason'] | null> {
+function placeArtifact(io: RunFiles, root: string, path: string, content: Uint8Array): SkippedArtifact['reason'] | null {
   const target = join(root, ...path.split('/'));
   if (!isInside(root, target)) return 'outside';
   const parent = dirname(target);
   try {
-    await storeOp('mkdir', parent, () => mkdir(parent, { recursive: true }));
+    io.makeDir(parent);
     // A symbolic link planted inside the folder must not carry the write elsewhere.
-    const realParent = await storeOp('resolve', parent, () => realpath(parent));
+    const realParent = io.realPath(parent);
     if (realParent !== root && !isInside(root, realParent)) return 'outside';
-    await storeOp('write', target, () => writeFileAtomic(target, content));
+    io.writeAtomic(target, content);
   } catch (err) {
     if (err instanceof StoreError && err.errnoCode !== null && NAME_CLASH_CODES.has(err.errnoCode)) return 'name_clash';
     throw err;

@@ -64,3 +64,13 @@ export async function storeOp<T>(operation: StoreOperation, path: string, run: (
     throw new StoreError(operation, path, err);
   }
 }
+
+/** {@link storeOp} for a synchronous operation. */
+export function storeOpSync<T>(operation: StoreOperation, path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(operation, path, err);
+  }
+}

@@ -1,52 +1,43 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/index.js';
-import type { RunKind } from '../model/index.js';
-import { storeOp } from './errors.js';
-import { isValidRunId } from './layout.js';
-import { readTextIfExists } from './read-text.js';
+import type { RunCatalog } from './catalog/catalog.js';
+import { InvalidInputError } from '../lib/index.js';
+import type { RunRef } from './writer.js';
 
-/** Where a trace's run lives, and whether it was written as final (its id is settled). */
-export interface TraceRunEntry {
-  kind: RunKind;
-  runId: string;
+/**
+ * The trace → run map. It has no file of its own: a run's `metadata.yaml` names its
+ * `trace_id`, the run index (`.index/runs.sqlite`, rebuilt from those files whenever it is
+ * missing or behind) finds the run of a trace, and the write-ahead log keeps a trace's
+ * spans until its run is written, so a crash in between is replayed into the same run.
+ * The run-store exporter keeps the runs it wrote in memory in front of this.
+ */
+export interface TraceRunEntry extends RunRef {
+  /** Written as completed/failed: its id never changes again and it never goes back to running. */
   final: boolean;
   /**
-   * Where the run was before a move this entry announces. The entry is written before the
-   * directory is renamed, so after a crash in between the move is found and finished.
+   * Its id is settled even though it is not final: a run made ahead of its spans (a
+   * replay's `pending` run), whose id was already handed out.
    */
-  movedFrom: { kind: RunKind; runId: string } | null;
+  keepsId: boolean;
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-
-/** `<runs-dir>/.traces/ab/<trace id>`: two-level so no folder holds millions of files. */
-function entryPath(runsDir: string, traceId: string): string {
-  if (!TRACE_ID.test(traceId)) throw new Error(`not a trace id: ${traceId}`);
-  return join(runsDir, '.traces', traceId.slice(0, 2), traceId);
+/** The run the store holds for trace `traceId`, or null when it has none (that the index knows). */
+export function locateTraceRun(catalog: RunCatalog, traceId: string): TraceRunEntry | null {
+  const found = catalog.locateTrace(traceId);
+  if (!found) return null;
+  const final = found.status === 'completed' || found.status === 'failed';
+  return { kind: found.kind, runId: found.runId, final, keepsId: final || found.status === 'pending' };
 }
 
 /**
- * Records which run a trace belongs to. Written before the run directory itself, so that
- * after a crash a replayed or late span finds its run instead of starting a second one.
+ * Registers a run made outside the pipeline (e.g. a replay's `pending` run, made before its
+ * spans arrive) as the run of the trace its metadata.yaml names: indexes it now, so spans of
+ * that trace land in it instead of starting a run of their own. A `pending` run keeps its id
+ * when they do. Call after the run directory is written; throws {@link InvalidInputError}
+ * when it has no readable metadata.yaml with that trace id.
  */
-export async function writeTraceRun(runsDir: string, traceId: string, entry: TraceRunEntry): Promise<void> {
-  const path = entryPath(runsDir, traceId);
-  const from = entry.movedFrom ? ` ${entry.movedFrom.kind} ${entry.movedFrom.runId}` : '';
-  const text = `${entry.kind} ${entry.runId} ${entry.final ? 'final' : 'open'}${from}\n`;
-  await storeOp('write', path, () => writeFileAtomic(path, text));
-}
-
-/** The run recorded for a trace, or null when the trace has none (or the entry is unreadable). */
-export async function readTraceRun(runsDir: string, traceId: string): Promise<TraceRunEntry | null> {
-  const path = entryPath(runsDir, traceId);
-  const text = await readTextIfExists(path);
-  if (text === null) return null;
-  const [kind, runId, state, fromKind, fromRunId] = text.trim().split(' ');
-  if (!isKind(kind) || !runId || !isValidRunId(runId)) return null;
-  const movedFrom = isKind(fromKind) && fromRunId && isValidRunId(fromRunId) ? { kind: fromKind, runId: fromRunId } : null;
-  return { kind, runId, final: state === 'final', movedFrom };
-}
-
-function isKind(text: string | undefined): text is RunKind {
-  return text === 'agent' || text === 'workflow';
+export async function registerTraceRun(catalog: RunCatalog, traceId: string, run: RunRef): Promise<void> {
+  const indexed = await catalog.upsert(run);
+  const found = indexed ? catalog.locateTrace(traceId) : null;
+  if (found?.runId !== run.runId) {
+    throw new InvalidInputError(`run ${run.runId} is not stored as the run of trace ${traceId}`);
+  }
 }

@@ -9,7 +9,8 @@ import { InvalidInputError, PayloadTooLargeError } from '../lib/index.js';
 import type { RunCatalog } from './catalog/catalog.js';
 import { storeOp } from './errors.js';
 import { runDirectory, sanitizeArtifactPath } from './layout.js';
-import { checkRelativePath, listTree } from './run-files.js';
+import { checkRelativePath } from './run-files.js';
+import { RunFiles } from './run-io.js';
 import type { RunRef } from './writer.js';
 
 /** Where an uploaded artifact went. */
@@ -54,21 +55,22 @@ export async function receiveArtifact(
 
 /**
  * Moves artifacts staged for `traceId` into the run's `artifacts/` (an existing file of the
- * same name is replaced) and removes the staging folder. Nothing happens when none wait.
+ * same name is replaced) and removes the staging folder, through `io` (synchronously: the
+ * run-store exporter calls it from its worker). Nothing happens when none wait.
  */
-export async function adoptStagedUploads(runsDir: string, traceId: string, location: RunRef): Promise<number> {
+export function adoptStagedUploads(runsDir: string, traceId: string, location: RunRef, io = new RunFiles()): number {
   const staged = stagingFolder(runsDir, traceId.toLowerCase());
-  const files = await listTree(staged);
+  const files = io.listTree(staged);
   const artifacts = join(runDirectory(runsDir, location.kind, location.runId), 'artifacts');
   let moved = 0;
   for (const file of files.filter((entry) => entry.isFile() && !entry.name.startsWith('.'))) {
     const from = join(file.parentPath, file.name);
     const to = join(artifacts, ...relative(staged, from).split(sep));
-    await storeOp('mkdir', dirname(to), () => mkdir(dirname(to), { recursive: true }));
-    await storeOp('rename', from, () => rename(from, to));
+    io.makeDir(dirname(to));
+    io.rename(from, to);
     moved += 1;
   }
-  if (files.length > 0) await storeOp('remove', staged, () => rm(staged, { recursive: true, force: true }));
+  if (files.length > 0) io.remove(staged);
   return moved;
 }
 

@@ -1,14 +1,14 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../lib/index.js';
 import type { RunKind, RunLogLine, RunRecord, WorkflowRunRecord } from '../model/index.js';
-import { countFiles, listEntries, writeArtifacts } from './artifacts.js';
+import { countFiles, writeArtifacts } from './artifacts.js';
 import type { SkippedArtifact } from './artifacts.js';
-import { StoreError, errnoOf, storeOp } from './errors.js';
+import { StoreError, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
 import { metadataFields, renderMetadataFields } from './metadata.js';
 import { readTextIfExists } from './read-text.js';
+import { RunFiles } from './run-io.js';
 
 /** Everything needed to write one run directory. */
 export interface RunWrite {
@@ -41,6 +41,8 @@ export interface RunWriteResult {
    */
   input?: string | null;
   output?: string | null;
+  /** metadata.yaml's mtime after this write (the index need not stat it). */
+  mtimeMs?: number;
 }
 
 /** Where a run lives: its kind and id. */
@@ -49,49 +51,62 @@ export interface RunRef {
   runId: string;
 }
 
+/**
+ * The files of a run directory, in the order {@link writeRun} writes them: `metadata.yaml`
+ * last, so its final status means the rest is complete. (Artifacts and, for workflows, the
+ * steps' folders come first.)
+ */
+export const RUN_FILES = ['input.json', 'output.json', 'trace.json', 'logs.txt', 'metadata.yaml'] as const;
+
 /** The run files {@link readRunFile} can read. */
-export type RunFileName = 'metadata.yaml' | 'trace.json' | 'logs.txt' | 'input.json' | 'output.json';
+export type RunFileName = (typeof RUN_FILES)[number];
+
+type ContentFile = Exclude<RunFileName, 'metadata.yaml'>;
+const CONTENT_FILES = RUN_FILES.filter((f): f is ContentFile => f !== 'metadata.yaml');
 
 /**
- * Writes (or re-writes) one run directory, every file atomically: artifacts first (and, for
- * workflows, `steps/{step_id}/` with input, output and artifacts), then `input.json`,
- * `output.json`, `trace.json`, `logs.txt`, and `metadata.yaml` last, so a metadata file with
- * a final status means the rest is complete. Artifacts already on disk are never deleted, and
+ * Writes (or re-writes) one run directory through `io`, every file atomically: artifacts
+ * first (and, for workflows, `steps/{step_id}/` with input, output and artifacts), then the
+ * {@link RUN_FILES} in their order, `metadata.yaml` last, so a metadata file with a final
+ * status means the rest is complete. Artifacts already on disk are never deleted, and
  * neither are lines of an existing `logs.txt` (records that came after an earlier write).
- * `artifacts_count` is what is on disk afterwards. Callers must not write the same run
- * concurrently. Throws {@link StoreError} (with the errno code) when the file system fails.
+ * `artifacts_count` is what is on disk afterwards. Synchronous: callers run it off the
+ * event loop (the run-store exporter's worker) or where blocking is fine (tests, the CLI).
+ * Callers must not write the same run concurrently. Throws {@link StoreError} (with the
+ * errno code) when the file system fails.
  */
-export async function writeRun(runsDir: string, write: RunWrite, options: WriteRunOptions = {}): Promise<RunWriteResult> {
+export function writeRun(runsDir: string, write: RunWrite, options: WriteRunOptions = {}, io = new RunFiles()): RunWriteResult {
   const { runId, record } = write;
   const dir = runDirectory(runsDir, record.kind, runId);
   // A directory made now holds nothing but what this write puts there: no logs to keep,
   // no artifacts to count but the ones written.
-  const fresh = (await storeOp('mkdir', dir, () => mkdir(dir, { recursive: true }))) !== undefined;
+  const fresh = io.makeDir(dir);
   const result: RunWriteResult = { dir, artifactsCount: 0, bytesWritten: 0, skippedArtifacts: [], metadata: {} };
-  if (!options.metadataOnly) await writeContent(dir, write, result, fresh);
+  if (!options.metadataOnly) writeContent(io, dir, write, result, fresh);
   else if (fresh) Object.assign(result, { input: null, output: null });
   const noArtifacts = fresh && !hasArtifacts(record);
-  result.artifactsCount = noArtifacts ? 0 : await countRunArtifacts(dir, record.kind);
+  result.artifactsCount = noArtifacts ? 0 : countRunArtifacts(io, dir, record.kind);
   result.metadata = metadataFields(runId, record, { artifactsCount: result.artifactsCount });
-  result.bytesWritten += await writeText(join(dir, 'metadata.yaml'), renderMetadataFields(result.metadata));
+  const metadataPath = join(dir, 'metadata.yaml');
+  result.bytesWritten += io.writeAtomic(metadataPath, renderMetadataFields(result.metadata));
+  result.mtimeMs = io.mtimeMs(metadataPath);
   return result;
 }
 
 /**
- * Renames a run directory (its kind or id changed). Creates the target's parent; does
- * nothing when `from` and `to` are the same or the source does not exist. Throws
- * {@link StoreError} (`ENOTEMPTY`/`EEXIST`) when a non-empty target already exists.
+ * Renames a run directory (its kind or id changed) through `io`. Creates the target's
+ * parent; does nothing when `from` and `to` are the same or the source does not exist.
+ * Throws {@link StoreError} (`ENOTEMPTY`/`EEXIST`) when a non-empty target already exists.
  */
-export async function moveRun(runsDir: string, from: RunRef, to: RunRef): Promise<void> {
+export function moveRun(runsDir: string, from: RunRef, to: RunRef, io = new RunFiles()): void {
   const source = runDirectory(runsDir, from.kind, from.runId);
   const target = runDirectory(runsDir, to.kind, to.runId);
   if (source === target) return;
-  await storeOp('mkdir', dirname(target), () => mkdir(dirname(target), { recursive: true }));
+  io.makeDir(dirname(target));
   try {
-    await rename(source, target);
+    io.rename(source, target);
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return;
-    throw new StoreError('rename', `${source} to ${target}`, err);
+    if (!(err instanceof StoreError) || err.errnoCode !== 'ENOENT') throw err;
   }
 }
 
@@ -106,13 +121,10 @@ export function readRunFile(runsDir: string, kind: RunKind, runId: string, file:
  * false, writing nothing, when the run's directory does not exist. Callers must not write
  * the same run concurrently.
  */
-export async function appendRunLogs(runsDir: string, location: RunRef, lines: readonly RunLogLine[]): Promise<boolean> {
+export function appendRunLogs(runsDir: string, location: RunRef, lines: readonly RunLogLine[], io = new RunFiles()): boolean {
   const dir = runDirectory(runsDir, location.kind, location.runId);
-  const exists = await storeOp('read', dir, () => stat(dir).then(() => true, (err: unknown) => {
-    if (errnoOf(err) === 'ENOENT') return false;
-    throw err;
-  }));
-  if (exists) await writeLogs(join(dir, 'logs.txt'), lines);
+  const exists = io.list(dir).length > 0;
+  if (exists) writeLogs(io, join(dir, 'logs.txt'), lines);
   return exists;
 }
 
@@ -122,17 +134,18 @@ export async function removeRun(runsDir: string, kind: RunKind, runId: string): 
   await storeOp('remove', dir, () => rm(dir, { recursive: true, force: true }));
 }
 
-async function writeContent(dir: string, write: RunWrite, result: RunWriteResult, fresh: boolean): Promise<void> {
+function writeContent(io: RunFiles, dir: string, write: RunWrite, result: RunWriteResult, fresh: boolean): void {
   const { record } = write;
-  await addArtifacts(join(dir, 'artifacts'), record.artifacts, result);
-  if (record.kind === 'workflow') await writeSteps(dir, record, result);
+  addArtifacts(io, join(dir, 'artifacts'), record.artifacts, result);
+  if (record.kind === 'workflow') writeSteps(io, dir, record, result);
   result.input = jsonText(record.input);
   result.output = jsonText(record.output);
-  result.bytesWritten += await writeText(join(dir, 'input.json'), result.input);
-  result.bytesWritten += await writeText(join(dir, 'output.json'), result.output);
-  result.bytesWritten += await writeText(join(dir, 'trace.json'), write.traceJson);
-  const logsPath = join(dir, 'logs.txt');
-  result.bytesWritten += fresh ? await writeText(logsPath, mergeLogs('', record.logs)) : await writeLogs(logsPath, record.logs);
+  const texts: Record<ContentFile, string> = { 'input.json': result.input, 'output.json': result.output, 'trace.json': write.traceJson, 'logs.txt': '' };
+  for (const file of CONTENT_FILES) {
+    const path = join(dir, file);
+    if (file !== 'logs.txt') result.bytesWritten += io.writeAtomic(path, texts[file]);
+    else result.bytesWritten += fresh ? io.writeAtomic(path, mergeLogs('', record.logs)) : writeLogs(io, path, record.logs);
+  }
 }
 
 /** Whether the record has artifacts to write, of the run or of any step. */
@@ -140,46 +153,36 @@ function hasArtifacts(record: RunRecord): boolean {
   return record.artifacts.length > 0 || (record.kind === 'workflow' && record.steps.some((s) => s.artifacts.length > 0));
 }
 
-async function writeSteps(dir: string, record: WorkflowRunRecord, result: RunWriteResult): Promise<void> {
+function writeSteps(io: RunFiles, dir: string, record: WorkflowRunRecord, result: RunWriteResult): void {
   for (const step of record.steps) {
     const stepDir = join(dir, 'steps', sanitizeStepId(step.stepId));
-    await addArtifacts(join(stepDir, 'artifacts'), step.artifacts, result);
-    result.bytesWritten += await writeJson(join(stepDir, 'input.json'), step.input);
-    result.bytesWritten += await writeJson(join(stepDir, 'output.json'), step.output);
+    addArtifacts(io, join(stepDir, 'artifacts'), step.artifacts, result);
+    result.bytesWritten += io.writeAtomic(join(stepDir, 'input.json'), jsonText(step.input));
+    result.bytesWritten += io.writeAtomic(join(stepDir, 'output.json'), jsonText(step.output));
   }
 }
 
-async function addArtifacts(folder: string, artifacts: RunRecord['artifacts'], result: RunWriteResult): Promise<void> {
-  const outcome = await writeArtifacts(folder, artifacts);
+function addArtifacts(io: RunFiles, folder: string, artifacts: RunRecord['artifacts'], result: RunWriteResult): void {
+  const outcome = writeArtifacts(io, folder, artifacts);
   result.bytesWritten += outcome.bytesWritten;
   result.skippedArtifacts.push(...outcome.skipped);
 }
 
 /** Run-level artifacts plus, for workflows, those of every step folder on disk. */
-async function countRunArtifacts(dir: string, kind: RunKind): Promise<number> {
-  let count = await countFiles(join(dir, 'artifacts'));
+function countRunArtifacts(io: RunFiles, dir: string, kind: RunKind): number {
+  let count = countFiles(io, join(dir, 'artifacts'));
   if (kind !== 'workflow') return count;
   const stepsDir = join(dir, 'steps');
-  const steps = await listEntries(stepsDir);
-  for (const step of steps) {
-    if (step.isDirectory()) count += await countFiles(join(stepsDir, step.name, 'artifacts'));
+  for (const step of io.list(stepsDir)) {
+    if (step.isDirectory()) count += countFiles(io, join(stepsDir, step.name, 'artifacts'));
   }
   return count;
-}
-
-async function writeJson(path: string, value: unknown): Promise<number> {
-  return writeText(path, jsonText(value));
 }
 
 function jsonText(value: unknown): string {
   return `${JSON.stringify(value ?? null, null, 2)}\n`;
 }
 
-async function writeLogs(path: string, lines: readonly RunLogLine[]): Promise<number> {
-  return writeText(path, mergeLogs((await readTextIfExists(path)) ?? '', lines));
-}
-
-async function writeText(path: string, text: string): Promise<number> {
-  await storeOp('write', path, () => writeFileAtomic(path, text));
-  return Buffer.byteLength(text);
+function writeLogs(io: RunFiles, path: string, lines: readonly RunLogLine[]): number {
+  return io.writeAtomic(path, mergeLogs(io.readText(path) ?? '', lines));
 }

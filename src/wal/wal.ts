@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { RetryableError } from '../lib/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { encodeRecord, parseSegment, type RecordTypeValue, type WalRecord } from './record.js';
@@ -10,13 +8,21 @@ import { createSegment, listSegments, segmentName, syncDirectory, type Segment }
 /** Options of the write-ahead log (`ingest.wal.*`). */
 export interface WalOptions {
   dir: string;
-  /** `always`: a sync as soon as possible after each append; a number: at most this many ms later. */
-  sync: 'always' | number;
+  /**
+   * When appends are synced (`ingest.wal.sync`). `adaptive`: at once when no sync is running,
+   * and everything that arrived meanwhile in one sync when it ends (a lone append waits about
+   * one fsync; a busy log still batches). `always`: one sync per append. A number: one sync
+   * per window of that many ms.
+   */
+  sync: WalSync;
   segmentBytes: number;
   /** A non-empty active segment older than this is sealed, so it can be checkpointed. */
   segmentMaxAgeMs?: number;
   now?: () => number;
 }
+
+/** See {@link WalOptions.sync}. */
+export type WalSync = 'adaptive' | 'always' | number;
 
 /** Records found on start, per segment, to replay. */
 export interface RecoveredSegment {
@@ -32,7 +38,6 @@ interface PendingAppend {
 }
 
 const RETRY_AFTER_SECONDS = 5;
-const run = promisify(execFile);
 
 /**
  * Append-only segments under `<runs-dir>/.wal/`. `append` resolves once the record is
@@ -46,6 +51,7 @@ export class WriteAheadLog {
   private pending: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private closed = false;
 
   private constructor(
@@ -96,14 +102,15 @@ export class WriteAheadLog {
   }
 
   /**
-   * Deletes sealed segments whose traces are all settled (stored as final). Store files are
-   * flushed to disk first, so deleting the log never leaves data only in the page cache.
-   * Returns the number of segments deleted.
+   * Deletes sealed segments whose traces are all settled (stored as final). `syncStore` is
+   * awaited first and must make what the store wrote durable, so deleting the log never
+   * leaves data only in the page cache. Returns the number of segments deleted.
    */
-  async checkpoint(isSettled: (traceId: string) => boolean): Promise<number> {
-    // A flush owns the active segment while it runs: seal it only between flushes.
-    while (this.flushing) await this.flushing.catch(() => undefined);
-    await this.rotateIfDue();
+  async checkpoint(isSettled: (traceId: string) => boolean, syncStore: () => Promise<void>): Promise<number> {
+    // A flush owns the active segment while it runs (and seals it when due itself): seal it
+    // here only between flushes. Not waiting for one: under steady load an adaptive log is
+    // always flushing.
+    if (!this.flushing) await this.rotateIfDue();
     const done = this.sealed.filter((segment) => {
       for (const id of segment.traces) {
         if (!isSettled(id)) return false;
@@ -112,7 +119,7 @@ export class WriteAheadLog {
       return true;
     });
     if (done.length === 0) return 0;
-    await run('sync', ['-f', this.options.dir]);
+    await syncStore();
     for (const segment of done) {
       await unlink(segment.path);
       this.sealed.splice(this.sealed.indexOf(segment), 1);
@@ -125,38 +132,50 @@ export class WriteAheadLog {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     await this.flush();
     await this.seal();
   }
 
+  // A running flush takes what arrives meanwhile once its sync ends, so only an idle log
+  // needs waking. Adaptive and always wake it after the current turn of the event loop, so
+  // appends of one turn (one request, or several parsed together) share the sync.
   private schedule(): void {
-    if (this.timer || this.flushing) return;
-    const delay = this.options.sync === 'always' ? 0 : this.options.sync;
-    this.timer = setTimeout(() => {
+    if (this.timer || this.immediate || this.flushing) return;
+    const { sync } = this.options;
+    const wake = (): void => {
       this.timer = null;
+      this.immediate = null;
       void this.flush();
-    }, delay);
+    };
+    if (typeof sync === 'number') this.timer = setTimeout(wake, sync);
+    else this.immediate = setImmediate(wake);
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
+  private flush(): Promise<void> {
+    this.flushing ??= this.drain();
+    return this.flushing;
+  }
+
+  // Writes batches until nothing is pending. The log counts as flushing until the loop
+  // ends, cleared in the same turn as the last batch's appends resolve, so whoever awaited
+  // them sees an idle log.
+  private async drain(): Promise<void> {
+    await Promise.resolve(); // `flushing` is set before the loop can end
+    try {
       while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+        // `always` syncs each append on its own; the others everything pending.
+        const batch = this.options.sync === 'always' ? this.pending.splice(0, 1) : this.pending;
+        if (batch === this.pending) this.pending = [];
         await this.writeBatch(batch).then(
           () => batch.forEach((p) => p.resolve()),
           (err: unknown) => batch.forEach((p) => p.reject(err)),
         );
       }
-    })();
-    try {
-      await this.flushing;
     } finally {
       this.flushing = null;
-      // Appends made between the loop's last look and here would otherwise wait forever.
-      if (this.pending.length > 0) this.schedule();
     }
   }
 

@@ -71,3 +71,52 @@ describe('assembly across requests', () => {
     expect(await traceSpans(mine[0]!)).toHaveLength(2);
   });
 });
+
+describe('assembly.running_after_ms', () => {
+  const RUNNING_AFTER_MS = 1500;
+  let slow: TestDaemon;
+  beforeAll(async () => {
+    slow = await startTestDaemon({ assembly: { grace_ms: 200, running_after_ms: RUNNING_AFTER_MS } });
+  });
+  afterAll(async () => {
+    await slow.stop();
+  });
+
+  it('writes a run that ends within it once, final: it never appears as running', async () => {
+    const tracing = startTracing('http-proto', slow.otlpUrl, { batch: false });
+    const root = tracing.tracer.startSpan('invoke_agent quick', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'quick' } });
+    const traceId = root.spanContext().traceId;
+    tracing.tracer.startSpan('chat 1', { attributes: { 'gen_ai.operation.name': 'chat' } }, trace.setSpan(context.active(), root)).end();
+    await tracing.flush();
+    await sleep(300);
+    root.end();
+    await tracing.flush();
+    await tracing.shutdown();
+    const seen = new Set<unknown>();
+    const runs = await waitForRuns(slow.runsDir, (rs) => {
+      rs.filter((r) => r.metadata.trace_id === traceId).forEach((r) => seen.add(r.metadata.status));
+      return rs.some((r) => r.metadata.trace_id === traceId && isFinal(r));
+    });
+    expect([...seen]).toEqual(['completed']);
+    expect(runs.filter((r) => r.metadata.trace_id === traceId)).toHaveLength(1);
+  });
+
+  it('shows a run still open after it as running, then writes it final in the same run', async () => {
+    const tracing = startTracing('http-proto', slow.otlpUrl, { batch: false });
+    const root = tracing.tracer.startSpan('invoke_agent long', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'long' } });
+    const traceId = root.spanContext().traceId;
+    const sent = Date.now();
+    tracing.tracer.startSpan('chat 1', { attributes: { 'gen_ai.operation.name': 'chat' } }, trace.setSpan(context.active(), root)).end();
+    await tracing.flush();
+    const running = await waitForRuns(slow.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId));
+    // Not before the trace was open that long (the daemon's clock starts after `sent`).
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(RUNNING_AFTER_MS);
+    expect(running.filter((r) => r.metadata.trace_id === traceId).map((r) => r.metadata.status)).toEqual(['running']);
+    root.end();
+    await tracing.flush();
+    await tracing.shutdown();
+    const runs = await waitForRuns(slow.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && isFinal(r)));
+    const mine = runs.filter((r) => r.metadata.trace_id === traceId);
+    expect(mine.map((r) => [r.runId, r.metadata.status])).toEqual([[running.find((r) => r.metadata.trace_id === traceId)!.runId, 'completed']]);
+  });
+});

@@ -1,6 +1,14 @@
 import type { RunRecord, RunStatus } from '../../model/index.js';
-import { CorruptRunFileError, parseMetadata, readRunFile, type RunRef } from '../../store/index.js';
-import type { Metrics, RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
+import { CorruptRunFileError, parseMetadata, type RunRef } from '../../store/index.js';
+import type { RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
+
+/** What the accounting tells the metrics (the real ones, or a message to the thread that has them). */
+export interface AccountingSink {
+  usageAdded(increments: readonly UsageIncrement[]): void;
+  runFinished(run: RunFinished): void;
+  /** The trace's run is now written as running (`run`), or no longer (null). */
+  running(traceId: string, run: RunningRun | null): void;
+}
 
 /** What the metrics have counted of one trace's run so far. */
 export interface Counted {
@@ -15,32 +23,30 @@ const NOTHING_COUNTED: Counted = { final: false, usage: new Map() };
 /**
  * Keeps the run metrics idempotent across re-writes of a run: a run is counted once when it
  * becomes final, and each write adds only the tokens and cost not counted before, per label
- * set. Also lists the runs currently written as running for `paracle_runs_running`.
+ * set. Also tells which runs are currently written as running, for `paracle_runs_running`.
  * Invariant: once a run was written final, the metrics have counted the usage of the spans
  * its metadata.yaml lists in `usage_counted_spans` (and nothing while it was running), which
  * lets the count resume from the store when memory no longer knows the trace.
  */
 export class RunAccounting {
   private readonly counted = new Map<string, Counted>();
-  private readonly running = new Map<string, RunningRun>();
 
   constructor(
-    private readonly runsDir: string,
-    private readonly metrics: Metrics,
+    /** The text of a stored run's metadata.yaml, or null when there is none. */
+    private readonly readMetadata: (stored: RunRef) => string | null,
+    private readonly metrics: AccountingSink,
     private readonly capacity: number,
-  ) {
-    metrics.observeRunsRunning(() => this.running.values());
-  }
+  ) {}
 
   /**
    * The delta source: what was counted for this trace before this write. Remembered in
    * memory; else, for a run already stored, read back from its metadata.yaml (the daemon
    * restarted or forgot the trace); else nothing. Call before the run is moved or re-written.
    */
-  async countedBefore(traceId: string, stored: RunRef | undefined, record: RunRecord): Promise<Counted> {
+  countedBefore(traceId: string, stored: RunRef | undefined, record: RunRecord): Counted {
     const known = this.counted.get(traceId);
     if (known || !stored) return known ?? NOTHING_COUNTED;
-    const text = await readRunFile(this.runsDir, stored.kind, stored.runId, 'metadata.yaml');
+    const text = this.readMetadata(stored);
     if (text === null) return NOTHING_COUNTED;
     try {
       return countedFromMetadata(parseMetadata(text), record);
@@ -58,12 +64,12 @@ export class RunAccounting {
   written(traceId: string, runId: string, record: RunRecord, before: Counted): void {
     const { status } = record;
     if (!isFinal(status)) {
-      this.running.set(traceId, { kind: record.kind, id: runIdLabel(record) });
+      this.metrics.running(traceId, { kind: record.kind, id: runIdLabel(record) });
       // Known here, so the final write need not read the running run's metadata.yaml back.
       this.remember(traceId, before);
       return;
     }
-    this.running.delete(traceId);
+    this.metrics.running(traceId, null);
     const now = usageByLabels(record, () => true);
     const increments = [...now].flatMap(([key, usage]) => increment(before.usage.get(key), usage));
     if (increments.length > 0) this.metrics.usageAdded(increments);

@@ -1,17 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeTime } from 'ulid';
-import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, RunRecord, Span, TracePhase } from '../../model/index.js';
-import type { Component, LogsConsumer, TraceConsumer } from '../../contracts/index.js';
-import { priceUsage } from '../../pricing/index.js';
-import type { PriceBook } from '../../pricing/index.js';
-import { logRecordLines, mapTrace } from '../../semconv/index.js';
-import { adoptStagedUploads, appendRunLogs, appendUntracedLogs, moveRun, newRunId, readRunFile, writeRun, type IndexedWrite } from '../../store/index.js';
-import type { Logger, Metrics } from '../../telemetry/index.js';
-import { RunAccounting } from './accounting.js';
-import { TraceRunCache, type TraceRun } from './trace-runs.js';
-import { mergeSpans } from './merge.js';
+import type { AssembledTrace, LogRecord } from '../../model/index.js';
+import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
+import type { PriceBookFiles } from '../../pricing/index.js';
+import { logRecordLines } from '../../semconv/index.js';
+import { appendUntracedLogs, type IndexedWrite, type TraceRunEntry } from '../../store/index.js';
+import type { Logger, Metrics, RunningRun } from '../../telemetry/index.js';
+import type { MaterializeOutcome } from './materializer.js';
+import { MaterializerPool } from './pool.js';
+import { TraceRunCache } from './trace-runs.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
 
 /** Options of the run-store exporter. */
@@ -19,37 +17,45 @@ export interface RunStoreExporterOptions {
   runsDir: string;
   /** What to do with traces that carry no GenAI or paracle span (`ingest.unrecognized`). */
   unrecognized: 'agent' | 'drop';
-  /** Run directories written at the same time. */
+  /** Traces handed to the workers at the same time (they queue there, and are written one by one). */
   concurrency?: number;
-  /** How many trace id → run locations to remember for late spans. */
+  /** Worker threads that write runs; by default one per spare CPU, at most 2. */
+  workers?: number;
+  /** How many trace id → run locations to remember for late spans (others are looked up in the index). */
   locationCapacity?: number;
-  /** Prices the tokens no span reported a cost for. */
-  priceBook: PriceBook;
+  /** The price book's files, which each worker loads (it prices the tokens no span reported a cost for). */
+  pricing: PriceBookFiles;
   /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
   countedCapacity?: number;
-  /** Told of each run directory written, so the run index follows the writes. */
-  index?: { runWritten(written: IndexedWrite): void };
+  /**
+   * The run index: told of each run directory written, so it follows the writes, and asked
+   * where a trace's run lives when this process did not write it (a restart, a replay).
+   */
+  index?: { runWritten(written: IndexedWrite): void; locateTrace(traceId: string): TraceRunEntry | null };
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
 const ATTEMPTS_WHEN_STOPPING = 3;
 
 /**
- * Turns assembled traces into run directories. Writes of one trace happen in the order they
- * were handed in; a run first written while running keeps its directory unless its kind or
- * start time (and so its ULID) turn out different once the root arrives. Late spans are
- * merged with the stored trace and the run is rewritten; late log records alone are only
- * added to its `logs.txt`. Log records of no trace are appended to the untraced log files.
- * Disk errors of runs are retried.
+ * Turns assembled traces into run directories, in worker threads (./materializer.ts does the
+ * work). Writes of one trace happen in the order they were handed in; a run first written
+ * while running keeps its directory unless its kind or start time (and so its ULID) turn out
+ * different once the root arrives. Late spans are merged with the stored trace and the run
+ * is rewritten; late log records alone are only added to its `logs.txt`. Log records of no
+ * trace are appended to the untraced log files. Disk errors of runs are retried.
+ * `syncStored` makes everything written durable (the write-ahead log's checkpoint).
  */
-export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component {
+export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync, Component {
   private readonly locations: TraceRunCache;
   private readonly chains = new Map<string, Promise<void>>();
   /** The latest snapshot handed in per trace whose writes are not all done. */
   private readonly newest = new Map<string, AssembledTrace>();
   private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
-  private readonly accounting: RunAccounting;
+  private readonly pool: MaterializerPool;
+  /** Runs written as running, per trace, for `paracle_runs_running`. */
+  private readonly running = new Map<string, RunningRun>();
   private stopping = false;
   private unpriced = 0;
 
@@ -58,9 +64,13 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.limiter = new Limiter(options.concurrency ?? 16);
-    this.locations = new TraceRunCache(options.runsDir, options.locationCapacity ?? 200_000);
-    this.accounting = new RunAccounting(options.runsDir, metrics, options.countedCapacity ?? 10_000);
+    this.limiter = new Limiter(options.concurrency ?? 64);
+    const lookup = (traceId: string): TraceRunEntry | null => options.index?.locateTrace(traceId) ?? null;
+    this.locations = new TraceRunCache(lookup, options.locationCapacity ?? 200_000);
+    const setup = { runsDir: options.runsDir, unrecognized: options.unrecognized, pricing: options.pricing, countedCapacity: options.countedCapacity ?? 10_000 };
+    const workers = options.workers ?? Math.min(2, Math.max(1, availableParallelism() - 1));
+    this.pool = new MaterializerPool(setup, workers, logger);
+    metrics.observeRunsRunning(() => this.running.values());
   }
 
   /**
@@ -71,15 +81,25 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
     return this.unpriced;
   }
 
+  /** Starts the worker threads (each loads the price book); resolves once they can write. */
   start(): Promise<void> {
-    return Promise.resolve();
+    return this.pool.start();
   }
 
-  /** Finishes every write already handed in (failing ones get a few more attempts). */
+  /**
+   * Finishes every write already handed in (failing ones get a few more attempts), makes it
+   * durable and stops the workers.
+   */
   async shutdown(): Promise<void> {
     this.stopping = true;
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
     await this.untraced;
+    await this.pool.shutdown();
+  }
+
+  /** Makes every run file written so far durable (see {@link StoredSync}). */
+  syncStored(): Promise<void> {
+    return this.pool.syncWritten();
   }
 
   /** Appends log records that belong to no trace to `<runs dir>/untraced/`, in arrival order. */
@@ -131,105 +151,25 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, Component 
   }
 
   private async materialize(trace: AssembledTrace): Promise<void> {
-    const started = performance.now();
-    const location = await this.locations.get(trace.traceId);
-    if (location?.movedFrom) {
-      // A move the map announced may have been cut short by a crash: finish it first (a
-      // source already gone means it was made).
-      await moveRun(this.options.runsDir, location.movedFrom, location);
-      location.movedFrom = null;
-    }
-    if (trace.spans.length === 0) return this.appendLateLogs(trace, location);
-    // A finished run never goes back to running (e.g. spans replayed after a restart).
-    if (location?.final && !isFinal(trace.phase)) return;
-    const merge = location !== null && location.hasTrace !== false;
-    const spans = merge ? mergeSpans(await this.storedSpans(location), trace.spans) : trace.spans;
-    const phase = settledPhase(trace.phase, spans);
-    const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
-    if (!mapped) return;
-    const record = this.priced(mapped, isFinal(phase));
-    const metadataOnly = phase === 'started';
-    const next: TraceRun = {
-      kind: record.kind,
-      runId: chooseRunId(location, record, trace.traceId),
-      final: isFinal(phase),
-      hasTrace: !metadataOnly || location?.hasTrace === true,
-      movedFrom: null,
-    };
-    const counted = await this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
-    const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
-    // The map is written before the directory, so a crash in between still finds this run;
-    // a move is announced in it before it is made, so a crash in between cannot leave the old
-    // directory behind as a second run.
-    await this.locations.set(trace.traceId, location, moved ? { ...next, movedFrom: { kind: location.kind, runId: location.runId } } : next);
-    if (moved) await moveRun(this.options.runsDir, location, next);
-    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
-    const written = await writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly });
-    const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    // Uploads that came before the run had a directory join it now, before any later
-    // write of the trace can move the run.
-    try {
-      await adoptStagedUploads(this.options.runsDir, trace.traceId, next);
-    } catch (err) {
-      this.logger.warn({ err, run_id: next.runId }, 'moving staged uploads into a run failed');
-    }
-    this.options.index?.runWritten({
-      kind: record.kind,
-      runId: next.runId,
-      replaced,
-      metadata: written.metadata,
-      input: written.input,
-      output: written.output,
-    });
-    this.accounting.written(trace.traceId, next.runId, record, counted);
-    this.metrics.materialized(record.kind, (performance.now() - started) / 1000);
+    const location = this.locations.get(trace.traceId);
+    // Only what the worker reads crosses the thread boundary (a snapshot's spans are decoded here).
+    const job = { trace: { traceId: trace.traceId, phase: trace.phase, spans: trace.spans, logs: trace.logs, late: trace.late }, location };
+    const outcome = await this.pool.materialize(job);
+    if (outcome.location) this.locations.set(trace.traceId, outcome.location);
+    this.apply(outcome);
   }
 
-  private priced(record: RunRecord, final: boolean): RunRecord {
-    const cost = priceUsage(record.usageByModel, this.options.priceBook, new Date(record.startedAtMs));
-    if (final && cost.unpriced.length > 0) {
-      this.unpriced++;
-      const models = cost.unpriced.map((g) => ({ provider: g.provider, model: g.model }));
-      this.logger.warn({ trace_id: record.traceId, models }, 'no price for a model: its cost counts as 0');
-    }
-    const { costUsd, costSource, usageByModel, priceBookVersion } = cost;
-    return { ...record, costUsd, costSource, usageByModel, priceBookVersion };
-  }
-
-  /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
-  private async appendLateLogs(trace: AssembledTrace, location: TraceRun | null): Promise<void> {
-    const lines = location ? logRecordLines(trace.logs, await this.storedSpans(location)) : [];
-    if (!location || !(await appendRunLogs(this.options.runsDir, location, lines))) {
-      this.logger.warn({ trace_id: trace.traceId, log_records: trace.logs.length }, 'late log records of a trace with no stored run were dropped');
+  /** Applies what a worker did to the index, the metrics and the log. */
+  private apply(outcome: MaterializeOutcome): void {
+    for (const warning of outcome.warnings) this.logger.warn(warning.fields, warning.message);
+    if (outcome.unpriced) this.unpriced++;
+    if (outcome.indexed) this.options.index?.runWritten(outcome.indexed);
+    for (const event of outcome.metrics) {
+      if (event.type === 'usage') this.metrics.usageAdded(event.increments);
+      else if (event.type === 'finished') this.metrics.runFinished(event.run);
+      else if (event.type === 'materialized') this.metrics.materialized(event.kind, event.seconds);
+      else if (event.run) this.running.set(event.traceId, event.run);
+      else this.running.delete(event.traceId);
     }
   }
-
-  private async storedSpans(location: TraceRun): Promise<Span[]> {
-    const text = await readRunFile(this.options.runsDir, location.kind, location.runId, 'trace.json');
-    if (!text) return [];
-    return decodeTraces(Buffer.from(text), 'json').spans;
-  }
-}
-
-function isFinal(phase: TracePhase): boolean {
-  return phase === 'complete' || phase === 'orphaned';
-}
-
-/**
- * An orphan whose merged spans include the root (stored before a restart, or the root's WAL
- * segment already checkpointed) is simply complete.
- */
-function settledPhase(phase: TracePhase, spans: readonly Span[]): TracePhase {
-  return phase === 'orphaned' && spans.some((s) => s.parentSpanId === '') ? 'complete' : phase;
-}
-
-/**
- * A run keeps its id once final. Before that the id follows the run's start time, which can
- * move earlier when the root (exported last) arrives after its children; the rest of the id
- * comes from the trace id, so re-deriving it after a crash gives the same directory.
- */
-function chooseRunId(location: TraceRun | null, record: RunRecord, traceId: string): string {
-  if (location?.final) return location.runId;
-  if (location && decodeTime(location.runId) === Math.floor(record.startedAtMs)) return location.runId;
-  return newRunId(record.startedAtMs, traceId);
 }

@@ -19,6 +19,12 @@ export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
   recentTraceCapacity?: number;
   /** How often the running component checks for ready traces. */
   tickMs?: number;
+  /**
+   * A trace gets its `started` snapshot (its run appears as running) only once it has been
+   * open this long without its root span (`assembly.running_after_ms`): a run that ends
+   * sooner is handed on once, final. 0 (the default): at its first span.
+   */
+  runningAfterMs?: number;
 }
 
 /** Seconds a sender is asked to wait when the daemon is stopping. */
@@ -34,8 +40,8 @@ const MAX_STARTS_IN_FLIGHT = 64;
 /**
  * Groups spans and log records by trace id and hands each trace on when it is ready (root
  * ended and quiet for the grace period, or orphaned), plus a `started` snapshot when a trace
- * first has spans so its run directory appears as running. Time is a parameter of `tick`,
- * so tests drive it.
+ * has been open `runningAfterMs` without its root, so its run directory appears as running.
+ * Time is a parameter of `tick`, so tests drive it.
  */
 export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTraces, Component {
   private readonly traces = new Map<string, TraceState>();
@@ -46,6 +52,11 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
   private readonly handoffs = new Map<string, number>();
   /** Traces handed on unfinished by a shutdown: their data must survive in the WAL. */
   private readonly unfinished = new Set<string>();
+  /**
+   * Traces not handed on yet that will need a `started` snapshot if still open without a root
+   * at the time given (in order of that time).
+   */
+  private readonly startDue = new Map<TraceState, number>();
   /** Traces whose `started` snapshot waits for a place (in arrival order). */
   private readonly toStart = new Set<TraceState>();
   private startsInFlight = 0;
@@ -87,7 +98,7 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
       const bytesBefore = state.bytes;
       const added = addSpans(state, group, nowMs, bytesPerItem);
       this.budget.hold(added, state.bytes - bytesBefore);
-      if (!hadSpans && state.spans.length > 0 && !state.late) this.toStart.add(state);
+      if (!hadSpans && state.spans.length > 0 && !state.late) this.startLater(state, nowMs);
     }
     this.sendStarts();
     return Promise.resolve();
@@ -118,12 +129,18 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     return !this.traces.has(traceId) && !this.handoffs.has(traceId) && !this.unfinished.has(traceId);
   }
 
-  /** Hands on every trace that is ready at `nowMs`. */
+  /** Hands on every trace that is ready at `nowMs`, and the `started` snapshots due by then. */
   tick(nowMs: number = this.now()): void {
     for (const state of this.traces.values()) {
       const phase = readyPhase(state, nowMs, this.options);
       if (phase) this.handOff(state, phase);
     }
+    for (const [state, dueMs] of this.startDue) {
+      if (dueMs > nowMs) break;
+      this.startDue.delete(state);
+      if (!state.rootArrived) this.toStart.add(state);
+    }
+    this.sendStarts();
   }
 
   /** Starts the periodic readiness check. */
@@ -166,6 +183,13 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     return state;
   }
 
+  /** Queues the trace's `started` snapshot now, or for `tick` to find once it is due. */
+  private startLater(state: TraceState, nowMs: number): void {
+    const after = this.options.runningAfterMs ?? 0;
+    if (after === 0) this.toStart.add(state);
+    else this.startDue.set(state, nowMs + after);
+  }
+
   /**
    * Hands on the `started` snapshots waiting, as far as places allow; each snapshot has the
    * spans held when it is sent.
@@ -187,6 +211,7 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     // A trace handed on before its `started` snapshot got a place needs none: this one
     // supersedes it (the run store would skip it too).
     this.toStart.delete(state);
+    this.startDue.delete(state);
     const count = state.spans.length + state.logs.length;
     if (state.spans.length === 0 && !state.late) {
       this.budget.release(count, state.bytes);

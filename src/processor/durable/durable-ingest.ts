@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../codec/otlp/index.js';
 import { describeError, RetryableError } from '../../lib/index.js';
 import type { LogRecord, Span } from '../../model/index.js';
-import type { BatchTransform, Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer } from '../../contracts/index.js';
+import type { BatchTransform, Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer, StoredSync } from '../../contracts/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { RecordType, type RecordTypeValue, type RecoveredSegment, type WalRecord, type WriteAheadLog } from '../../wal/index.js';
 
@@ -52,6 +52,7 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     private readonly recovered: readonly RecoveredSegment[],
     private readonly next: SpansConsumer & LogsConsumer,
     private readonly settled: SettledTraces,
+    private readonly store: StoredSync,
     private readonly logger: Logger,
     private readonly options: DurableIngestOptions = {},
   ) {}
@@ -83,11 +84,11 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
     await this.wal.close();
   }
 
-  /** Deletes the segments whose traces are all stored; never two at once. */
+  /** Deletes the segments whose traces are all stored (made durable first); never two at once. */
   checkpoint(): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
       try {
-        await this.wal.checkpoint((id) => this.settled.isSettled(id));
+        await this.wal.checkpoint((id) => this.settled.isSettled(id), () => this.store.syncStored());
       } catch (err) {
         this.logger.warn({ err }, 'write-ahead log checkpoint failed; will retry');
       }

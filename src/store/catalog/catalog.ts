@@ -224,11 +224,14 @@ export class RunCatalog {
     }));
   }
 
-  /** The run written for trace `traceId` (the newest, should there be several). */
-  locateTrace(traceId: string): RunRef | null {
-    const row = this.sql('SELECT kind, run_id FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
-      .get(traceId) as { kind: RunKind; run_id: string } | undefined;
-    return row ? { kind: row.kind, runId: row.run_id } : null;
+  /**
+   * The run written for trace `traceId` (the newest, should there be several), with its
+   * status as indexed. This is the durable half of the trace → run map (see trace-map.ts).
+   */
+  locateTrace(traceId: string): (RunRef & { status: string | null }) | null {
+    const row = this.sql('SELECT kind, run_id, status FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
+      .get(traceId) as { kind: RunKind; run_id: string; status: string | null } | undefined;
+    return row ? { kind: row.kind, runId: row.run_id, status: row.status } : null;
   }
 
   /** Closes the database; the catalog must not be used afterwards. */

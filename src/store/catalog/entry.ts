@@ -40,6 +40,8 @@ export interface RunContent {
   metadata: Record<string, unknown>;
   input?: string | null;
   output?: string | null;
+  /** metadata.yaml's mtime, when the writer knows it (else read from disk). */
+  mtimeMs?: number;
 }
 
 // Enough of input.json/output.json for a substring search; a run's huge output should not
@@ -58,7 +60,7 @@ export async function readCatalogEntry(
   written?: RunContent,
 ): Promise<CatalogEntry | null> {
   const dir = runDirectory(runsDir, location.kind, location.runId);
-  const known = written ? await knownMetadata(runsDir, location, written.metadata) : await readMetadata(join(dir, 'metadata.yaml'));
+  const known = written ? await knownMetadata(runsDir, location, written) : await readMetadata(join(dir, 'metadata.yaml'));
   if (known === null) return null;
   const { metadata, mtimeMs } = known;
   const [input, output, pinned] = await Promise.all([
@@ -104,8 +106,9 @@ async function readMetadata(path: string): Promise<Metadata | null> {
   }
 }
 
-async function knownMetadata(runsDir: string, location: RunRef, metadata: Record<string, unknown>): Promise<Metadata | null> {
-  const mtimeMs = await metadataMtime(runsDir, location);
+async function knownMetadata(runsDir: string, location: RunRef, written: RunContent): Promise<Metadata | null> {
+  const { metadata } = written;
+  const mtimeMs = written.mtimeMs ?? (await metadataMtime(runsDir, location));
   return mtimeMs === null ? null : { metadata, mtimeMs };
 }
 

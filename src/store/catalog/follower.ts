@@ -1,4 +1,5 @@
 import { RunStore } from '../run-store.js';
+import { locateTraceRun, type TraceRunEntry } from '../trace-map.js';
 import type { RunRef } from '../writer.js';
 import { RunCatalog, type CatalogChange } from './catalog.js';
 import type { RunContent } from './entry.js';
@@ -76,6 +77,14 @@ export class CatalogFollower {
     else this.timer ??= setTimeout(() => void this.flush(), BATCH_MS);
   }
 
+  /**
+   * The run of trace `traceId` as the index holds it (see trace-map.ts). Runs queued by
+   * {@link runWritten} and not yet indexed are not found: their writer knows them.
+   */
+  locateTrace(traceId: string): TraceRunEntry | null {
+    return locateTraceRun(this.store.catalog, traceId);
+  }
+
   /** Puts the queued runs into the index; resolves when they and every earlier batch are in. */
   private flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
@@ -94,7 +103,8 @@ export class CatalogFollower {
         changes.push({ remove: w.replaced.runId });
         runOf.push(w.replaced.runId);
       }
-      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata: w.metadata, input: w.input, output: w.output } });
+      const { metadata, input, output, mtimeMs } = w;
+      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata, input, output, mtimeMs } });
       runOf.push(w.runId);
     }
     try {

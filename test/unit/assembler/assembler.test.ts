@@ -27,6 +27,32 @@ describe('TraceAssembler', () => {
     expect(assembler.tracesInFlight).toBe(0);
   });
 
+  it('with runningAfterMs, hands on a trace whose root came in time only once, as complete', async () => {
+    const { sink, assembler, advance } = setup({ runningAfterMs: 1000 });
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1, c2]);
+    advance(999);
+    await assembler.consumeSpans([root]);
+    advance(5000);
+    expect(sink.traces.map((t) => t.phase)).toEqual(['complete']);
+  });
+
+  it('with runningAfterMs, hands on a started snapshot once a trace has been open that long without its root', async () => {
+    const { sink, assembler, advance } = setup({ runningAfterMs: 1000 });
+    const { root, c1, c2 } = agentTrace();
+    await assembler.consumeSpans([c1]);
+    advance(500);
+    await assembler.consumeSpans([c2]);
+    advance(499);
+    expect(sink.traces).toEqual([]);
+    advance(1);
+    expect(sink.traces.map((t) => t.phase)).toEqual(['started']);
+    expect(sink.traces[0]?.spans.map((s) => s.name)).toEqual(['chat 1', 'chat 2']);
+    await assembler.consumeSpans([root]);
+    advance(2000);
+    expect(sink.traces.map((t) => t.phase)).toEqual(['started', 'complete']);
+  });
+
   it('waits for a root that comes after its children, in another request', async () => {
     const { sink, assembler, advance } = setup();
     const { root, c1, c2 } = agentTrace();

@@ -36,7 +36,7 @@ describe('validateConfig', () => {
       max_bytes_in_memory: 268_435_456,
       unrecognized: 'agent',
       untraced_logs: 'drop',
-      wal: { sync: 10, segment_bytes: 67_108_864 },
+      wal: { sync: 'adaptive', segment_bytes: 67_108_864 },
     });
   });
 

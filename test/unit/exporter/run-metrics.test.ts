@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStoreExporter } from '../../../src/exporter/runstore/index.js';
-import { createPriceBook, parseOverrides } from '../../../src/pricing/index.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AssembledTrace, Span } from '../../../src/model/index.js';
 import { Metrics, silentLogger } from '../../../src/telemetry/index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
@@ -11,14 +12,21 @@ let runsDir: string;
 beforeEach(async () => {
   runsDir = await makeTempDir('paracle-run-metrics-');
 });
+let started: RunStoreExporter[] = [];
 afterEach(async () => {
+  await Promise.all(started.map((e) => e.shutdown()));
+  started = [];
   await removeTempDir(runsDir);
 });
 
-function setup(countedCapacity?: number, overrides = '') {
+async function setup(countedCapacity?: number, overrides = '') {
   const metrics = new Metrics({ defaultMetrics: false });
-  const priceBook = createPriceBook(overrides ? parseOverrides(overrides, 'pricing.yaml') : [], 'test');
-  const exporter = new RunStoreExporter({ runsDir, unrecognized: 'agent', countedCapacity, priceBook }, silentLogger(), metrics);
+  const overridesFile = join(runsDir, '.pricing.yaml');
+  await writeFile(overridesFile, overrides);
+  const pricing = { overrides: overridesFile, dataFile: null };
+  const exporter = new RunStoreExporter({ runsDir, unrecognized: 'agent', countedCapacity, pricing }, silentLogger(), metrics);
+  await exporter.start();
+  started.push(exporter);
   const scrape = async (): Promise<string> => (await metrics.exposition(false)).body;
   return { metrics, exporter, scrape };
 }
@@ -54,7 +62,7 @@ const GPT4O = { agent: 'coder', workflow: '', provider: 'openai', model: 'gpt-4o
 
 describe('run metrics of the run-store exporter', () => {
   it('counts a run and its tokens once when final, shows it running before, and adds a late span\'s tokens once', async () => {
-    const { exporter, scrape } = setup();
+    const { exporter, scrape } = await setup();
     const { b, root, first } = agentTrace('11111111111111111111111111111111');
     await exporter.consumeTrace(b.trace('started', [first]));
     let body = await scrape();
@@ -82,7 +90,7 @@ describe('run metrics of the run-store exporter', () => {
   });
 
   it('falls back to the stored metadata for a trace it no longer remembers', async () => {
-    const { exporter, scrape } = setup(1);
+    const { exporter, scrape } = await setup(1);
     const a = agentTrace('22222222222222222222222222222222');
     await exporter.consumeTrace(a.b.trace('complete'));
     const other = agentTrace('33333333333333333333333333333333');
@@ -95,7 +103,7 @@ describe('run metrics of the run-store exporter', () => {
   });
 
   it('counts a workflow\'s steps once, when the workflow becomes final', async () => {
-    const { exporter, scrape } = setup();
+    const { exporter, scrape } = await setup();
     const b = new TraceBuilder({ traceId: '44444444444444444444444444444444' });
     const root = b.span('invoke_workflow release', { endMs: 3000, attributes: { 'paracle.run.kind': 'workflow', 'paracle.workflow.id': 'release' } });
     const plan = b.span('step plan', { parent: root, endMs: 1000, attributes: { 'paracle.step.id': 'plan' } });
@@ -113,7 +121,7 @@ describe('run metrics of the run-store exporter', () => {
   });
 
   it('adds estimated cost to paracle_cost_usd_total, split over the calls by their tokens', async () => {
-    const { exporter, scrape } = setup(undefined, 'overrides:\n  - { provider: openai, model: gpt-4o, input_mtok: 1, output_mtok: 2 }\n');
+    const { exporter, scrape } = await setup(undefined, 'overrides:\n  - { provider: openai, model: gpt-4o, input_mtok: 1, output_mtok: 2 }\n');
     const { b, root, first } = agentTrace('33333333333333333333333333333333');
     const second = chat(b, root, 100, 'gpt-4o', 300, 30);
     await exporter.consumeTrace(b.trace('complete', [root, first, second]));

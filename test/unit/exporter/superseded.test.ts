@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStoreExporter } from '../../../src/exporter/runstore/index.js';
 import type { IndexedWrite } from '../../../src/store/index.js';
-import { createPriceBook } from '../../../src/pricing/index.js';
 import { Metrics, silentLogger } from '../../../src/telemetry/index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
 import { TraceBuilder } from '../../helpers/span-builder.js';
@@ -12,17 +11,27 @@ let runsDir: string;
 beforeEach(async () => {
   runsDir = await makeTempDir('paracle-superseded-');
 });
+let started: RunStoreExporter[] = [];
 afterEach(async () => {
+  await Promise.all(started.map((e) => e.shutdown()));
+  started = [];
   await removeTempDir(runsDir);
 });
 
-function setup() {
+async function setup() {
   const written: IndexedWrite[] = [];
   const exporter = new RunStoreExporter(
-    { runsDir, unrecognized: 'agent', priceBook: createPriceBook([], 'test'), index: { runWritten: (w: IndexedWrite) => void written.push(w) } },
+    {
+      runsDir,
+      unrecognized: 'agent',
+      pricing: { overrides: join(runsDir, 'no-overrides.yaml'), dataFile: null },
+      index: { runWritten: (w: IndexedWrite) => void written.push(w), locateTrace: () => null },
+    },
     silentLogger(),
     new Metrics({ defaultMetrics: false }),
   );
+  await exporter.start();
+  started.push(exporter);
   return { exporter, written };
 }
 
@@ -35,7 +44,7 @@ function agentTrace(traceId: string) {
 
 describe('RunStoreExporter with writes queued', () => {
   it('skips a started snapshot when a later one of the same trace is already waiting', async () => {
-    const { exporter, written } = setup();
+    const { exporter, written } = await setup();
     const { b, root, chat } = agentTrace('22222222222222222222222222222222');
     await Promise.all([
       exporter.consumeTrace(b.trace('started', [chat])),
@@ -48,7 +57,7 @@ describe('RunStoreExporter with writes queued', () => {
   });
 
   it('still writes a started snapshot that is the newest, then the final one', async () => {
-    const { exporter, written } = setup();
+    const { exporter, written } = await setup();
     const { b, root, chat } = agentTrace('33333333333333333333333333333333');
     await exporter.consumeTrace(b.trace('started', [chat]));
     await exporter.consumeTrace(b.trace('complete', [chat, root]));

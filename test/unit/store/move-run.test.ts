@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, moveRun, newRunId, readRunFile, writeRun } from '../../../src/store/index.js';
-import { START_MS, agentRecord, tempDir } from './records.js';
+import { START_MS, agentRecord, tempDir, thrownBy } from './records.js';
 
 let runsDir: string;
 let cleanup: () => Promise<void>;
@@ -44,7 +44,7 @@ describe('moveRun', () => {
     const target = join(runsDir, 'agents', to.runId);
     await mkdir(target, { recursive: true });
     await writeFile(join(target, 'keep'), 'x');
-    const error = await moveRun(runsDir, from, to).catch((err: unknown) => err);
+    const error = thrownBy(() => moveRun(runsDir, from, to));
     expect(error).toBeInstanceOf(StoreError);
     expect(['ENOTEMPTY', 'EEXIST']).toContain((error as StoreError).errnoCode);
     expect((error as StoreError).operation).toBe('rename');

@@ -1,35 +1,49 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readTraceRun, writeTraceRun } from '../../../src/store/index.js';
-import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
+import { InvalidInputError } from '../../../src/lib/index.js';
+import { RunCatalog, locateTraceRun, newRunId, registerTraceRun, writeRun } from '../../../src/store/index.js';
+import { START_MS, agentRecord, tempDir } from './records.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
-const R1 = '01HN7X8K9M2PQRST0VWXYZ3456';
-const R2 = '01HN7X8K9M2PQRST0VWXYZ3457';
-
 let runsDir: string;
-beforeEach(async () => {
-  runsDir = await makeTempDir('paracle-trace-map-');
-});
-afterEach(async () => removeTempDir(runsDir));
+let cleanup: () => Promise<void>;
+let catalog: RunCatalog;
 
-describe('the trace → run map', () => {
-  it('reads back what was written, with the move it announces', async () => {
-    expect(await readTraceRun(runsDir, TRACE)).toBeNull();
-    await writeTraceRun(runsDir, TRACE, { kind: 'agent', runId: R1, final: false, movedFrom: null });
-    expect(await readTraceRun(runsDir, TRACE)).toEqual({ kind: 'agent', runId: R1, final: false, movedFrom: null });
-    const moved = { kind: 'workflow' as const, runId: R2, final: true, movedFrom: { kind: 'agent' as const, runId: R1 } };
-    await writeTraceRun(runsDir, TRACE, moved);
-    expect(await readTraceRun(runsDir, TRACE)).toEqual(moved);
+beforeEach(async () => {
+  let root: string;
+  ({ dir: root, cleanup } = await tempDir());
+  runsDir = join(root, 'runs');
+  writeRun(runsDir, { runId: newRunId(START_MS - 1000), record: agentRecord({ traceId: 'f'.repeat(32) }), traceJson: '{}' });
+  catalog = await RunCatalog.open(runsDir);
+});
+afterEach(async () => {
+  catalog.close();
+  await cleanup();
+});
+
+describe('the trace -> run map (run index over metadata.yaml)', () => {
+  it('finds a run by its trace once indexed; final once completed, its id kept only then', async () => {
+    expect(locateTraceRun(catalog, TRACE)).toBeNull();
+    const runId = newRunId(START_MS, TRACE);
+    writeRun(runsDir, { runId, record: agentRecord({ status: 'running' }), traceJson: '' }, { metadataOnly: true });
+    await catalog.upsert({ kind: 'agent', runId });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: false });
+    writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' });
+    await catalog.upsert({ kind: 'agent', runId });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: true, keepsId: true });
   });
 
-  it('reads an entry of the older three-field form, and ignores an unreadable one', async () => {
-    const folder = join(runsDir, '.traces', TRACE.slice(0, 2));
-    await mkdir(folder, { recursive: true });
-    await writeFile(join(folder, TRACE), `agent ${R1} final\n`);
-    expect(await readTraceRun(runsDir, TRACE)).toEqual({ kind: 'agent', runId: R1, final: true, movedFrom: null });
-    await writeFile(join(folder, TRACE), 'garbage\n');
-    expect(await readTraceRun(runsDir, TRACE)).toBeNull();
+  it('registers a pending run made ahead of its spans, which keeps its id', async () => {
+    const runId = newRunId(START_MS + 5000);
+    writeRun(runsDir, { runId, record: agentRecord({ status: 'pending' }), traceJson: '' }, { metadataOnly: true });
+    await registerTraceRun(catalog, TRACE, { kind: 'agent', runId });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: true });
+  });
+
+  it('refuses to register a run that does not name the trace, or has no metadata.yaml', async () => {
+    const runId = newRunId(START_MS + 5000);
+    writeRun(runsDir, { runId, record: agentRecord({ traceId: 'a'.repeat(32), status: 'pending' }), traceJson: '' }, { metadataOnly: true });
+    await expect(registerTraceRun(catalog, TRACE, { kind: 'agent', runId })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(registerTraceRun(catalog, TRACE, { kind: 'agent', runId: newRunId(START_MS + 9000) })).rejects.toBeInstanceOf(InvalidInputError);
   });
 });

@@ -9,7 +9,7 @@ import {
   removeRun,
   writeRun,
 } from '../../../src/store/index.js';
-import { START_MS, agentRecord, logLine, stepRecord, tempDir, textArtifact, workflowRecord } from './records.js';
+import { START_MS, agentRecord, logLine, stepRecord, tempDir, textArtifact, thrownBy, workflowRecord } from './records.js';
 
 const TRACE_JSON = '{"resourceSpans":[]}';
 
@@ -203,7 +203,7 @@ describe('writeRun failures', () => {
   it('reports the errno code, operation, path and cause when the runs dir is a file', async () => {
     await writeFile(runsDir, 'not a directory');
     const runId = newRunId(START_MS);
-    const error = await writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }).catch((err: unknown) => err);
+    const error = thrownBy(() => writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }));
     expect(error).toBeInstanceOf(StoreError);
     const storeError = error as StoreError;
     expect(storeError.code).toBe('store_io');
@@ -219,7 +219,7 @@ describe('writeRun failures', () => {
     const runId = newRunId(START_MS);
     const dir = join(runsDir, 'agents', runId);
     await mkdir(join(dir, 'trace.json'), { recursive: true });
-    const error = await writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }).catch((err: unknown) => err);
+    const error = thrownBy(() => writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' }));
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).operation).toBe('write');
     expect((error as StoreError).path).toBe(join(dir, 'trace.json'));

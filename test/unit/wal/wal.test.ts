@@ -1,6 +1,6 @@
 import { readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RetryableError } from '../../../src/lib/index.js';
 import { silentLogger } from '../../../src/telemetry/index.js';
 import { encodeRecord, parseSegment, RecordType, WriteAheadLog, type WalOptions } from '../../../src/wal/index.js';
@@ -17,6 +17,7 @@ afterEach(async () => {
 
 const options = (extra: Partial<WalOptions> = {}): WalOptions => ({ dir, sync: 'always', segmentBytes: 1 << 20, ...extra });
 const payload = (text: string) => Buffer.from(text);
+const noSync = (): Promise<void> => Promise.resolve();
 
 describe('WAL records', () => {
   it('round-trip and stop at a torn or corrupt record', () => {
@@ -67,12 +68,12 @@ describe('WriteAheadLog', () => {
     for (const trace of ['t1', 't2', 't3']) await wal.append(RecordType.TRACES_JSON, payload('x'.repeat(60)), [trace]);
     expect(await readdir(dir)).toHaveLength(3);
     const settled = new Set(['t1']);
-    expect(await wal.checkpoint((id) => settled.has(id))).toBe(1);
+    expect(await wal.checkpoint((id) => settled.has(id), noSync)).toBe(1);
     expect(await readdir(dir)).toHaveLength(2);
     settled.add('t3');
-    expect(await wal.checkpoint((id) => settled.has(id))).toBe(1);
+    expect(await wal.checkpoint((id) => settled.has(id), noSync)).toBe(1);
     settled.add('t2');
-    expect(await wal.checkpoint((id) => settled.has(id))).toBe(1);
+    expect(await wal.checkpoint((id) => settled.has(id), noSync)).toBe(1);
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -80,15 +81,54 @@ describe('WriteAheadLog', () => {
     let now = 0;
     const { wal } = await WriteAheadLog.open(options({ segmentMaxAgeMs: 1000, now: () => now }), silentLogger());
     await wal.append(RecordType.TRACES_JSON, payload('x'), ['t1']);
-    expect(await wal.checkpoint(() => true)).toBe(0);
+    expect(await wal.checkpoint(() => true, noSync)).toBe(0);
     now = 1000;
-    expect(await wal.checkpoint(() => true)).toBe(1);
+    expect(await wal.checkpoint(() => true, noSync)).toBe(1);
   });
 
   it('refuses appends after close with a retryable error', async () => {
     const { wal } = await WriteAheadLog.open(options(), silentLogger());
     await wal.close();
     await expect(wal.append(RecordType.TRACES_JSON, payload('late'), ['t'])).rejects.toBeInstanceOf(RetryableError);
+  });
+
+  it('makes the store durable before deleting a settled segment, and deletes nothing when that fails', async () => {
+    const { wal } = await WriteAheadLog.open(options({ segmentBytes: 16 }), silentLogger());
+    await wal.append(RecordType.TRACES_JSON, payload('x'.repeat(20)), ['t1']);
+    await wal.append(RecordType.TRACES_JSON, payload('x'.repeat(20)), ['t2']);
+    const failing = (): Promise<void> => Promise.reject(new Error('EIO'));
+    await expect(wal.checkpoint(() => true, failing)).rejects.toThrow('EIO');
+    expect(await readdir(dir)).toHaveLength(2);
+    let segmentsWhenSynced: string[] = [];
+    expect(await wal.checkpoint(() => true, async () => void (segmentsWhenSynced = await readdir(dir)))).toBe(2);
+    expect(segmentsWhenSynced).toHaveLength(2);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('adaptive: syncs a lone append at once, with no timer to wait for', async () => {
+    const { wal } = await WriteAheadLog.open(options({ sync: 'adaptive' }), silentLogger());
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      await wal.append(RecordType.TRACES_JSON, payload('alone'), ['t1']);
+    } finally {
+      vi.useRealTimers();
+    }
+    await wal.close();
+    const { recovered } = await WriteAheadLog.open(options(), silentLogger());
+    expect(recovered.flatMap((s) => s.records.map((r) => r.payload.toString()))).toEqual(['alone']);
+  });
+
+  it('adaptive: appends made while a sync runs are all kept, in order, across many rounds', async () => {
+    const { wal } = await WriteAheadLog.open(options({ sync: 'adaptive' }), silentLogger());
+    const appends: Promise<void>[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 10; i++) appends.push(wal.append(RecordType.TRACES_JSON, payload(`${round}.${i}`), [`t${round}`]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(appends);
+    const { recovered } = await WriteAheadLog.open(options(), silentLogger());
+    const expected = Array.from({ length: 200 }, (_, n) => `${Math.floor(n / 10)}.${n % 10}`);
+    expect(recovered.flatMap((s) => s.records.map((r) => r.payload.toString()))).toEqual(expected);
   });
 
   it('groups concurrent appends into one sync batch with an interval', async () => {

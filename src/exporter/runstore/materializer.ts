@@ -1,0 +1,189 @@
+import { decodeTime } from 'ulid';
+import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
+import { faultPoint } from '../../lib/index.js';
+import type { AssembledTrace, RunRecord, Span, TracePhase } from '../../model/index.js';
+import { priceUsage, type PriceBook } from '../../pricing/index.js';
+import { logRecordLines, mapTrace } from '../../semconv/index.js';
+import {
+  adoptStagedUploads,
+  appendRunLogs,
+  moveRun,
+  newRunId,
+  runDirectory,
+  writeRun,
+  type IndexedWrite,
+  type RunFiles,
+} from '../../store/index.js';
+import type { RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
+import { RunAccounting } from './accounting.js';
+import { mergeSpans } from './merge.js';
+import type { TraceRun } from './trace-runs.js';
+import { join } from 'node:path';
+
+/** What the materializer needs besides the file I/O. */
+export interface MaterializerOptions {
+  runsDir: string;
+  /** What to do with traces that carry no GenAI or paracle span (`ingest.unrecognized`). */
+  unrecognized: 'agent' | 'drop';
+  /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
+  countedCapacity: number;
+}
+
+/** One trace to write, with where its run lives now (null: nowhere yet). */
+export interface MaterializeJob {
+  trace: AssembledTrace;
+  location: TraceRun | null;
+}
+
+/** A metric change, for the thread that holds the metrics. */
+export type MetricEvent =
+  | { type: 'usage'; increments: UsageIncrement[] }
+  | { type: 'finished'; run: RunFinished }
+  | { type: 'running'; traceId: string; run: RunningRun | null }
+  | { type: 'materialized'; kind: RunRecord['kind']; seconds: number };
+
+/** Something to log, for the thread that holds the logger. */
+export interface LogEvent {
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+/** What materializing one trace did. */
+export interface MaterializeOutcome {
+  /** Where the run lives now; the job's location when nothing was written. */
+  location: TraceRun | null;
+  /** The run directory written, for the index; null when none was. */
+  indexed: IndexedWrite | null;
+  metrics: MetricEvent[];
+  warnings: LogEvent[];
+  /** A final run was written with tokens the price book could not price. */
+  unpriced: boolean;
+}
+
+/**
+ * Turns one assembled trace into its run directory: merges late spans with the stored
+ * trace, maps (semconv), prices, moves the run when its id changed, writes it, adopts staged
+ * uploads and keeps the run metrics idempotent. Synchronous file I/O through `io`: it runs
+ * in the run-store exporter's worker thread. A trace's jobs must come one at a time, in
+ * order, always to the same materializer (it remembers what it counted per trace).
+ */
+export class Materializer {
+  private readonly accounting: RunAccounting;
+  private metrics: MetricEvent[] = [];
+
+  constructor(
+    private readonly options: MaterializerOptions,
+    private readonly priceBook: PriceBook,
+    private readonly io: RunFiles,
+  ) {
+    const sink = {
+      usageAdded: (increments: readonly UsageIncrement[]) => this.metrics.push({ type: 'usage', increments: [...increments] }),
+      runFinished: (run: RunFinished) => this.metrics.push({ type: 'finished', run }),
+      running: (traceId: string, run: RunningRun | null) => this.metrics.push({ type: 'running', traceId, run }),
+    };
+    const readMetadata = ({ kind, runId }: TraceRun | { kind: RunRecord['kind']; runId: string }): string | null =>
+      io.readText(join(runDirectory(options.runsDir, kind, runId), 'metadata.yaml'));
+    this.accounting = new RunAccounting(readMetadata, sink, options.countedCapacity);
+  }
+
+  /** Writes the job's trace; throws {@link StoreError} when the file system fails (nothing counted then). */
+  materialize(job: MaterializeJob): MaterializeOutcome {
+    this.metrics = [];
+    const outcome: MaterializeOutcome = { location: job.location, indexed: null, metrics: this.metrics, warnings: [], unpriced: false };
+    const started = performance.now();
+    const { trace, location } = job;
+    if (trace.spans.length === 0) {
+      this.appendLateLogs(trace, location, outcome);
+      return outcome;
+    }
+    // A finished run never goes back to running (e.g. spans replayed after a restart).
+    if (location?.final && !isFinal(trace.phase)) return outcome;
+    const spans = location !== null && location.hasTrace !== false ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    const phase = settledPhase(trace.phase, spans);
+    const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
+    if (!mapped) return outcome;
+    const record = this.priced(mapped, isFinal(phase), outcome);
+    const metadataOnly = phase === 'started';
+    const next: TraceRun = {
+      kind: record.kind,
+      runId: chooseRunId(location, record, trace.traceId),
+      final: isFinal(phase),
+      keepsId: isFinal(phase) || location?.keepsId === true,
+      hasTrace: !metadataOnly || location?.hasTrace === true,
+    };
+    const counted = this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
+    const moved = location !== null && (location.kind !== next.kind || location.runId !== next.runId);
+    // One rename: a crash after it leaves the run (with its old metadata, naming the trace)
+    // in its new place, where the index finds it on restart and the replayed write lands.
+    if (moved) moveRun(this.options.runsDir, location, next, this.io);
+    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
+    const written = writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly }, this.io);
+    faultPoint('run-written');
+    // Uploads that came before the run had a directory join it now, before any later
+    // write of the trace can move the run.
+    try {
+      adoptStagedUploads(this.options.runsDir, trace.traceId, next, this.io);
+    } catch (err) {
+      outcome.warnings.push({ fields: { err: String(err), run_id: next.runId }, message: 'moving staged uploads into a run failed' });
+    }
+    const { metadata, input, output, mtimeMs } = written;
+    const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
+    outcome.indexed = { kind: record.kind, runId: next.runId, replaced, metadata, input, output, mtimeMs };
+    outcome.location = next;
+    this.accounting.written(trace.traceId, next.runId, record, counted);
+    this.metrics.push({ type: 'materialized', kind: record.kind, seconds: (performance.now() - started) / 1000 });
+    return outcome;
+  }
+
+  private priced(record: RunRecord, final: boolean, outcome: MaterializeOutcome): RunRecord {
+    const cost = priceUsage(record.usageByModel, this.priceBook, new Date(record.startedAtMs));
+    if (final && cost.unpriced.length > 0) {
+      outcome.unpriced = true;
+      const models = cost.unpriced.map((g) => ({ provider: g.provider, model: g.model }));
+      outcome.warnings.push({ fields: { trace_id: record.traceId, models }, message: 'no price for a model: its cost counts as 0' });
+    }
+    const { costUsd, costSource, usageByModel, priceBookVersion } = cost;
+    return { ...record, costUsd, costSource, usageByModel, priceBookVersion };
+  }
+
+  /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
+  private appendLateLogs(trace: AssembledTrace, location: TraceRun | null, outcome: MaterializeOutcome): void {
+    const lines = location ? logRecordLines(trace.logs, this.storedSpans(location)) : [];
+    if (!location || !appendRunLogs(this.options.runsDir, location, lines, this.io)) {
+      outcome.warnings.push({
+        fields: { trace_id: trace.traceId, log_records: trace.logs.length },
+        message: 'late log records of a trace with no stored run were dropped',
+      });
+    }
+  }
+
+  private storedSpans(location: TraceRun): Span[] {
+    const text = this.io.readText(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
+    if (!text) return [];
+    return decodeTraces(Buffer.from(text), 'json').spans;
+  }
+}
+
+function isFinal(phase: TracePhase): boolean {
+  return phase === 'complete' || phase === 'orphaned';
+}
+
+/**
+ * An orphan whose merged spans include the root (stored before a restart, or the root's WAL
+ * segment already checkpointed) is simply complete.
+ */
+function settledPhase(phase: TracePhase, spans: readonly Span[]): TracePhase {
+  return phase === 'orphaned' && spans.some((s) => s.parentSpanId === '') ? 'complete' : phase;
+}
+
+/**
+ * A run keeps its id once final (or when it was made ahead of its spans with an id already
+ * handed out). Before that the id follows the run's start time, which can move earlier when
+ * the root (exported last) arrives after its children; the rest of the id comes from the
+ * trace id, so re-deriving it after a crash gives the same directory.
+ */
+function chooseRunId(location: TraceRun | null, record: RunRecord, traceId: string): string {
+  if (location?.keepsId) return location.runId;
+  if (location && decodeTime(location.runId) === Math.floor(record.startedAtMs)) return location.runId;
+  return newRunId(record.startedAtMs, traceId);
+}

@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../telemetry/index.js';
+import type { MaterializeJob, MaterializeOutcome } from './materializer.js';
+import { workerFailure, type Reply, type Request } from './protocol.js';
+import type { WorkerSetup } from './worker.js';
+
+interface Waiting {
+  resolve: (value: MaterializeOutcome | null) => void;
+  reject: (err: unknown) => void;
+}
+
+/** One worker thread and the requests it has not answered. */
+interface Slot {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
+  ready: Promise<void>;
+  /** It loaded and took requests (one that fails to start is not replaced). */
+  serving: boolean;
+}
+
+/**
+ * Worker threads that materialize traces (see ./worker.ts), so mapping, encoding and file
+ * writes never block the event loop that receives, logs and assembles. A trace always goes
+ * to the same worker (by its id), which answers in order. A worker that dies fails what it
+ * had not answered and is replaced.
+ */
+export class MaterializerPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(
+    private readonly setup: WorkerSetup,
+    private readonly size: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Starts the workers and resolves once each has loaded (throws what one failed with), so a
+   * daemon that answers can write. Requests to a worker that failed fail with its error.
+   */
+  async start(): Promise<void> {
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  /** Materializes one trace in its worker. */
+  materialize(job: MaterializeJob): Promise<MaterializeOutcome> {
+    const slot = this.slots[hashOf(job.trace.traceId) % this.slots.length]!;
+    return this.send(slot, (id) => ({ id, type: 'job', job })) as Promise<MaterializeOutcome>;
+  }
+
+  /** Makes every file the workers wrote before this call durable (all of it once stopped: {@link shutdown} synced). */
+  async syncWritten(): Promise<void> {
+    if (this.stopped) return;
+    await Promise.all(this.slots.map((slot) => this.send(slot, (id) => ({ id, type: 'sync' }))));
+  }
+
+  /** Syncs what was written, then stops the workers. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    await this.syncWritten();
+    this.stopped = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private async send(slot: Slot, request: (id: number) => Request): Promise<MaterializeOutcome | null> {
+    if (this.stopped) throw new Error('the run-store exporter is stopped');
+    await slot.ready;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.waiting.set(id, { resolve, reject });
+      slot.worker.postMessage(request(id));
+    });
+  }
+
+  private spawn(): Slot {
+    const { url, eval: evalCode } = workerEntry();
+    const worker = new Worker(evalCode ?? url, { workerData: this.setup, eval: evalCode !== undefined, name: 'paracle-materializer' });
+    const waiting = new Map<number, Waiting>();
+    let started!: () => void;
+    let failed!: (err: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject)));
+    ready.catch(() => undefined); // reported to whoever sends to it
+    const slot: Slot = { worker, waiting, ready, serving: false };
+    worker.on('message', (reply: Reply) => {
+      if (reply.id === 0) {
+        slot.serving = true;
+        return started();
+      }
+      const request = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (reply.ok) request?.resolve(reply.value);
+      else request?.reject(workerFailure(reply.error));
+    });
+    worker.on('error', (err) => {
+      failed(err);
+      this.logger.error({ err }, 'a run-store worker failed');
+    });
+    worker.on('exit', (code) => {
+      const err = new Error(`the run-store worker stopped (exit code ${code})`);
+      for (const request of waiting.values()) request.reject(err);
+      waiting.clear();
+      failed(err);
+      if (this.stopped || !slot.serving) return;
+      // Jobs keep going to this slot: give it a new worker.
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots[index] = this.spawn();
+    });
+    return slot;
+  }
+}
+
+/**
+ * The worker's script. From the compiled build it is worker.js beside this file; run from
+ * the TypeScript sources (the tests import them), worker.ts is loaded through tsx.
+ */
+function workerEntry(): { url: URL; eval?: string } {
+  const compiled = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return { url: compiled };
+  const source = new URL('./worker.ts', import.meta.url);
+  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source.href)}); })`;
+  return { url: source, eval: code };
+}
+
+/** A stable small hash of a trace id (hex), to pick its worker. */
+function hashOf(traceId: string): number {
+  return Number.parseInt(traceId.slice(-6), 16) || 0;
+}

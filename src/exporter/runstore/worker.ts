@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
+import { RunFiles } from '../../store/index.js';
+import { Materializer, type MaterializeJob, type MaterializerOptions } from './materializer.js';
+import { errorMessage, type Reply, type Request } from './protocol.js';
+
+/** What the pool hands each worker when it starts. */
+export interface WorkerSetup extends MaterializerOptions {
+  pricing: PriceBookFiles;
+}
+
+/**
+ * Files written and not yet synced at which the worker syncs them on its own, between two
+ * jobs: bounds what it remembers (and what a checkpoint then has to sync at once).
+ */
+const MAX_UNSYNCED = 100_000;
+
+// The run-store exporter's worker thread: materializes the jobs the pool sends, one at a
+// time in arrival order, with synchronous file I/O, and syncs what it wrote when asked.
+const setup = workerData as WorkerSetup;
+const io = new RunFiles();
+const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io);
+const port = parentPort!;
+
+// A sync runs on the thread pool while jobs go on; one at a time, in order.
+let syncing: Promise<void> = Promise.resolve();
+const sync = (): Promise<void> => (syncing = syncing.catch(() => undefined).then(() => io.syncWritten()));
+
+port.on('message', (request: Request) => {
+  if (request.type === 'sync') {
+    sync().then(
+      () => port.postMessage({ id: request.id, ok: true, value: null } satisfies Reply),
+      (err: unknown) => port.postMessage({ id: request.id, ok: false, error: errorMessage(err) } satisfies Reply),
+    );
+    return;
+  }
+  port.postMessage(materialize(request.id, request.job));
+});
+port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
+
+function materialize(id: number, job: MaterializeJob): Reply {
+  try {
+    const outcome = materializer.materialize(job);
+    // Failures are left for the next sync asked for.
+    if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
+    return { id, ok: true, value: outcome };
+  } catch (err) {
+    return { id, ok: false, error: errorMessage(err) };
+  }
+}
