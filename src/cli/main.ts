@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
+import { ExitCode, classifyError, describeError } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
 import type { ServeFlags } from './settings.js';
-
-/** Exit codes of every command (INTERFACE.md §1). */
-const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
 function program(): Command {
   const root = new Command('paracle')
@@ -36,24 +33,19 @@ function program(): Command {
   return root;
 }
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof NotFoundError) return EXIT.notFound;
-  if (err instanceof InvalidInputError) return EXIT.usage;
-  return EXIT.failure;
-}
-
 async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   try {
     await program().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+      process.exit(err.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
     }
-    const message = err instanceof ParacleError || err instanceof ConfigError ? err.message : describeError(err);
-    process.stderr.write(`paracle: ${message.replace(/\.?$/, '.')}\n`);
+    // Exit codes come from the error catalogue's rows (lib/errors.ts), like every status code.
+    const { message, exit } = classifyError(err);
+    process.stderr.write(`paracle: ${(message ?? describeError(err)).replace(/\.?$/, '.')}\n`);
     if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exit(exitCodeFor(err));
+    process.exit(exit);
   }
 }
 
