@@ -30,6 +30,13 @@ function program(): Command {
     .action(async (file: string | undefined, options: { json?: boolean }) => {
       process.exitCode = await (await import('./config-check.js')).configCheckCommand(file, options);
     });
+  config
+    .command('schema')
+    .description("print the config file's JSON Schema (for editors' YAML validation)")
+    .action(async () => {
+      const { configJsonSchema } = await import('../config/index.js');
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
   return root;
 }
 

@@ -153,6 +153,14 @@ describe('paracle config check', () => {
     expect(result.stdout).toContain('ok');
   });
 
+  it('prints the JSON Schema of a config file for editors', async () => {
+    const result = await runCli(['config', 'schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, { properties: object }> };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(Object.keys(schema.properties.paracle_config!.properties)).toContain('runs');
+  });
+
   it('reads .parac/project.yaml from the working directory by default', async () => {
     await mkdir(join(dir, '.parac'), { recursive: true });
     await writeFile(join(dir, '.parac', 'project.yaml'), 'paracle_config:\n  metrics: { max_ids: 0 }\n');
