@@ -4,3 +4,5 @@ export type { RunsApiOptions, MaintenanceRunner, UploadScrubber } from './runs-a
 export { Router } from './router.js';
 export type { Route, RouteRequest, Authorize, ApiRole, HttpMethod } from './router.js';
 export type { MaintenanceRequest } from './query.js';
+export { openApiDocument, openApiPath, jsonContent, PATH_PARAMS } from './openapi.js';
+export type { RouteDoc, ResponseDoc, QueryDoc, ContentDoc, SchemaObject, OpenApiOptions } from './openapi.js';

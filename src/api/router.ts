@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../lib/index.js';
+import type { RouteDoc } from './openapi.js';
 
 /** Roles of INTERFACE.md §4: viewer < analyst < operator < admin; `ingest` is apart. */
 export type ApiRole = 'viewer' | 'analyst' | 'operator' | 'admin' | 'ingest';
@@ -38,6 +39,8 @@ export interface Route {
   runParam?: string;
   /** True when the handler reads the request body itself (uploads); others are drained. */
   readsBody?: boolean;
+  /** What the OpenAPI document (`GET /api/v1/openapi.json`) says of the route. */
+  doc: RouteDoc;
   handle(request: RouteRequest): Promise<void>;
 }
 

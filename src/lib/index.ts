@@ -38,3 +38,4 @@ export type { GrpcListener } from './grpc-server.js';
 export { parseDurationMs, parseTimeBound } from './duration.js';
 export { faultPoint, setFaultAction } from './fault.js';
 export type { FaultAction } from './fault.js';
+export { packageVersion } from './version.js';
