@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ExitCode, classifyError, describeError } from '../lib/index.js';
+import { ExitCode, classifyError, describeError, packageVersion } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
 import type { ServeFlags } from './settings.js';
 
 function program(): Command {
   const root = new Command('paracle')
     .description('Keeps the history of AI-agent runs.')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError();

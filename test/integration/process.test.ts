@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trace, context } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,13 @@ describe('paracle config check', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok');
+  });
+
+  it('prints the package version', async () => {
+    const result = await runCli(['--version']);
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
   });
 
   it('prints the JSON Schema of a config file for editors', async () => {
