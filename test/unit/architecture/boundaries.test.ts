@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,6 +82,12 @@ describe('module boundaries (npm run lint)', () => {
       (folder) => !names.some((name) => folder === name || folder.startsWith(`${name}/`) || name.startsWith(`${folder}/`)),
     );
     expect(unlisted, 'add a row to MODULES in .dependency-cruiser.js').toEqual([]);
+  });
+
+  it('are all in the table of docs/architecture.md', async () => {
+    const doc = await readFile(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const missing = Object.keys(MODULES).filter((name) => !doc.includes(`\`${name}\``));
+    expect(missing, 'describe the new module in docs/architecture.md').toEqual([]);
   });
 
   it('lets modules form layers: the rows have no cycle', () => {
