@@ -56,6 +56,7 @@ const FILTERS: Readonly<Record<string, QueryDoc>> = {
   since: { description: `runs that started at or after: ${TIME}` },
   until: { description: `runs that started before: ${TIME}` },
   model: { description: 'a model the run used' },
+  session: { description: 'session_id: a conversation, session or thread id' },
   text: { description: "case-insensitive substring of the run's names, input and output (their first 64 KiB)" },
 };
 const files = (description: string): ResponseDoc => ({
@@ -190,7 +191,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       doc: {
         summary: 'counts, failures, tokens, cost and p50/p95 duration, per group',
         query: {
-          by: { description: 'group by', schema: { enum: ['agent', 'workflow', 'model', 'status', 'project'] } },
+          by: { description: 'group by', schema: { enum: ['agent', 'workflow', 'model', 'status', 'project', 'session'] } },
           since: FILTERS.since!,
           until: FILTERS.until!,
         },

@@ -6,10 +6,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-// Docs other work owns, linked before they land: a link to one may lead nowhere until then.
-// Once the file exists, take it off this list (a test below says so).
-const PENDING = new Set(['docs/mapping.md']);
-
 async function documents(): Promise<string[]> {
   const docs = (await readdir(join(ROOT, 'docs'))).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
   return ['README.md', ...docs];
@@ -32,13 +28,9 @@ describe('links in README.md and docs/', () => {
         const path = resolve(dirname(join(ROOT, doc)), target);
         const inRepo = relative(ROOT, path);
         if (inRepo.startsWith('..')) broken.push(`${doc}: ${target} leaves the repository`);
-        else if (!existsSync(path) && !PENDING.has(inRepo)) broken.push(`${doc}: ${target} does not exist`);
+        else if (!existsSync(path)) broken.push(`${doc}: ${target} does not exist`);
       }
     }
     expect(broken).toEqual([]);
-  });
-
-  it('lists as pending only docs that are still missing', () => {
-    for (const path of PENDING) expect(existsSync(join(ROOT, path)), `${path} exists now: take it off PENDING`).toBe(false);
   });
 });
