@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidInputError, ParacleError } from '../lib/index.js';
+import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../lib/index.js';
+import type { RouteDoc } from './openapi.js';
 
 /** Roles of INTERFACE.md §4: viewer < analyst < operator < admin; `ingest` is apart. */
 export type ApiRole = 'viewer' | 'analyst' | 'operator' | 'admin' | 'ingest';
@@ -38,6 +39,8 @@ export interface Route {
   runParam?: string;
   /** True when the handler reads the request body itself (uploads); others are drained. */
   readsBody?: boolean;
+  /** What the OpenAPI document (`GET /api/v1/openapi.json`) says of the route. */
+  doc: RouteDoc;
   handle(request: RouteRequest): Promise<void>;
 }
 
@@ -47,20 +50,6 @@ export interface Route {
  * request, before its handler, for every route.
  */
 export type Authorize = (request: RouteRequest, route: Route) => Promise<void> | void;
-
-/** The route exists but not for this method (HTTP 405). */
-export class MethodNotAllowedError extends ParacleError {
-  constructor(method: string, readonly allowed: readonly HttpMethod[]) {
-    super('method_not_allowed', `method ${method} is not allowed here; use ${allowed.join(', ')}`);
-  }
-}
-
-/** No route has this path (HTTP 404). */
-export class NoRouteError extends ParacleError {
-  constructor(path: string) {
-    super('not_found', `no route for ${path}`);
-  }
-}
 
 /** A route with its path split once into segments. */
 interface CompiledRoute {
@@ -110,7 +99,7 @@ export class Router {
       res.setHeader('Allow', methods.join(', '));
       throw new MethodNotAllowedError(method, methods);
     }
-    throw new NoRouteError(path);
+    throw new NotFoundError(`no route for ${path}`);
   }
 }
 

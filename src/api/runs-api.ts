@@ -3,6 +3,7 @@ import { PayloadTooLargeError } from '../lib/index.js';
 import { receiveArtifact, type RunFileKey, type RunStore } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
+import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
 import { sendJson, sendStream } from './respond.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -32,6 +33,12 @@ export interface RunsApiOptions {
   now?: () => number;
 }
 
+const FILE_OF: Readonly<Record<RunFileKey, string>> = {
+  input: 'input.json',
+  output: 'output.json',
+  trace: 'trace.json (OTLP/JSON)',
+  logs: 'logs.txt',
+};
 const CONTENT_TYPES: Readonly<Record<RunFileKey, string>> = {
   input: 'application/json',
   output: 'application/json',
@@ -39,6 +46,28 @@ const CONTENT_TYPES: Readonly<Record<RunFileKey, string>> = {
   logs: 'text/plain; charset=utf-8',
 };
 const GET = ['GET', 'HEAD'] as const;
+
+const TIME = 'a duration back from now (30s, 15m, 12h, 7d, 2w) or an ISO-8601 time';
+const FILTERS: Readonly<Record<string, QueryDoc>> = {
+  kind: { description: 'agent or workflow', schema: { enum: ['agent', 'workflow'] } },
+  agent: { description: 'agent_id' },
+  workflow: { description: 'workflow_id' },
+  status: { description: 'the run status', schema: { enum: ['pending', 'running', 'completed', 'failed'] } },
+  since: { description: `runs that started at or after: ${TIME}` },
+  until: { description: `runs that started before: ${TIME}` },
+  model: { description: 'a model the run used' },
+  session: { description: 'session_id: a conversation, session or thread id' },
+  text: { description: "case-insensitive substring of the run's names, input and output (their first 64 KiB)" },
+};
+const files = (description: string): ResponseDoc => ({
+  description,
+  content: jsonContent({
+    type: 'object',
+    required: ['run_id', 'artifacts'],
+    properties: { run_id: { type: 'string' }, artifacts: { type: 'array', items: { $ref: '#/components/schemas/FileEntry' } } },
+  }),
+});
+const bytes = (description: string, type = 'application/octet-stream'): ResponseDoc => ({ description, content: { [type]: null } });
 
 /** The `/api/v1` routes of INTERFACE.md §4 for runs, stats, maintenance and artifact uploads. */
 export function runsRoutes(options: RunsApiOptions): Route[] {
@@ -49,6 +78,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
     path: `/api/v1/runs/{run_id}/${key}`,
     role: 'analyst',
     runParam: 'run_id',
+    doc: { summary: `the run's ${FILE_OF[key]}`, responses: { 200: bytes(FILE_OF[key], CONTENT_TYPES[key]) } },
     handle: async ({ res, params }) => sendStream(res, await store.openFile(params.run_id!, key), CONTENT_TYPES[key]),
   });
   const stepFile = (key: 'input' | 'output'): Route => ({
@@ -56,6 +86,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
     path: `/api/v1/runs/{run_id}/steps/{step_id}/${key}`,
     role: 'analyst',
     runParam: 'run_id',
+    doc: { summary: `a workflow step's ${FILE_OF[key]}`, responses: { 200: bytes(FILE_OF[key], CONTENT_TYPES[key]) } },
     handle: async ({ res, params }) => sendStream(res, await store.openFile(params.run_id!, key, params.step_id), CONTENT_TYPES[key]),
   });
   const routes: Route[] = [
@@ -63,6 +94,27 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       methods: GET,
       path: '/api/v1/runs',
       role: 'viewer',
+      doc: {
+        summary: 'runs, newest first; filters combine with AND',
+        query: {
+          ...FILTERS,
+          limit: { description: 'runs per page (default 20)', schema: { type: 'integer', minimum: 0 } },
+          cursor: { description: 'next_cursor of the previous page' },
+        },
+        responses: {
+          200: {
+            description: 'one page',
+            content: jsonContent({
+              type: 'object',
+              required: ['runs', 'next_cursor'],
+              properties: {
+                runs: { type: 'array', items: { $ref: '#/components/schemas/RunMetadata' } },
+                next_cursor: { type: ['string', 'null'], description: 'null on the last page' },
+              },
+            }),
+          },
+        },
+      },
       handle: async ({ res, query }) => {
         const page = store.list(runQueryFrom(query, now()));
         sendJson(res, 200, { runs: page.runs, next_cursor: page.nextCursor });
@@ -73,6 +125,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}',
       role: 'viewer',
       runParam: 'run_id',
+      doc: { summary: "a run's metadata, whether it is pinned, where it is, and its files", responses: { 200: { description: 'the run', content: jsonContent('RunDetail') } } },
       handle: async ({ res, params }) => sendJson(res, 200, await store.get(params.run_id!)),
     },
     runFile('input'),
@@ -84,6 +137,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}/artifacts',
       role: 'analyst',
       runParam: 'run_id',
+      doc: { summary: "a run's artifacts", responses: { 200: files('the artifact files') } },
       handle: async ({ res, params }) => sendJson(res, 200, { run_id: params.run_id, artifacts: await store.artifacts(params.run_id!) }),
     },
     {
@@ -91,6 +145,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}/artifacts/{path*}',
       role: 'analyst',
       runParam: 'run_id',
+      doc: { summary: 'one artifact, as stored (compressed and archived ones transparently)', responses: { 200: bytes('its bytes') } },
       handle: async ({ res, params }) => sendStream(res, await store.openArtifact(params.run_id!, params.path!), 'application/octet-stream'),
     },
     stepFile('input'),
@@ -100,6 +155,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}/steps/{step_id}/artifacts',
       role: 'analyst',
       runParam: 'run_id',
+      doc: { summary: "a workflow step's artifacts", responses: { 200: files('the artifact files') } },
       handle: async ({ res, params }) =>
         sendJson(res, 200, { run_id: params.run_id, artifacts: await store.artifacts(params.run_id!, params.step_id) }),
     },
@@ -108,6 +164,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}/steps/{step_id}/artifacts/{path*}',
       role: 'analyst',
       runParam: 'run_id',
+      doc: { summary: "one artifact of a workflow step", responses: { 200: bytes('its bytes') } },
       handle: async ({ res, params }) =>
         sendStream(res, await store.openArtifact(params.run_id!, params.path!, params.step_id), 'application/octet-stream'),
     },
@@ -116,12 +173,55 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/runs/{run_id}/pin',
       role: 'operator',
       runParam: 'run_id',
+      doc: {
+        summary: 'pins (PUT) or unpins (DELETE) a run: retention never removes a pinned run',
+        responses: {
+          200: {
+            description: 'the run is (un)pinned',
+            content: jsonContent({ type: 'object', properties: { run_id: { type: 'string' }, pinned: { type: 'boolean' } } }),
+          },
+        },
+      },
       handle: async ({ res, params, method }) => sendJson(res, 200, await store.setPinned(params.run_id!, method === 'PUT')),
     },
     {
       methods: GET,
       path: '/api/v1/stats',
       role: 'viewer',
+      doc: {
+        summary: 'counts, failures, tokens, cost and p50/p95 duration, per group',
+        query: {
+          by: { description: 'group by', schema: { enum: ['agent', 'workflow', 'model', 'status', 'project', 'session'] } },
+          since: FILTERS.since!,
+          until: FILTERS.until!,
+        },
+        responses: {
+          200: {
+            description: 'one row per group (one row `*` without `by`)',
+            content: jsonContent({
+              type: 'object',
+              properties: {
+                by: { type: ['string', 'null'] },
+                groups: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      key: { type: ['string', 'null'] },
+                      count: { type: 'integer' },
+                      failures: { type: 'integer' },
+                      tokens: { type: 'integer' },
+                      cost_usd: { type: 'number' },
+                      p50_duration_seconds: { type: ['number', 'null'] },
+                      p95_duration_seconds: { type: ['number', 'null'] },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+        },
+      },
       handle: async ({ res, query }) => sendJson(res, 200, store.stats(statsQueryFrom(query, now()))),
     },
     {
@@ -129,6 +229,26 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       path: '/api/v1/traces/{trace_id}/artifacts/{name*}',
       role: 'ingest',
       readsBody: true,
+      doc: {
+        summary: "uploads an artifact for a trace: into its run's artifacts/, or staged until the run is first written",
+        params: { name: 'the artifact\'s path inside artifacts/, one or more segments' },
+        body: { description: 'the file, streamed', content: { 'application/octet-stream': null } },
+        responses: {
+          201: {
+            description: 'stored',
+            content: jsonContent({
+              type: 'object',
+              properties: {
+                trace_id: { type: 'string' },
+                run_id: { type: ['string', 'null'], description: 'null while the upload is staged' },
+                path: { type: 'string' },
+                size: { type: 'integer' },
+              },
+            }),
+          },
+          413: { description: 'larger than 256 MiB, or the staged uploads are full', content: jsonContent('Error') },
+        },
+      },
       handle: (request) => upload(request, options),
     },
   ];
@@ -138,6 +258,25 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       methods: ['POST'],
       path: '/api/v1/maintenance/{job}',
       role: 'admin',
+      doc: {
+        summary: 'runs a maintenance job now and answers with its report',
+        params: { job: 'retention, sampling, compression or archival' },
+        query: {
+          dry_run: { description: 'report what would be done, do nothing', schema: { enum: ['true', 'false', '1', '0'] } },
+          older_than: { description: 'retention only: runs older than this duration leave (instead of after retention_days)' },
+        },
+        responses: {
+          200: {
+            description: 'the report',
+            content: jsonContent({
+              type: 'object',
+              properties: { job: { type: 'string' }, dry_run: { type: 'boolean' }, actions: { type: 'array' }, recovered: { type: 'integer' }, failed: { type: 'integer' } },
+            }),
+          },
+          404: { description: 'no such job', content: jsonContent('Error') },
+          409: { description: 'another process holds the maintenance lease', content: jsonContent('Error') },
+        },
+      },
       handle: async ({ res, params, query }) => {
         const { job, request } = maintenanceRequestFrom(params.job!, query);
         sendJson(res, 200, await maintenance.run(job, request));

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
+import { packageVersion, startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
+import { jsonContent, openApiDocument } from './openapi.js';
 import { sendJson, sendThrown } from './respond.js';
 import { Router, type Authorize, type Route } from './router.js';
 import { runsRoutes, type RunsApiOptions } from './runs-api.js';
@@ -28,6 +29,7 @@ export interface Readiness {
  */
 export class ApiServer implements Component {
   private listener: HttpListener | undefined;
+  private readonly openApi: string;
   readonly router: Router;
 
   constructor(
@@ -38,6 +40,8 @@ export class ApiServer implements Component {
   ) {
     const routes = [...this.opsRoutes(), ...(options.runs ? runsRoutes(options.runs) : [])];
     this.router = new Router(routes, options.authorize ?? (() => undefined));
+    // Compiled once: the table does not change while the listener runs.
+    this.openApi = JSON.stringify(openApiDocument(routes, { version: packageVersion(), authorized: options.authorize !== undefined }));
   }
 
   /** The bound address; valid after start(). */
@@ -60,18 +64,52 @@ export class ApiServer implements Component {
   }
 
   private opsRoutes(): Route[] {
+    const status = (values: string[]) => jsonContent({ type: 'object', properties: { status: { enum: values } } });
     return [
-      { methods: ['GET', 'HEAD'], path: '/healthz', role: null, handle: async ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+      {
+        methods: ['GET', 'HEAD'],
+        path: '/healthz',
+        role: null,
+        doc: { summary: 'the process is alive', responses: { 200: { description: 'alive', content: status(['ok']) } } },
+        handle: async ({ res }) => sendJson(res, 200, { status: 'ok' }),
+      },
       {
         methods: ['GET', 'HEAD'],
         path: '/readyz',
         role: null,
+        doc: {
+          summary: 'the daemon takes traffic (started, not shutting down)',
+          responses: {
+            200: { description: 'ready', content: status(['ready']) },
+            503: { description: 'starting or draining', content: status(['not ready']) },
+          },
+        },
         handle: async ({ res }) => {
           const ready = this.readiness.ready();
           sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
         },
       },
-      { methods: ['GET', 'HEAD'], path: '/metrics', role: 'viewer', handle: ({ req, res }) => this.sendMetrics(req, res) },
+      {
+        methods: ['GET', 'HEAD'],
+        path: '/metrics',
+        role: 'viewer',
+        doc: {
+          summary: 'Prometheus metrics (docs/metrics.md)',
+          description: 'Prometheus text, or OpenMetrics when `Accept` asks for `application/openmetrics-text`.',
+          responses: { 200: { description: 'the exposition', content: { 'text/plain; version=0.0.4': null, 'application/openmetrics-text; version=1.0.0': null } } },
+        },
+        handle: ({ req, res }) => this.sendMetrics(req, res),
+      },
+      {
+        methods: ['GET', 'HEAD'],
+        path: '/api/v1/openapi.json',
+        role: null,
+        doc: { summary: 'this document (OpenAPI 3.1)', responses: { 200: { description: 'the document', content: jsonContent({ type: 'object' }) } } },
+        handle: async ({ res }) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(this.openApi);
+        },
+      },
     ];
   }
 

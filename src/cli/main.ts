@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../lib/index.js';
+import { ExitCode, classifyError, describeError, packageVersion } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
 import type { ServeFlags } from './settings.js';
-
-/** Exit codes of every command (INTERFACE.md §1). */
-const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
 function program(): Command {
   const root = new Command('paracle')
     .description('Keeps the history of AI-agent runs.')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError();
@@ -33,13 +31,14 @@ function program(): Command {
     .action(async (file: string | undefined, options: { json?: boolean }) => {
       process.exitCode = await (await import('./config-check.js')).configCheckCommand(file, options);
     });
+  config
+    .command('schema')
+    .description("print the config file's JSON Schema (for editors' YAML validation)")
+    .action(async () => {
+      const { configJsonSchema } = await import('../config/index.js');
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
   return root;
-}
-
-function exitCodeFor(err: unknown): number {
-  if (err instanceof NotFoundError) return EXIT.notFound;
-  if (err instanceof InvalidInputError) return EXIT.usage;
-  return EXIT.failure;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -48,12 +47,13 @@ async function main(argv: string[]): Promise<void> {
     await program().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+      process.exit(err.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
     }
-    const message = err instanceof ParacleError || err instanceof ConfigError ? err.message : describeError(err);
-    process.stderr.write(`paracle: ${message.replace(/\.?$/, '.')}\n`);
+    // Exit codes come from the error catalogue's rows (lib/errors.ts), like every status code.
+    const { message, exit } = classifyError(err);
+    process.stderr.write(`paracle: ${(message ?? describeError(err)).replace(/\.?$/, '.')}\n`);
     if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exit(exitCodeFor(err));
+    process.exit(exit);
   }
 }
 

@@ -49,13 +49,16 @@ function envName() {
 
 /** A custom redaction pattern: a kind name and an RE2 expression (linear time, no look-around). */
 const customPatternSchema = z.strictObject({
-  name: z.string().regex(KIND_NAME, {
-    error: (issue) => `must be a kind name (lowercase letters, digits and _, starting with a letter), ${got(issue)}`,
-  }),
+  name: z
+    .string()
+    .regex(KIND_NAME, {
+      error: (issue) => `must be a kind name (lowercase letters, digits and _, starting with a letter), ${got(issue)}`,
+    })
+    .describe('the kind its matches are counted and labelled as'),
   regex: z.string().superRefine((source, ctx) => {
     const problem = source === '' ? 'must not be empty: an empty pattern matches everywhere' : customPatternProblem(source);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: source });
-  }),
+  }).describe('an RE2 regular expression'),
 });
 
 /** Two patterns with one name would count as one kind; a typo'd copy is more likely. */
@@ -69,10 +72,12 @@ function rejectDuplicateNames(patterns: readonly { name: string }[], ctx: z.core
 
 /**
  * A mapping of settings. An empty YAML section (`runs:` with every child commented out) parses
- * as null; it means "all defaults", like a missing section.
+ * as null; it means "all defaults", like a missing section. (`configJsonSchema` knows this
+ * shape, a pipe into a prefault, and lets editors accept the null.)
  */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z.preprocess((value) => value ?? {}, z.strictObject(shape));
+  // `{}` is valid input once every key has a default, which TypeScript cannot see for a generic shape.
+  return z.preprocess((value) => value ?? undefined, z.strictObject(shape).prefault({} as never));
 }
 
 /** Access roles: viewer < analyst < operator < admin; `ingest` only uploads artifacts. */
@@ -82,11 +87,14 @@ export const ACCESS_ROLES = ['viewer', 'analyst', 'operator', 'admin', 'ingest']
 export const RUN_MODES = ['lite', 'standard', 'full'] as const;
 
 const tokenSchema = z.strictObject({
-  name: nonEmptyString(),
+  name: nonEmptyString().describe('a name for the token, used in logs'),
   // The value is never echoed: a user may have pasted the secret itself here.
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "must be the token's SHA-256 as 64 lowercase hex characters" }),
-  role: z.enum(ACCESS_ROLES),
-  agents: z.array(nonEmptyString()).min(1, { error: 'must list at least one agent id, or "*" for all' }).default(['*']),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: "must be the token's SHA-256 as 64 lowercase hex characters" })
+    .describe("the token's SHA-256, 64 lowercase hex characters (never the token itself)"),
+  role: z.enum(ACCESS_ROLES).describe('viewer < analyst < operator < admin; ingest is apart'),
+  agents: z.array(nonEmptyString()).min(1, { error: 'must list at least one agent id, or "*" for all' }).default(['*']).describe('agent ids the token will be limited to ("*" for all); not checked yet'),
 });
 
 /** Two tokens with one hash would make the role ambiguous; two with one name confuse logs. */
@@ -102,83 +110,107 @@ function rejectDuplicateTokens(tokens: readonly z.output<typeof tokenSchema>[], 
 }
 
 const runsSchema = section({
-  dir: nonEmptyString().default('.parac/runs'),
-  mode: z.enum(RUN_MODES).default('standard'),
-  retention_days: positiveInt().default(30),
-  max_runs_per_agent: positiveInt('a positive integer or null').nullable().default(null),
-  archive: z.boolean().default(true),
-  archive_retention_days: positiveInt().default(365),
-  artifacts: section({ compress_over_bytes: positiveInt().default(10_485_760) }),
+  dir: nonEmptyString().default('.parac/runs').describe('where run directories are written (--runs-dir overrides)'),
+  mode: z.enum(RUN_MODES).default('standard').describe('runs kept per agent/workflow: lite 10, standard 50, full all'),
+  retention_days: positiveInt().default(30).describe('runs that started longer ago leave the live store'),
+  max_runs_per_agent: positiveInt('a positive integer or null').nullable().default(null).describe('overrides the mode\'s count of runs kept per agent/workflow; null keeps the mode\'s'),
+  archive: z.boolean().default(true).describe('leaving runs become <dir>/.archive/{agents|workflows}/YYYY/MM/{run_id}.tar.gz (true) or are deleted (false)'),
+  archive_retention_days: positiveInt().default(365).describe('archives are deleted this many days after they were made'),
+  artifacts: section({
+    compress_over_bytes: positiveInt().default(10_485_760).describe('artifacts larger than this are stored gzipped by the compression job'),
+  }).describe('artifact files of runs'),
   traces: section({
-    sample_after_runs: positiveInt().default(1000),
-    sample_rate: z.number({ error: (issue) => `must be a number from 0 to 1, ${got(issue)}` }).min(0).max(1).default(0.1),
-  }),
+    sample_after_runs: positiveInt().default(1000).describe('per agent/workflow, every trace is kept whole up to this many runs'),
+    sample_rate: z
+      .number({ error: (issue) => `must be a number from 0 to 1, ${got(issue)}` })
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('then this share (0..1) of traces is kept whole; failed and pinned runs always are'),
+  }).describe('trace sampling: past a number of runs, most traces keep only their root and error spans'),
   schedules: section({
-    retention: cronExpression().default('0 * * * *'),
-    sampling: cronExpression().default('10 * * * *'),
-    compression: cronExpression().default('*/15 * * * *'),
-    archival: cronExpression().default('30 3 * * *'),
-  }),
-});
+    retention: cronExpression().default('0 * * * *').describe('applies retention_days, mode and max_runs_per_agent (pinned runs stay)'),
+    sampling: cronExpression().default('10 * * * *').describe('thins traces past sample_after_runs'),
+    compression: cronExpression().default('*/15 * * * *').describe('compresses artifacts over compress_over_bytes'),
+    archival: cronExpression().default('30 3 * * *').describe('finishes interrupted moves, deletes archives past archive_retention_days'),
+  }).describe('when each maintenance job runs: cron expressions (node-cron: 5 fields, or 6 with seconds first)'),
+}).describe('the run store and how long runs stay in it; changes apply without a restart (except dir)');
 
 const replayAgentSchema = z.strictObject({
-  command: z.array(nonEmptyString()).min(1, { error: 'must be a non-empty list: the program, then its arguments' }),
-  timeout_s: positiveNumber().default(600),
-});
+  command: z
+    .array(nonEmptyString())
+    .min(1, { error: 'must be a non-empty list: the program, then its arguments' })
+    .describe('the program, then its arguments (never a shell string)'),
+  timeout_s: positiveNumber().default(600).describe('seconds before a replay is stopped'),
+}).describe('how to re-run one agent');
 
 /** The whole `paracle_config` block; parse the block's value (not the file) with it. */
 export const paracleConfigSchema = section({
   runs: runsSchema,
   daemon: section({
-    otlp_http: listenAddress().default('127.0.0.1:4318'),
-    otlp_grpc: listenAddress().default('127.0.0.1:4317'),
-    http: listenAddress().default('127.0.0.1:9464'),
-  }),
+    otlp_http: listenAddress().default('127.0.0.1:4318').describe('OTLP/HTTP listener, HOST:PORT (port 0: any free port; IPv6 as [::1]:4318); --otlp-http overrides'),
+    otlp_grpc: listenAddress().default('127.0.0.1:4317').describe('OTLP/gRPC listener, HOST:PORT; --otlp-grpc overrides'),
+    http: listenAddress().default('127.0.0.1:9464').describe('metrics, health and API listener, HOST:PORT; --http overrides'),
+  }).describe('the listeners'),
   ingest: section({
-    max_body_bytes: positiveInt().default(16_777_216),
-    max_spans_in_memory: positiveInt().default(500_000),
-    max_bytes_in_memory: positiveInt().default(268_435_456),
-    unrecognized: z.enum(['agent', 'drop']).default('agent'),
-    untraced_logs: z.enum(['drop', 'file']).default('drop'),
+    max_body_bytes: positiveInt().default(16_777_216).describe('larger request bodies or gRPC messages (after decompression) get 413 / RESOURCE_EXHAUSTED'),
+    max_spans_in_memory: positiveInt().default(500_000).describe('past this many buffered spans and log records, senders are told to retry later (503 / UNAVAILABLE)'),
+    max_bytes_in_memory: positiveInt().default(268_435_456).describe('likewise past this many bytes of buffered requests'),
+    unrecognized: z.enum(['agent', 'drop']).default('agent').describe('traces without GenAI or paracle spans: stored as agent runs (agent) or dropped (drop)'),
+    untraced_logs: z.enum(['drop', 'file']).default('drop').describe('log records without a trace id: counted and dropped (drop) or appended to <runs dir>/untraced/YYYY-MM-DD.log (file)'),
     wal: section({
       // `adaptive`: sync at once when none runs, batch while one does; `always`: one sync per
       // request; a number: one sync per window of that many ms.
       sync: z
         .union([z.literal('adaptive'), z.literal('always'), positiveInt('"adaptive", "always" or a positive number of milliseconds')])
-        .default('adaptive'),
-      segment_bytes: positiveInt().default(67_108_864),
-    }),
-  }),
+        .default('adaptive')
+        .describe('adaptive: sync at once when no sync runs and batch the appends that come meanwhile; always: one sync per request; N: one sync per window of N ms'),
+      segment_bytes: positiveInt().default(67_108_864).describe('a WAL segment is sealed at this size (or after 5 minutes)'),
+    }).describe('the write-ahead log under <runs dir>/.wal: a 2xx answer means the data is on disk'),
+  }).describe('OTLP intake: limits and what happens to telemetry that makes no run'),
   assembly: section({
-    grace_ms: positiveInt().default(2000),
-    orphan_timeout_ms: positiveInt().default(300_000),
-    // A run's directory appears (as running) only once its trace has been open this long.
-    running_after_ms: nonNegativeInt().default(1000),
-  }),
-  metrics: section({ max_ids: positiveInt().default(1000) }),
+    grace_ms: positiveInt().default(2000).describe('how long to wait after a root span ends for late spans'),
+    orphan_timeout_ms: positiveInt().default(300_000).describe('a trace whose root never arrives is written after this long'),
+    running_after_ms: nonNegativeInt()
+      .default(1000)
+      .describe('a run directory appears (as running) only once its trace has been open this long; 0: at its first span'),
+  }).describe('when a trace is complete enough to become a final run'),
+  metrics: section({
+    max_ids: positiveInt().default(1000).describe('distinct ids per metric label; later ones are reported as "other"'),
+  }).describe('Prometheus metrics on the --http listener'),
   privacy: section({
-    scrub_pii: z.boolean().default(true),
-    scrub_secrets: z.boolean().default(true),
-    replacement: z.enum(['label', 'hmac']).default('label'),
-    hmac_key_env: envName().default('PARACLE_HMAC_KEY'),
-    custom_patterns: z.array(customPatternSchema).default([]).superRefine(rejectDuplicateNames),
-    allow_keys: z.array(nonEmptyString()).default([]),
+    scrub_pii: z.boolean().default(true).describe('scrub emails, phone numbers, card numbers (Luhn), IBANs, US SSNs, IPv4/IPv6 before anything reaches disk (docs/privacy.md)'),
+    scrub_secrets: z.boolean().default(true).describe('scrub API keys, tokens, JWTs, private keys, Bearer/Basic credentials, URL passwords, values of keys like password or token'),
+    replacement: z.enum(['label', 'hmac']).default('label').describe('label: [REDACTED:<kind>]; hmac: [<kind>:<12 hex of HMAC-SHA256>], stable across runs'),
+    hmac_key_env: envName().default('PARACLE_HMAC_KEY').describe('the environment variable holding the HMAC key (serve refuses to start with hmac and it unset)'),
+    custom_patterns: z
+      .array(customPatternSchema)
+      .default([])
+      .superRefine(rejectDuplicateNames)
+      .describe('more patterns to scrub (RE2 syntax); matches become [REDACTED:<name>]'),
+    allow_keys: z.array(nonEmptyString()).default([]).describe('attribute keys never scrubbed, e.g. [ticket.id]'),
     encryption: section({
-      enabled: z.boolean().default(false),
-      key_env: envName().default('PARACLE_ENCRYPTION_KEY'),
-    }),
-  }),
+      enabled: z.boolean().default(false).describe('reserved for encryption at rest (not applied yet)'),
+      key_env: envName().default('PARACLE_ENCRYPTION_KEY').describe('reserved: the environment variable that will hold the key'),
+    }).describe('reserved for encryption at rest'),
+  }).describe('scrubbing of PII and secrets before anything reaches disk, the write-ahead log included'),
   access: section({
-    allow_unauthenticated: z.boolean().default(false),
-    tokens: z.array(tokenSchema).default([]).superRefine(rejectDuplicateTokens),
-  }),
+    allow_unauthenticated: z.boolean().default(false).describe('without tokens, allow listening on non-loopback addresses (an open API)'),
+    tokens: z
+      .array(tokenSchema)
+      .default([])
+      .superRefine(rejectDuplicateTokens)
+      .describe('API tokens, each as its SHA-256; today only their presence counts (a listener off loopback needs one): requests are not checked yet'),
+  }).describe('who may listen off loopback'),
   replay: section({
-    agents: z.preprocess((value) => value ?? {}, z.record(nonEmptyString(), replayAgentSchema)),
-  }),
+    agents: z
+      .preprocess((value) => value ?? undefined, z.record(nonEmptyString(), replayAgentSchema).prefault({}))
+      .describe('agent id -> how to re-run it; reserved: validated, no replay runs yet'),
+  }).describe('reserved for replay'),
   pricing: section({
-    overrides: nonEmptyString().default('config/pricing.yaml'),
-    data_file: nonEmptyString().nullable().default(null),
-  }),
+    overrides: nonEmptyString().default('config/pricing.yaml').describe('local price overrides, applied over the built-in price book'),
+    data_file: nonEmptyString().nullable().default(null).describe('a newer @pydantic/genai-prices data file to use instead of the bundled one'),
+  }).describe('the price book estimating costs that spans do not report'),
 });
 
 /** Recursively readonly: a loaded config is shared by every component and never mutated. */

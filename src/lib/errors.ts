@@ -1,23 +1,124 @@
 /**
- * The error catalogue. Every failure the daemon reports is one of these classes, classified
- * once as permanent (the input is bad: do not retry) or retryable (try again later), so that
- * the receivers, the API and the CLI map it to a status code from one table.
+ * The error catalogue. Every failure the daemon or the CLI reports is a {@link ParacleError}
+ * whose `code` is a row of {@link ERROR_CATALOGUE}; the row alone decides the HTTP status
+ * (the API and OTLP/HTTP), the gRPC status (OTLP/gRPC) and the CLI's exit code. Transports
+ * never test error classes: they call {@link classifyError}. A new failure kind is a new row
+ * here (and a class when callers need to tell it apart).
  */
 
-/** Base class: a stable machine-readable `code` plus a one-sentence message. */
+/** google.rpc.Code values (the gRPC status codes). */
+export const GrpcCode = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/** Exit codes of every CLI command (INTERFACE.md §1). */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+
+/** How one error code is answered by each transport. */
+export interface ErrorMapping {
+  /** HTTP status of the API and of OTLP/HTTP. */
+  readonly http: number;
+  /** gRPC status of OTLP/gRPC ({@link GrpcCode}). */
+  readonly grpc: number;
+  /** Exit code of the CLI ({@link ExitCode}). */
+  readonly exit: number;
+}
+
+const row = (http: number, grpc: number, exit: number): ErrorMapping => ({ http, grpc, exit });
+const { failure, usage, notFound } = ExitCode;
+const G = GrpcCode;
+
+/**
+ * The one table (ARCHITECTURE.md habit 4; the Collector's `internal/errors`, Fastify's
+ * `lib/errors.js`). 4xx rows are the sender's to fix and never retried; 503 rows are
+ * load shedding, answered with `Retry-After`; 500 rows are ours.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_argument: row(400, G.INVALID_ARGUMENT, usage),
+  unauthenticated: row(401, G.UNAUTHENTICATED, failure),
+  permission_denied: row(403, G.PERMISSION_DENIED, failure),
+  not_found: row(404, G.NOT_FOUND, notFound),
+  method_not_allowed: row(405, G.UNIMPLEMENTED, usage),
+  conflict: row(409, G.ABORTED, failure),
+  payload_too_large: row(413, G.RESOURCE_EXHAUSTED, failure),
+  unsupported_media_type: row(415, G.INVALID_ARGUMENT, failure),
+  // Shedding load or stopping: the sender retries after RetryableError.retryAfterSeconds.
+  unavailable: row(503, G.UNAVAILABLE, failure),
+  overloaded: row(503, G.UNAVAILABLE, failure),
+  wal_unavailable: row(503, G.UNAVAILABLE, failure),
+  internal: row(500, G.INTERNAL, failure),
+  invalid_config: row(500, G.INTERNAL, failure),
+  startup_failed: row(500, G.INTERNAL, failure),
+  store_io: row(500, G.INTERNAL, failure),
+  corrupt_run_file: row(500, G.INTERNAL, failure),
+  maintenance_failed: row(500, G.INTERNAL, failure),
+  export_failed: row(500, G.INTERNAL, failure),
+  server_error: row(500, G.INTERNAL, failure),
+} as const satisfies Record<string, ErrorMapping>;
+
+/** A row of {@link ERROR_CATALOGUE}: the only codes a ParacleError may carry. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Base class: a stable machine-readable `code` (a catalogue row) plus a one-sentence message. */
 export class ParacleError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
 }
 
-/** The sender's data can never be accepted as sent (HTTP 400 / gRPC INVALID_ARGUMENT). */
+/** The sender's data can never be accepted as sent (HTTP 400 / gRPC INVALID_ARGUMENT / exit 2). */
 export class InvalidInputError extends ParacleError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('invalid_argument', message, options);
+  }
+}
+
+/** The request carries no credentials, or ones that match no token (HTTP 401). */
+export class UnauthenticatedError extends ParacleError {
+  constructor(message: string) {
+    super('unauthenticated', message);
+  }
+}
+
+/** The credentials are valid but their role does not allow this (HTTP 403). */
+export class PermissionDeniedError extends ParacleError {
+  constructor(message: string) {
+    super('permission_denied', message);
+  }
+}
+
+/** A requested object (run, artifact, route...) does not exist (HTTP 404 / exit 3). */
+export class NotFoundError extends ParacleError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+/** The path exists but not for this method (HTTP 405); `allowed` goes in the `Allow` header. */
+export class MethodNotAllowedError extends ParacleError {
+  constructor(
+    method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super('method_not_allowed', `method ${method} is not allowed here; use ${allowed.join(', ')}`);
+  }
+}
+
+/** The request clashes with the state things are in (a job already running, a run archived). */
+export class ConflictError extends ParacleError {
+  constructor(message: string) {
+    super('conflict', message);
   }
 }
 
@@ -40,13 +141,16 @@ export class UnsupportedMediaTypeError extends ParacleError {
   }
 }
 
+/** The codes of load shedding: rows answered with 503 and `Retry-After`. */
+export type RetryableCode = 'unavailable' | 'overloaded' | 'wal_unavailable';
+
 /**
  * The daemon is shedding load or stopping; the sender should retry after `retryAfterSeconds`
  * (HTTP 503 + Retry-After / gRPC UNAVAILABLE with RetryInfo).
  */
 export class RetryableError extends ParacleError {
   readonly retryAfterSeconds: number;
-  constructor(code: string, message: string, retryAfterSeconds: number) {
+  constructor(code: RetryableCode, message: string, retryAfterSeconds: number) {
     super(code, message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -80,18 +184,52 @@ export class StartupError extends ParacleError {
   }
 }
 
-/** A requested object (run, artifact...) does not exist. */
-export class NotFoundError extends ParacleError {
-  constructor(message: string) {
-    super('not_found', message);
-  }
+/** What every transport needs to answer one error: its catalogue row and details. */
+export interface ClassifiedError extends ErrorMapping {
+  readonly code: ErrorCode;
+  /** The error's own message; null for anything not a ParacleError (details stay in the log). */
+  readonly message: string | null;
+  /** Seconds for `Retry-After` / RetryInfo: set exactly when the status is 503. */
+  readonly retryAfterSeconds: number | null;
 }
 
-/** The request clashes with the state things are in (a job already running, a run archived). */
-export class ConflictError extends ParacleError {
-  constructor(message: string) {
-    super('conflict', message);
+/** Retry-After of a 503 raised without one. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/** Looks `err` up in the catalogue; anything not a ParacleError is `internal`. */
+export function classifyError(err: unknown): ClassifiedError {
+  if (!(err instanceof ParacleError)) {
+    return { code: 'internal', ...ERROR_CATALOGUE.internal, message: null, retryAfterSeconds: null };
   }
+  const mapping = ERROR_CATALOGUE[err.code];
+  const retryAfter = err instanceof RetryableError ? err.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+  return { code: err.code, ...mapping, message: err.message, retryAfterSeconds: mapping.http === 503 ? retryAfter : null };
+}
+
+/** True when `value` names a catalogue row. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+/** The first row answered with `httpStatus` (the reverse mapping), or null when none is. */
+export function errorCodeOfHttpStatus(httpStatus: number): ErrorCode | null {
+  const found = Object.entries(ERROR_CATALOGUE).find(([, mapping]) => mapping.http === httpStatus);
+  return found ? (found[0] as ErrorCode) : null;
+}
+
+// Rows whose class callers test with instanceof, rebuilt as that class from a remote answer.
+const CLASS_OF_CODE: Partial<Record<ErrorCode, new (message: string) => ParacleError>> = {
+  invalid_argument: InvalidInputError,
+  unauthenticated: UnauthenticatedError,
+  permission_denied: PermissionDeniedError,
+  not_found: NotFoundError,
+  conflict: ConflictError,
+};
+
+/** The error `code` stands for, as its own class where it has one (a remote answer read back). */
+export function errorOfCode(code: ErrorCode, message: string): ParacleError {
+  const ErrorClass = CLASS_OF_CODE[code];
+  return ErrorClass ? new ErrorClass(message) : new ParacleError(code, message);
 }
 
 /** A short reason for an unknown thrown value, for logs and one-sentence errors. */

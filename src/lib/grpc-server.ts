@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import type { ChannelOptions, Server } from '@grpc/grpc-js';
 import { formatHostPort, type HostPort } from './address.js';
 import { listenFailure } from './listen.js';
 
@@ -20,7 +20,9 @@ const ERRNO_IN_MESSAGE = /\b(E[A-Z]{3,})\b/;
  * Starts an insecure gRPC server on `address` with the services `setup` adds. A bind failure
  * becomes the same StartupError as the HTTP listeners' (`what` names the listener).
  */
-export function startGrpcListener(setup: (server: Server) => void, address: HostPort, what: string, options: ChannelOptions = {}): Promise<GrpcListener> {
+export async function startGrpcListener(setup: (server: Server) => void, address: HostPort, what: string, options: ChannelOptions = {}): Promise<GrpcListener> {
+  // Loaded on use: grpc-js alone would double the start-up of every CLI command.
+  const { Server, ServerCredentials } = await import('@grpc/grpc-js');
   const server = new Server(options);
   setup(server);
   return new Promise((resolve, reject) => {

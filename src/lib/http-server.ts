@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { HostPort } from './address.js';
 import { listen } from './listen.js';
 
@@ -18,6 +18,11 @@ export async function startHttpListener(handler: RequestListener, address: HostP
   const server = createServer(handler);
   // Longer than the usual client idle timeouts, so clients close first and never race a close.
   server.keepAliveTimeout = 65_000;
+  const answering = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    answering.add(res);
+    res.once('close', () => answering.delete(res));
+  });
   const bound = await listen(server, address, what);
   return {
     server,
@@ -26,8 +31,14 @@ export async function startHttpListener(handler: RequestListener, address: HostP
       new Promise<void>((resolve) => {
         if (!server.listening) return resolve();
         server.close(() => resolve());
-        if (mode === 'now') server.closeAllConnections();
-        else server.closeIdleConnections();
+        if (mode === 'now') return server.closeAllConnections();
+        server.closeIdleConnections();
+        // A connection busy now would idle in keep-alive once answered, and close() would
+        // wait for its timeout: the answer says `Connection: close`, and the idle is cut.
+        for (const res of answering) {
+          if (!res.headersSent) res.shouldKeepAlive = false;
+          res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+        }
       }),
   };
 }

@@ -1,16 +1,26 @@
 export {
+  ERROR_CATALOGUE,
+  GrpcCode,
+  ExitCode,
   ParacleError,
   InvalidInputError,
+  UnauthenticatedError,
+  PermissionDeniedError,
+  NotFoundError,
+  MethodNotAllowedError,
+  ConflictError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   RetryableError,
   ConfigError,
   StartupError,
-  NotFoundError,
-  ConflictError,
+  classifyError,
+  isErrorCode,
+  errorCodeOfHttpStatus,
+  errorOfCode,
   describeError,
 } from './errors.js';
-export type { ConfigIssue } from './errors.js';
+export type { ConfigIssue, ErrorCode, ErrorMapping, ClassifiedError, RetryableCode } from './errors.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { syncPath } from './sync-path.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
@@ -28,3 +38,4 @@ export type { GrpcListener } from './grpc-server.js';
 export { parseDurationMs, parseTimeBound } from './duration.js';
 export { faultPoint, setFaultAction } from './fault.js';
 export type { FaultAction } from './fault.js';
+export { packageVersion } from './version.js';

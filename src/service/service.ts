@@ -1,4 +1,4 @@
-import { ApiServer } from '../api/index.js';
+import { ApiServer, type Route } from '../api/index.js';
 import { Maintenance } from '../maintenance/index.js';
 import { ConfigWatcher, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
@@ -37,6 +37,8 @@ export interface Daemon {
   /** The bound addresses (real ports when 0 was asked). */
   readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort; http: HostPort };
   readonly metrics: Metrics;
+  /** The --http listener's route table: what GET /api/v1/openapi.json documents. */
+  readonly routes: readonly Route[];
   /** Runs written with tokens the price book could not price (logged; no metric yet). */
   unpricedRuns(): number;
   /** Stops accepting, writes every in-flight trace, closes listeners. Idempotent. */
@@ -153,6 +155,7 @@ export async function startDaemon(
   return {
     addresses: { otlpHttp: otlpHttp.address, otlpGrpc: otlpGrpc.address, http: api.address },
     metrics,
+    routes: api.router.routes,
     unpricedRuns: () => exporter.unpricedRuns,
     shutdown() {
       accepting = false;

@@ -1,10 +1,16 @@
-import { parse, stringify } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { ScalarTag, SchemaOptions, ToStringOptions } from 'yaml';
 import { isoFromMillis } from '../lib/index.js';
 import type { AgentRunRecord, RunCommon, RunRecord, StepRecord, WorkflowRunRecord } from '../model/index.js';
 import { CorruptRunFileError } from './errors.js';
 import { sanitizeStepId } from './layout.js';
 import { costExtras } from './metadata-cost.js';
+
+// Loaded on first use, synchronously: the yaml library is a third of a CLI command's start-up,
+// and `runs list` answers from the index without reading any metadata.yaml.
+let yamlLibrary: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 /** Figures only the store knows, counted on disk when the run is written. */
 export interface MetadataCounts {
@@ -52,7 +58,7 @@ export function metadataFields(runId: string, record: RunRecord, counts: Metadat
 
 /** The text of `metadata.yaml` holding `fields` as they are (e.g. parsed, then changed). */
 export function renderMetadataFields(fields: Record<string, unknown>): string {
-  return stringify(fields, YAML_OPTIONS);
+  return yaml().stringify(fields, YAML_OPTIONS);
 }
 
 /**
@@ -62,7 +68,7 @@ export function renderMetadataFields(fields: Record<string, unknown>): string {
 export function parseMetadata(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parse(text);
+    value = yaml().parse(text);
   } catch (err) {
     throw new CorruptRunFileError('metadata.yaml is not valid YAML', { cause: err });
   }

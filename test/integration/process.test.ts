@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trace, context } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,21 @@ describe('paracle config check', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok');
+  });
+
+  it('prints the package version', async () => {
+    const result = await runCli(['--version']);
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('prints the JSON Schema of a config file for editors', async () => {
+    const result = await runCli(['config', 'schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, { properties: object }> };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(Object.keys(schema.properties.paracle_config!.properties)).toContain('runs');
   });
 
   it('reads .parac/project.yaml from the working directory by default', async () => {

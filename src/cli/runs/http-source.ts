@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { MaintenanceRequest } from '../../api/index.js';
-import { ConflictError, InvalidInputError, NotFoundError, ParacleError, describeError } from '../../lib/index.js';
+import { ParacleError, describeError, errorCodeOfHttpStatus, errorOfCode, isErrorCode } from '../../lib/index.js';
 import type { JobReport } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
 import { checkRelativePath, checkRunQuery, type RunDetail, type RunFileEntry, type RunFileKey, type RunQuery, type StatsQuery } from '../../store/index.js';
@@ -82,11 +82,11 @@ export class HttpSource implements RunsSource {
       throw new ParacleError('unavailable', `cannot reach the paracle daemon at ${this.base} (${describeError(cause ?? err)})`);
     }
     if (response.ok) return response;
-    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: string } } | null;
     const message = body?.error?.message ?? `the daemon answered ${response.status}`;
-    if (response.status === 404) throw new NotFoundError(message);
-    if (response.status === 400) throw new InvalidInputError(message);
-    if (response.status === 409) throw new ConflictError(message);
-    throw new ParacleError('server_error', `the daemon answered ${response.status}: ${message}`);
+    // The reverse of the error catalogue (lib/errors.ts): the answer's code, else its status.
+    const code = isErrorCode(body?.error?.code) ? body.error.code : (errorCodeOfHttpStatus(response.status) ?? 'server_error');
+    if (response.status >= 500) throw errorOfCode(code, `the daemon answered ${response.status}: ${message}`);
+    throw errorOfCode(code, message);
   }
 }

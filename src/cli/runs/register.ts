@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { artifactsCommand } from './artifacts.js';
-import { cleanupCommand } from './cleanup.js';
-import { diffCommand } from './diff.js';
-import { exportCommand } from './export.js';
-import { getCommand, searchCommand } from './list.js';
-import { pinCommand } from './pin.js';
-import { reindexCommand } from './reindex.js';
-import type { RepriceFlags } from './reprice.js';
-import { statsCommand } from './stats.js';
+import type { RunsFlags } from './options.js';
+
+/**
+ * A command's action whose module loads only when the command runs: `paracle --help` or
+ * `runs list` never load what the other commands need (the store's writers, tar, the price book).
+ */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    await (await load())(...args);
+  };
+}
 
 /** A `runs` subcommand with the options every one of them takes (INTERFACE.md §1). */
 function runsCommand(parent: Command, spec: string, description: string): Command {
@@ -39,32 +41,32 @@ export function registerRunsCommands(runs: Command): void {
   runsCommand(runs, 'list', 'the newest runs')
     .option('--limit <n>', 'how many (default 20)')
     .option('--kind <kind>', 'agent or workflow')
-    .action(searchCommand);
+    .action(lazy(async () => (await import('./list.js')).searchCommand));
   searchOptions(runsCommand(runs, 'search', 'runs matching every filter given'))
     .option('--limit <n>', 'how many (default 20)')
     .option('--kind <kind>', 'agent or workflow')
-    .action(searchCommand);
-  runsCommand(runs, 'get <run_id>', 'metadata and files of one run').action(getCommand);
+    .action(lazy(async () => (await import('./list.js')).searchCommand));
+  runsCommand(runs, 'get <run_id>', 'metadata and files of one run').action(lazy(async () => (await import('./list.js')).getCommand));
   runsCommand(runs, 'artifacts <run_id>', 'list, extract or print the artifacts of a run')
     .option('--extract <dir>', 'write every artifact into this folder')
     .option('--cat <path>', 'print one artifact')
-    .action(artifactsCommand);
-  runsCommand(runs, 'diff <run_a> <run_b>', 'two runs side by side').action(diffCommand);
+    .action(lazy(async () => (await import('./artifacts.js')).artifactsCommand));
+  runsCommand(runs, 'diff <run_a> <run_b>', 'two runs side by side').action(lazy(async () => (await import('./diff.js')).diffCommand));
   runsCommand(runs, 'stats', 'counts, failures, tokens, cost and p50/p95 duration per group')
     .option('--by <dimension>', 'agent, workflow, model, status, project or session')
     .option('--since <dur|iso>', 'runs started at or after')
     .option('--until <dur|iso>', 'runs started at or before')
-    .action(statsCommand);
+    .action(lazy(async () => (await import('./stats.js')).statsCommand));
   runsCommand(runs, 'export <run_id>', 're-send the stored trace to an OTLP/HTTP endpoint')
     .option('--otlp <url>', 'the endpoint, e.g. http://127.0.0.1:4318')
-    .action(exportCommand);
-  runsCommand(runs, 'pin <run_id>', 'keep a run from retention').action((id: string, flags) => pinCommand(id, true, flags));
-  runsCommand(runs, 'unpin <run_id>', 'let retention remove a run again').action((id: string, flags) => pinCommand(id, false, flags));
+    .action(lazy(async () => (await import('./export.js')).exportCommand));
+  runsCommand(runs, 'pin <run_id>', 'keep a run from retention').action(async (id: string, flags: RunsFlags) => (await import('./pin.js')).pinCommand(id, true, flags));
+  runsCommand(runs, 'unpin <run_id>', 'let retention remove a run again').action(async (id: string, flags: RunsFlags) => (await import('./pin.js')).pinCommand(id, false, flags));
   runsCommand(runs, 'cleanup', 'apply retention now: archive or delete runs past the policy, expire old archives')
     .option('--older-than <dur>', 'runs started longer ago than this leave (default: runs.retention_days)')
     .option('--dry-run', 'print what would be done, change nothing')
-    .action(cleanupCommand);
-  runsCommand(runs, 'reindex', 'rebuild the run index from the run directories').action(reindexCommand);
+    .action(lazy(async () => (await import('./cleanup.js')).cleanupCommand));
+  runsCommand(runs, 'reindex', 'rebuild the run index from the run directories').action(lazy(async () => (await import('./reindex.js')).reindexCommand));
   runs
     .command('reprice')
     .description("recompute estimated costs of stored runs with today's price book")
@@ -72,5 +74,5 @@ export function registerRunsCommands(runs: Command): void {
     .option('--dry-run', 'report what would change, write nothing')
     .option('--runs-dir <dir>', 'the run store to read (default: the configured runs dir)')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: RepriceFlags) => (await import('./reprice.js')).repriceCommand(flags));
+    .action(lazy(async () => (await import('./reprice.js')).repriceCommand));
 }

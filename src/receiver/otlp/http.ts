@@ -1,11 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeExportResponse, encodeStatus, type Signal, type WireFormat } from '../../codec/otlp/index.js';
-import { RetryableError, startHttpListener, UnsupportedMediaTypeError, type HostPort, type HttpListener } from '../../lib/index.js';
+import {
+  MethodNotAllowedError,
+  NotFoundError,
+  RetryableError,
+  startHttpListener,
+  UnsupportedMediaTypeError,
+  type HostPort,
+  type HttpListener,
+} from '../../lib/index.js';
 import type { Component } from '../../contracts/index.js';
 import type { IngestProtocol } from '../../telemetry/index.js';
 import { readBody } from './body.js';
 import { ingest, type IngestTarget } from './ingest.js';
-import { answerFor, RpcCode } from './status.js';
+import { answerFor } from './status.js';
 
 /** Options of the OTLP/HTTP receiver. */
 export interface OtlpHttpOptions {
@@ -56,10 +64,14 @@ export class OtlpHttpReceiver implements Component {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     const signal = SIGNAL_PATHS.get(path ?? '');
-    if (!signal) return sendStatus(req, res, 404, `no OTLP endpoint at ${path}; traces go to /v1/traces, logs to /v1/logs`);
+    if (!signal) {
+      req.resume();
+      return this.reject(res, 'json', new NotFoundError(`no OTLP endpoint at ${path}; traces go to /v1/traces, logs to /v1/logs`));
+    }
     if (req.method !== 'POST') {
+      req.resume();
       res.setHeader('Allow', 'POST');
-      return sendStatus(req, res, 405, `method ${req.method ?? ''} is not allowed on ${path}; use POST`);
+      return this.reject(res, 'json', new MethodNotAllowedError(req.method ?? '', ['POST']));
     }
     if (this.draining) {
       res.setHeader('Connection', 'close');
@@ -96,10 +108,4 @@ export class OtlpHttpReceiver implements Component {
     res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
     res.end(encodeStatus(answer.rpcCode, answer.message, format, answer.retryAfterSeconds));
   }
-}
-
-function sendStatus(req: IncomingMessage, res: ServerResponse, httpStatus: number, message: string): void {
-  req.resume();
-  res.writeHead(httpStatus, { 'Content-Type': CONTENT_TYPE.json });
-  res.end(encodeStatus(httpStatus === 404 ? RpcCode.NOT_FOUND : RpcCode.UNIMPLEMENTED, message, 'json'));
 }

@@ -3,5 +3,5 @@ export type { OtlpHttpOptions } from './http.js';
 export { OtlpGrpcReceiver } from './grpc.js';
 export type { OtlpGrpcOptions } from './grpc.js';
 export type { IngestTarget, UntracedLogsPolicy } from './ingest.js';
-export { answerFor, RpcCode } from './status.js';
+export { answerFor } from './status.js';
 export type { ErrorAnswer } from './status.js';

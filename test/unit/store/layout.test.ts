@@ -3,13 +3,10 @@ import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/lib/index.js';
 import {
-  isInside,
-  isValidRunId,
   newRunId,
   runDirectory,
-  sanitizeArtifactPath,
-  sanitizeStepId,
 } from '../../../src/store/index.js';
+import { isInside, isValidRunId, sanitizeArtifactPath, sanitizeStepId } from '../../../src/store/layout.js';
 import { START_MS } from './records.js';
 
 describe('newRunId', () => {

@@ -1,7 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendRunLogs, appendUntracedLogs, formatLogLine, mergeLogs, newRunId, readRunFile, renderLogs, writeRun } from '../../../src/store/index.js';
+import { appendRunLogs, appendUntracedLogs, newRunId, readRunFile, writeRun } from '../../../src/store/index.js';
+import { formatLogLine, mergeLogs, renderLogs } from '../../../src/store/logs-format.js';
 import { START_MS, agentRecord, logLine, tempDir } from './records.js';
 
 let runsDir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLogLine, renderLogs } from '../../../src/store/index.js';
+import { formatLogLine, renderLogs } from '../../../src/store/logs-format.js';
 import { logLine } from './records.js';
 
 describe('formatLogLine', () => {

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CorruptRunFileError, metadataFields, parseMetadata, renderMetadata } from '../../../src/store/index.js';
+import { CorruptRunFileError, parseMetadata } from '../../../src/store/index.js';
+import { metadataFields, renderMetadata } from '../../../src/store/metadata.js';
 import { agentRecord, stepRecord, workflowRecord } from './records.js';
 
 const RUN_ID = '01KE9AZ5M0ABCDEFGHJKMNPQRS';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { measureStore } from '../../../src/store/index.js';
+import { measureStore } from '../../../src/store/size.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
 
 let runsDir: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CorruptRunFileError, trimTrace } from '../../../src/store/index.js';
+import { CorruptRunFileError } from '../../../src/store/index.js';
+import { trimTrace } from '../../../src/store/trace-trim.js';
 
 const span = (spanId: string, parentSpanId: string, code: number | string = 0) => ({ spanId, parentSpanId, name: spanId, status: { code } });
 

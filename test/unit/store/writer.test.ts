@@ -6,9 +6,9 @@ import {
   newRunId,
   parseMetadata,
   readRunFile,
-  removeRun,
   writeRun,
 } from '../../../src/store/index.js';
+import { removeRun } from '../../../src/store/writer.js';
 import { START_MS, agentRecord, logLine, stepRecord, tempDir, textArtifact, thrownBy, workflowRecord } from './records.js';
 
 const TRACE_JSON = '{"resourceSpans":[]}';
