@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace, context } from '@opentelemetry/api';
+import { decodeTime } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing } from '../helpers/otel.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -103,20 +104,28 @@ describe('assembly.running_after_ms', () => {
 
   it('shows a run still open after it as running, then writes it final in the same run', async () => {
     const tracing = startTracing('http-proto', slow.otlpUrl, { batch: false });
-    const root = tracing.tracer.startSpan('invoke_agent long', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'long' } });
+    // The root (exported last) starts before its child: while only the child is known the
+    // run's start, and so its id's time part, is the child's; the root moves it earlier.
+    const rootStart = Date.now() - 50;
+    const root = tracing.tracer.startSpan('invoke_agent long', { startTime: rootStart, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'long' } });
     const traceId = root.spanContext().traceId;
     const sent = Date.now();
-    tracing.tracer.startSpan('chat 1', { attributes: { 'gen_ai.operation.name': 'chat' } }, trace.setSpan(context.active(), root)).end();
+    tracing.tracer.startSpan('chat 1', { startTime: sent, attributes: { 'gen_ai.operation.name': 'chat' } }, trace.setSpan(context.active(), root)).end();
     await tracing.flush();
     const running = await waitForRuns(slow.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId));
     // Not before the trace was open that long (the daemon's clock starts after `sent`).
     expect(Date.now() - sent).toBeGreaterThanOrEqual(RUNNING_AFTER_MS);
-    expect(running.filter((r) => r.metadata.trace_id === traceId).map((r) => r.metadata.status)).toEqual(['running']);
+    const shown = running.filter((r) => r.metadata.trace_id === traceId);
+    expect(shown.map((r) => r.metadata.status)).toEqual(['running']);
+    expect(decodeTime(shown[0]!.runId)).toBe(sent);
     root.end();
     await tracing.flush();
     await tracing.shutdown();
     const runs = await waitForRuns(slow.runsDir, (rs) => rs.some((r) => r.metadata.trace_id === traceId && isFinal(r)));
     const mine = runs.filter((r) => r.metadata.trace_id === traceId);
-    expect(mine.map((r) => [r.runId, r.metadata.status])).toEqual([[running.find((r) => r.metadata.trace_id === traceId)!.runId, 'completed']]);
+    expect(mine.map((r) => r.metadata.status)).toEqual(['completed']);
+    // The same run: the id keeps its trace-derived part, its time part is now the root's start.
+    expect(mine[0]!.runId.slice(10)).toBe(shown[0]!.runId.slice(10));
+    expect(decodeTime(mine[0]!.runId)).toBe(rootStart);
   });
 });

@@ -72,7 +72,9 @@ describe.skipIf(!canMountTmpfs())('a full disk', () => {
     dir = await makeTempDir('paracle-diskfull-');
     mountPoint = join(dir, 'runs');
     await mkdir(mountPoint);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]);
+    // 1 MiB free at the start (the filler takes the rest); once it is removed the runs of
+    // everything acknowledged (about twice its WAL bytes, plus the WAL until checkpointed) must fit.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mountPoint]);
   });
   afterEach(async () => {
     await d?.stop().catch(() => undefined);
@@ -82,7 +84,7 @@ describe.skipIf(!canMountTmpfs())('a full disk', () => {
 
   it('refuses with 503 while full, loses nothing acknowledged, and writes the backlog once space is freed', async () => {
     const filler = join(mountPoint, 'filler.bin');
-    await writeFile(filler, Buffer.alloc(2 * 1024 * 1024));
+    await writeFile(filler, Buffer.alloc(11 * 1024 * 1024));
     d = await startTestDaemon({ assembly: { grace_ms: 50 } }, { runsDir: mountPoint });
     const acked: string[] = [];
     let refused = 0;
