@@ -1,4 +1,4 @@
-import { formatHostPort, type HostPort } from '../lib/index.js';
+import { formatHostPort, localAddressOf, type HostPort } from '../lib/index.js';
 
 /** What a replay adds to the environment of its command (INTERFACE.md §7). */
 export interface ReplayVariables {
@@ -35,11 +35,7 @@ export function replayEnvironment(base: NodeJS.ProcessEnv, keyVariables: readonl
   return env;
 }
 
-/**
- * The OTLP/HTTP URL a command on this machine reaches a listener bound to `address` at: a
- * wildcard address (0.0.0.0, ::) is reached on the loopback address of its family.
- */
-export function otlpEndpointFor(address: HostPort, scheme: 'http' | 'https' = 'http'): string {
-  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
-  return `${scheme}://${formatHostPort({ host, port: address.port })}`;
+/** The OTLP/HTTP URL a command on this machine reaches the daemon's listener bound to `address` at. */
+export function otlpEndpointFor(address: HostPort): string {
+  return `http://${formatHostPort(localAddressOf(address))}`;
 }
