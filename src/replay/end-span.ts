@@ -10,6 +10,8 @@ export interface ReplayEnd {
   /** The original's kind and agent or workflow id: the run's identity if the command sent nothing. */
   kind: RunKind;
   subjectId: string;
+  /** The original's agent or workflow name, if known. */
+  name: string | null;
   /** The original's `input.json` text: the run's input if the command sent nothing. */
   input: string;
   startedAtMs: number;
@@ -35,9 +37,10 @@ export function replayEndSpan(replay: ReplayEnd): Span {
   const attributes: KeyValue[] = [
     attribute('paracle.replay_of', replay.replayOf),
     attribute('paracle.run.kind', replay.kind),
-    attribute(replay.kind === 'agent' ? 'paracle.agent.id' : 'paracle.workflow.id', replay.subjectId),
+    attribute(`paracle.${replay.kind}.id`, replay.subjectId),
     attribute('paracle.input', replay.input),
   ];
+  if (replay.name !== null) attributes.push(attribute(`paracle.${replay.kind}.name`, replay.name));
   if (replay.end.kind === 'exited') attributes.push(attribute('paracle.exit_code', replay.end.code));
   const reason = failureOf(replay.end);
   return {
@@ -72,7 +75,7 @@ export function failureOf(end: CommandEnd): string | null {
     case 'timed_out':
       return `the replay command timed out after ${formatSeconds(end.afterMs)}; its process group was killed${said}`;
     case 'stopped':
-      return `${end.reason}; the replay command's process group was killed${said}`;
+      return `${end.reason}${said}`;
     case 'not_started':
       return `the replay command could not start: ${end.reason}`;
   }

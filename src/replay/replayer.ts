@@ -140,7 +140,7 @@ export class Replayer implements Component {
     const command = startCommand({ argv: configured.command, stdin: input, env, timeoutMs, killGraceMs: KILL_GRACE_MS });
     this.running.set(newId, command);
     this.logger.info({ run_id: newId, replay_of: runId, program: configured.command[0], pid: command.pid }, 'replay started');
-    const replay = { traceId, replayOf: runId, kind: original.kind, subjectId: original.subjectId, input: input.toString('utf8') };
+    const replay = { traceId, replayOf: runId, kind: original.kind, subjectId: original.subjectId, name: original.name, input: input.toString('utf8') };
     this.track(
       command.ended.then(async (end) => {
         this.running.delete(newId);
@@ -195,7 +195,8 @@ export class Replayer implements Component {
       const end: CommandEnd = { kind: 'stopped', reason: RESTARTED, stderr: '' };
       const startedAtMs = typeof startedAt === 'string' ? Date.parse(startedAt) : this.now();
       this.logger.warn({ run_id: runId, replay_of: replayOf }, 'failing a replay a previous daemon left pending');
-      await this.sendEnd({ traceId, replayOf: original.runId, kind: original.kind, subjectId: original.subjectId, input: input.toString('utf8'), startedAtMs, endedAtMs: this.now(), end });
+      const { kind, subjectId, name } = original;
+      await this.sendEnd({ traceId, replayOf: original.runId, kind, subjectId, name, input: input.toString('utf8'), startedAtMs, endedAtMs: this.now(), end });
     }
   }
 

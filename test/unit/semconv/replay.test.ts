@@ -15,6 +15,7 @@ function end(result: CommandEnd, kind: 'agent' | 'workflow' = 'agent'): Span {
     replayOf: ORIGINAL,
     kind,
     subjectId: kind === 'agent' ? 'coder' : 'pipeline',
+    name: kind === 'agent' ? 'Coder' : null,
     input: '{"task": "fix it"}',
     startedAtMs: BASE_MS - 500,
     endedAtMs: BASE_MS + 1000,
@@ -102,6 +103,7 @@ describe('the trace of a replay (INTERFACE.md §7)', () => {
     expect(agent).toMatchObject({
       kind: 'agent',
       agentId: 'coder',
+      agentName: 'Coder',
       status: 'failed',
       replayOf: ORIGINAL,
       input: { task: 'fix it' },
