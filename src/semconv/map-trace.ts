@@ -143,7 +143,8 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     sessionId: runSession(node, tree, trace.logs),
     replayOf: resolve('replayOf', node) ?? (run.replayEnd === null ? undefined : resolve('replayOf', run.replayEnd)) ?? null,
     error: runError(run.outcome.status, node, run.errors, run.replayEnd),
-    input: runInput(node, run.leaves),
+    // A replayed agent that does not report its input still got one: the original's.
+    input: runInput(node, run.replayEnd === null ? run.leaves : [...run.leaves, run.replayEnd]),
     output: runOutput(node, run.leaves, run.errors.errored.has(node)),
     artifacts,
     logs: runLogs(tree, trace.logs),

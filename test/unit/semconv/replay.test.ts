@@ -114,10 +114,11 @@ describe('the trace of a replay (INTERFACE.md §7)', () => {
     expect(workflow).toMatchObject({ kind: 'workflow', workflowId: 'pipeline', status: 'failed', error: 'the replay command was killed by SIGSEGV' });
   });
 
-  it('keeps a replayed workflow a workflow when its command does not say so', () => {
+  it('keeps a replayed workflow a workflow, with the input it was given, when its command says neither', () => {
     const builder = new TraceBuilder({ traceId: TRACE });
     builder.span('job', { parent: PARENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } });
-    expect(map([...builder.spans, end({ kind: 'exited', code: 0, stderr: '' }, 'workflow')]).kind).toBe('workflow');
+    const record = map([...builder.spans, end({ kind: 'exited', code: 0, stderr: '' }, 'workflow')]);
+    expect(record).toMatchObject({ kind: 'workflow', input: { task: 'fix it' } });
   });
 
   it("puts the agent's own failure message in error when the command exited 0", () => {
