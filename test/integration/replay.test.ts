@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeTempDir, removeTempDir, spawnDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { groupAlive, isAlive } from '../helpers/processes.js';
 import { getRun, listRunIds, postSpans, REPLAY_FIXTURES, requestReplay, runSpans, waitForFinal } from '../helpers/replay.js';
 
@@ -195,6 +195,32 @@ describe('replays across the daemon lifecycle', () => {
       expect(await (await fetch(`${restarted.httpUrl}/api/v1/runs/${runId}/input`)).json()).toEqual({ task: 1 });
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('takes replay commands added to the config file without a restart', async () => {
+    const dir = await makeTempDir('paracle-replay-reload-');
+    const file = join(dir, 'paracle.yaml');
+    await writeFile(file, 'paracle_config:\n  replay:\n    agents: {}\n');
+    const any = '127.0.0.1:0';
+    const proc = await spawnDaemon(['--config', file, '--runs-dir', join(dir, 'runs'), '--http', any, '--otlp-http', any, '--otlp-grpc', any]);
+    const http = `http://${proc.listening.http}`;
+    try {
+      await postSpans(`http://${proc.listening.otlp_http}`, runSpans({ n: 10 }, { id: 'late' }));
+      let id: string | undefined;
+      await expect.poll(async () => (id = (await listRunIds(http)).find((r) => r.status === 'completed')?.run_id as string | undefined), { timeout: 15_000 }).toBeDefined();
+      expect((await requestReplay(http, id!)).status).toBe(409);
+      await writeFile(file, `paracle_config:\n  replay:\n    agents:\n      late: { command: [${JSON.stringify(node)}, ${JSON.stringify(REPLAY_FIXTURES.otlpAgent)}] }\n`);
+      await expect.poll(() => proc.stderr().includes('config change applied'), { timeout: 15_000 }).toBe(true);
+      expect(proc.stderr()).toMatch(/"restart_needed":\[\],"msg":"config change applied"/);
+      const response = await requestReplay(http, id!);
+      expect(response.status).toBe(202);
+      const { run_id: newId } = (await response.json()) as { run_id: string };
+      expect(await waitForFinal(http, newId)).toMatchObject({ status: 'completed', replay_of: id });
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      await removeTempDir(dir);
     }
   });
 });
