@@ -29,7 +29,7 @@ async function replayedBy(source: RunsSource, runId: string): Promise<string> {
 export function renderComparison(c: RunComparison): string {
   const rows = c.fields.map((f) => [f.same ? ' ' : '*', f.field, clip(formatValue(f.a)), clip(formatValue(f.b))]);
   return [
-    renderTable(['', 'FIELD', c.run_a, c.run_b], rows),
+    renderTable(['', 'FIELD', c.run_a, c.run_b], rows).trimEnd(),
     '',
     `tokens:   ${deltaLine(c.tokens, (n) => String(n), (n) => signed(n, String(Math.abs(n))))}`,
     `cost:     ${deltaLine(c.cost_usd, formatCost, (n) => signed(n, formatCost(Math.abs(n))))}`,
