@@ -65,7 +65,15 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 /** How often an end span refused by a full pipeline is offered again, at most. */
 const END_SPAN_ATTEMPTS = 30;
 const STOPPED = "the daemon stopped before the replay command ended; the command's process group was killed";
+const STOPPED_EARLY = 'the daemon stopped before the replay command started';
 const RESTARTED = 'the daemon restarted before the replay command ended';
+
+/** One replay: its new run and what its end span says of the original. */
+interface Replay extends Omit<ReplayEnd, 'input' | 'endedAtMs' | 'end'> {
+  runId: string;
+  /** The original's input.json bytes. */
+  input: Uint8Array;
+}
 
 /**
  * Replays runs (INTERFACE.md §7): for a run of agent (workflow) X it creates the new run as
@@ -79,6 +87,9 @@ const RESTARTED = 'the daemon restarted before the replay command ended';
 export class Replayer implements Component {
   private commands: ReplayCommands;
   private readonly running = new Map<string, RunningCommand>();
+  /** Replay requests being carried out (their runs being made). */
+  private readonly starting = new Set<Promise<unknown>>();
+  /** Commands and end spans not done yet. */
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private readonly now: () => number;
@@ -104,6 +115,7 @@ export class Replayer implements Component {
   /** Stops every running command (its run fails) and waits until their end spans are in. */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    while (this.starting.size > 0) await Promise.allSettled([...this.starting]);
     for (const command of this.running.values()) command.stop(STOPPED);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -120,6 +132,16 @@ export class Replayer implements Component {
    */
   async replay(runId: string, request: ReplayRequest = {}): Promise<ReplayStarted> {
     if (this.stopping) throw new RetryableError('unavailable', 'the daemon is shutting down', 5);
+    const starting = this.begin(runId, request);
+    this.starting.add(starting);
+    try {
+      return await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
+  }
+
+  private async begin(runId: string, request: ReplayRequest): Promise<ReplayStarted> {
     const original = originalOf(runId, await this.options.store.get(runId));
     if (original === null) throw new ConflictError(`run ${runId} names no agent or workflow id to look a replay command up by`);
     const configured = this.commandFor(original);
@@ -130,25 +152,36 @@ export class Replayer implements Component {
     await this.options.store.createReplay({ traceId, runId: newId, record: pendingRecord(original, traceId, requestedAtMs), input });
     // AUDIT (issue 14): record the replay here, once the audit trail exists: one line per
     // replay asked for, {actor, action: "replay", run_id: runId, outcome}.
-    const timeoutMs = Math.min((request.timeoutS ?? configured.timeout_s) * 1000, MAX_TIMEOUT_MS);
+    const { kind, subjectId, name } = original;
+    const replay: Replay = { runId: newId, traceId, replayOf: runId, kind, subjectId, name, input, startedAtMs: requestedAtMs };
+    if (this.stopping) {
+      // Shutdown began while the run was being made: it fails without its command starting.
+      this.track(this.sendEnd(replay, { kind: 'stopped', reason: STOPPED_EARLY, stderr: '' }));
+    } else {
+      this.launch(replay, configured.command, Math.min((request.timeoutS ?? configured.timeout_s) * 1000, MAX_TIMEOUT_MS), request.model ?? null);
+    }
+    return { run_id: newId, status: 'pending' };
+  }
+
+  /** Starts a replay's command; when it ends, its end span is sent. */
+  private launch(replay: Replay, argv: readonly string[], timeoutMs: number, model: string | null): void {
     const env = replayEnvironment(this.options.env ?? process.env, this.options.keyVariables, {
-      replayOf: runId,
-      traceparent: `00-${traceId}-${replayParentSpanId(traceId)}-01`,
+      replayOf: replay.replayOf,
+      traceparent: `00-${replay.traceId}-${replayParentSpanId(replay.traceId)}-01`,
       otlpEndpoint: this.options.otlpEndpoint(),
-      model: request.model ?? null,
+      model,
     });
-    const command = startCommand({ argv: configured.command, stdin: input, env, timeoutMs, killGraceMs: KILL_GRACE_MS });
-    this.running.set(newId, command);
-    this.logger.info({ run_id: newId, replay_of: runId, program: configured.command[0], pid: command.pid }, 'replay started');
-    const replay = { traceId, replayOf: runId, kind: original.kind, subjectId: original.subjectId, name: original.name, input: input.toString('utf8') };
+    const command = startCommand({ argv, stdin: replay.input, env, timeoutMs, killGraceMs: KILL_GRACE_MS });
+    const log = { run_id: replay.runId, replay_of: replay.replayOf };
+    this.running.set(replay.runId, command);
+    this.logger.info({ ...log, program: argv[0], pid: command.pid }, 'replay started');
     this.track(
       command.ended.then(async (end) => {
-        this.running.delete(newId);
-        this.logger.info({ run_id: newId, replay_of: runId, end: end.kind, code: 'code' in end ? end.code : undefined }, 'replay command ended');
-        await this.sendEnd({ ...replay, startedAtMs: requestedAtMs, endedAtMs: this.now(), end });
+        this.running.delete(replay.runId);
+        this.logger.info({ ...log, end: end.kind, code: 'code' in end ? end.code : undefined }, 'replay command ended');
+        await this.sendEnd(replay, end);
       }),
     );
-    return { run_id: newId, status: 'pending' };
   }
 
   private commandFor(original: Original): ReplayCommand {
@@ -160,14 +193,14 @@ export class Replayer implements Component {
   }
 
   /** Sends a replay's end span, offering it again while the pipeline is full. */
-  private async sendEnd(replay: ReplayEnd): Promise<void> {
-    const span = replayEndSpan(replay);
+  private async sendEnd(replay: Replay, end: CommandEnd): Promise<void> {
+    const span = replayEndSpan({ ...replay, input: Buffer.from(replay.input).toString('utf8'), endedAtMs: this.now(), end });
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.options.spans.consumeSpans([span]);
       } catch (err) {
         if (!(err instanceof RetryableError) || attempt >= END_SPAN_ATTEMPTS) {
-          this.logger.error({ err, trace_id: replay.traceId, replay_of: replay.replayOf }, 'the end of a replay could not be recorded');
+          this.logger.error({ err, run_id: replay.runId, replay_of: replay.replayOf }, 'the end of a replay could not be recorded');
           return;
         }
         await sleep(Math.min(1000, 50 * attempt));
@@ -192,11 +225,11 @@ export class Replayer implements Component {
       const original = typeof replayOf === 'string' ? originalOf(replayOf, run) : null;
       if (typeof runId !== 'string' || typeof traceId !== 'string' || original === null) continue;
       const input = await this.options.store.openFile(runId, 'input').then(buffer, () => Buffer.alloc(0));
-      const end: CommandEnd = { kind: 'stopped', reason: RESTARTED, stderr: '' };
       const startedAtMs = typeof startedAt === 'string' ? Date.parse(startedAt) : this.now();
       this.logger.warn({ run_id: runId, replay_of: replayOf }, 'failing a replay a previous daemon left pending');
       const { kind, subjectId, name } = original;
-      await this.sendEnd({ traceId, replayOf: original.runId, kind, subjectId, name, input: input.toString('utf8'), startedAtMs, endedAtMs: this.now(), end });
+      const replay: Replay = { runId, traceId, replayOf: original.runId, kind, subjectId, name, input, startedAtMs };
+      await this.sendEnd(replay, { kind: 'stopped', reason: RESTARTED, stderr: '' });
     }
   }
 
