@@ -22,8 +22,6 @@ export interface ReplayEnd {
 /** The span name of a replay's end span. */
 export const REPLAY_END_SPAN = 'paracle.replay';
 
-const RESOURCE = { attributes: [{ key: 'service.name', value: anyValue('paracle') }], droppedAttributesCount: 0 };
-const SCOPE = { name: 'paracle.replay', version: '', attributes: [], droppedAttributesCount: 0 };
 
 /**
  * The span the daemon sends into its own ingest when a replayed command ends: it is the
@@ -60,7 +58,13 @@ export function replayEndSpan(replay: ReplayEnd): Span {
     links: [],
     droppedLinksCount: 0,
     status: reason === null ? { code: StatusCode.UNSET, message: '' } : { code: StatusCode.ERROR, message: reason },
-    origin: { resource: RESOURCE, resourceSchemaUrl: '', scope: SCOPE, scopeSchemaUrl: '' },
+    // Objects of its own: the redaction stage scrubs spans in place.
+    origin: {
+      resource: { attributes: [attribute('service.name', 'paracle')], droppedAttributesCount: 0 },
+      resourceSchemaUrl: '',
+      scope: { name: 'paracle.replay', version: '', attributes: [], droppedAttributesCount: 0 },
+      scopeSchemaUrl: '',
+    },
   };
 }
 
