@@ -43,13 +43,13 @@ export const MODULES = {
   'exporter/runstore': [...BASE, 'codec/otlp', 'privacy', 'store', 'semconv', 'pricing'],
   // Around the pipeline: they read and change the store, never a stage.
   maintenance: READER,
-  replay: [...READER, 'codec/otlp', 'semconv'],
+  replay: READER,
   api: [...READER, 'access', 'audit', 'replay'],
   ui: [...BASE, 'api'],
   // The browser's code talks to /api/v1 only.
   'ui/web': ['model'],
-  // The client SDK for agents ships to users: nothing of the daemon.
-  sdk: ['lib', 'model', 'semconv'],
+  // The client SDK (`paracle/sdk`) runs inside agents: OpenTelemetry only, nothing of the daemon.
+  sdk: [],
   // The composition root wires everything; the CLI parses argv and starts commands.
   service: [
     ...READER,

@@ -7,8 +7,13 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'bench/.data/', '.bench-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  // Plain JS scripts (bench/, scripts/) run on Node.
-  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { console: 'readonly', performance: 'readonly', process: 'readonly', URL: 'readonly' } } },
+  // Plain JS scripts (bench/, scripts/, examples/, test fixtures) run on Node.
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: { console: 'readonly', performance: 'readonly', process: 'readonly', URL: 'readonly', fetch: 'readonly', Buffer: 'readonly', setInterval: 'readonly' },
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -6,3 +6,5 @@ export type { Route, RouteRequest, Authorize, ApiRole, HttpMethod } from './rout
 export type { MaintenanceRequest } from './query.js';
 export { openApiDocument, openApiPath, jsonContent, PATH_PARAMS } from './openapi.js';
 export type { RouteDoc, ResponseDoc, QueryDoc, ContentDoc, SchemaObject, OpenApiOptions } from './openapi.js';
+export type { ReplayStarter, ReplayRequest } from './replay-request.js';
+export { replayRequestFrom, MAX_REPLAY_TIMEOUT_S } from './replay-request.js';

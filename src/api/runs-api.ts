@@ -4,6 +4,7 @@ import { receiveArtifact, type RunFileKey, type RunStore } from '../store/index.
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
+import { readReplayRequest, type ReplayStarter } from './replay-request.js';
 import { sendJson, sendStream } from './respond.js';
 import type { Route, RouteRequest } from './router.js';
 
@@ -26,6 +27,8 @@ export interface RunsApiOptions {
   store: RunStore;
   /** `POST /api/v1/maintenance/{job}`; without it the route is not served. */
   maintenance?: MaintenanceRunner;
+  /** `POST /api/v1/runs/{run_id}/replay`; without it the route is not served. */
+  replay?: ReplayStarter;
   /** Largest artifact upload accepted, in bytes. */
   maxArtifactBytes: number;
   /** Privacy: uploads are stored as sent without it. */
@@ -252,7 +255,47 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       handle: (request) => upload(request, options),
     },
   ];
-  const { maintenance } = options;
+  const { maintenance, replay } = options;
+  if (replay) {
+    routes.push({
+      methods: ['POST'],
+      path: '/api/v1/runs/{run_id}/replay',
+      role: 'operator',
+      runParam: 'run_id',
+      readsBody: true,
+      doc: {
+        summary: "re-runs the run's agent or workflow on its recorded input.json (docs/replay.md); the new run is pending at once",
+        body: {
+          description: 'optional; an empty body replays with the configured command and timeout',
+          content: jsonContent({
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              model: { type: 'string', description: 'passed to the command as PARACLE_MODEL' },
+              timeout_s: { type: 'number', description: "seconds before the replay fails and its process group is killed; replaces the config's timeout_s" },
+            },
+          }),
+        },
+        responses: {
+          202: {
+            description: 'the new run, pending, linked to this one by replay_of',
+            content: jsonContent({
+              type: 'object',
+              required: ['run_id', 'status'],
+              properties: { run_id: { type: 'string' }, status: { const: 'pending' } },
+            }),
+          },
+          409: { description: 'no replay command is configured for the run\'s agent or workflow (the message names the key)', content: jsonContent('Error') },
+          413: { description: 'a request body over 16 KiB', content: jsonContent('Error') },
+          503: { description: 'the daemon is shutting down', content: jsonContent('Error') },
+        },
+      },
+      handle: async ({ req, res, params }) => {
+        const request = await readReplayRequest(req);
+        sendJson(res, 202, await replay.replay(params.run_id!, request));
+      },
+    });
+  }
   if (maintenance) {
     routes.push({
       methods: ['POST'],

@@ -4,5 +4,6 @@ export { ConfigWatcher } from './watch.js';
 export { configJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
 export { configReference } from './reference.js';
+export { formatPath } from './issues.js';
 export type { ApplyConfig } from './watch.js';
 export type { AccessRole, ParacleConfig, RunMode } from './schema.js';

@@ -136,13 +136,21 @@ const runsSchema = section({
   }).describe('when each maintenance job runs: cron expressions (node-cron: 5 fields, or 6 with seconds first)'),
 }).describe('the run store and how long runs stay in it; changes apply without a restart (except dir)');
 
-const replayAgentSchema = z.strictObject({
+/**
+ * How to replay the runs of one agent or workflow: an argv (never a shell string; nothing
+ * from a run is ever put into it) and how long it may run before its process group is killed.
+ */
+const replayCommandSchema = z.strictObject({
   command: z
     .array(nonEmptyString())
     .min(1, { error: 'must be a non-empty list: the program, then its arguments' })
-    .describe('the program, then its arguments (never a shell string)'),
-  timeout_s: positiveNumber().default(600).describe('seconds before a replay is stopped'),
-}).describe('how to re-run one agent');
+    .describe('the program, then its arguments (never a shell string; nothing from a run is put into it)'),
+  timeout_s: positiveNumber().default(600).describe('seconds before a replay fails and its whole process group is killed'),
+}).describe('how to re-run one agent or workflow (docs/replay.md)');
+
+function replayCommands() {
+  return z.preprocess((value) => value ?? undefined, z.record(nonEmptyString(), replayCommandSchema).prefault({}));
+}
 
 /** The whole `paracle_config` block; parse the block's value (not the file) with it. */
 export const paracleConfigSchema = section({
@@ -203,10 +211,9 @@ export const paracleConfigSchema = section({
       .describe('API tokens, each as its SHA-256; today only their presence counts (a listener off loopback needs one): requests are not checked yet'),
   }).describe('who may listen off loopback'),
   replay: section({
-    agents: z
-      .preprocess((value) => value ?? undefined, z.record(nonEmptyString(), replayAgentSchema).prefault({}))
-      .describe('agent id -> how to re-run it; reserved: validated, no replay runs yet'),
-  }).describe('reserved for replay'),
+    agents: replayCommands().describe('agent id -> how to re-run its runs (paracle runs replay, POST /api/v1/runs/{id}/replay)'),
+    workflows: replayCommands().describe('workflow id -> how to re-run its runs, steps included'),
+  }).describe('re-running runs on their recorded input (docs/replay.md); changes apply without a restart'),
   pricing: section({
     overrides: nonEmptyString().default('config/pricing.yaml').describe('local price overrides, applied over the built-in price book'),
     data_file: nonEmptyString().nullable().default(null).describe('a newer @pydantic/genai-prices data file to use instead of the bundled one'),

@@ -43,3 +43,13 @@ export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+
+/**
+ * Where a client on this machine reaches a listener bound to `address`: a wildcard address
+ * (0.0.0.0, ::) is reached on the loopback address of its family; others as they are.
+ */
+export function localAddressOf(address: HostPort): HostPort {
+  if (address.host === '0.0.0.0') return { host: '127.0.0.1', port: address.port };
+  if (address.host === '::') return { host: '::1', port: address.port };
+  return address;
+}

@@ -20,7 +20,14 @@ export const GrpcCode = {
 } as const;
 
 /** Exit codes of every CLI command (INTERFACE.md §1). */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  /** `runs replay`: a replay failed (in a batch: one whose original completed); no error row maps here. */
+  regression: 4,
+} as const;
 
 /** How one error code is answered by each transport. */
 export interface ErrorMapping {

@@ -26,7 +26,7 @@ export { syncPath } from './sync-path.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { nanosToMillis, isoFromMillis, millisToNanos } from './time.js';
 export { slug } from './slug.js';
-export { parseHostPort, tryParseHostPort, formatHostPort, isLoopback } from './address.js';
+export { parseHostPort, tryParseHostPort, formatHostPort, isLoopback, localAddressOf } from './address.js';
 export type { HostPort } from './address.js';
 export { listen, listenFailure } from './listen.js';
 export { Limiter } from './limiter.js';

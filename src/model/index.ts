@@ -32,3 +32,4 @@ export { MAINTENANCE_JOBS } from './store.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';
 export type { PlainValue } from './attributes.js';
 export { REDACTIONS_ATTRIBUTE_PREFIX } from './privacy.js';
+export { replayParentSpanId, startsRun } from './replay.js';

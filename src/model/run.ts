@@ -112,6 +112,8 @@ export interface RunCommon {
   replayOf: string | null;
   /** The conversation, thread or session the run belongs to; null when no span names one. */
   sessionId: string | null;
+  /** Why the run failed, one sentence (CONVENTIONS.md §9); null unless it failed. */
+  error: string | null;
   input: unknown;
   output: unknown;
   artifacts: Artifact[];

@@ -10,7 +10,7 @@ import type {
 import { placeArtifacts } from './artifacts.js';
 import { redactionCounts } from './privacy.js';
 import { runInput, runOutput } from './content.js';
-import { runOutcome, traceErrors } from './errors.js';
+import { runError, runOutcome, traceErrors } from './errors.js';
 import type { RunOutcome, TraceErrors } from './errors.js';
 import { agentIdentity, agentIdOf, agentsUsed, workflowIdentity } from './identity.js';
 import { leafLlmSpans, modelInfo } from './llm.js';
@@ -18,6 +18,7 @@ import type { ModelInfo } from './llm.js';
 import { runLogs } from './logs.js';
 import { resolve } from './precedence.js';
 import { providerOfModel } from './provider.js';
+import { replayEndSpan } from './replay.js';
 import { isAgentSpan, spanRole } from './roles.js';
 import { findRunRoot, isRecognised, runKind } from './root.js';
 import { runSession } from './session.js';
@@ -46,6 +47,8 @@ interface Analysis {
   usage: UsageCount;
   outcome: RunOutcome;
   models: ModelInfo;
+  /** The daemon's span for the end of a replayed command; null outside replays. */
+  replayEnd: SpanNode | null;
 }
 
 /**
@@ -64,7 +67,7 @@ export function mapTrace(trace: AssembledTrace, options: MapTraceOptions): RunRe
   const recognised = isRecognised(tree);
   if (!recognised && options.unrecognized === 'drop') return null;
   const run = analyse(trace, tree);
-  return recognised && runKind(run.root, tree) === 'workflow' ? workflowRecord(run) : agentRecord(run);
+  return recognised && runKind(run.root, tree, run.replayEnd) === 'workflow' ? workflowRecord(run) : agentRecord(run);
 }
 
 function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
@@ -72,6 +75,7 @@ function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
   const final = trace.phase === 'complete' || trace.phase === 'orphaned';
   const errors = traceErrors(tree);
   const leaves = leafLlmSpans(tree);
+  const replayEnd = replayEndSpan(tree);
   return {
     trace,
     tree,
@@ -80,8 +84,9 @@ function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
     errors,
     leaves,
     usage: countUsage(tree),
-    outcome: runOutcome(root.node, errors, final),
+    outcome: runOutcome(root.node, errors, final, replayEnd),
     models: modelInfo(root.node, leaves),
+    replayEnd,
   };
 }
 
@@ -135,9 +140,11 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     priceBookVersion: null,
     spanCount: tree.byStart.length,
     errorCount: run.errors.origins.length,
-    replayOf: resolve('replayOf', node) ?? null,
     sessionId: runSession(node, tree, trace.logs),
-    input: runInput(node, run.leaves),
+    replayOf: resolve('replayOf', node) ?? (run.replayEnd === null ? undefined : resolve('replayOf', run.replayEnd)) ?? null,
+    error: runError(run.outcome.status, node, run.errors, run.replayEnd),
+    // A replayed agent that does not report its input still got one: the original's.
+    input: runInput(node, run.replayEnd === null ? run.leaves : [...run.leaves, run.replayEnd]),
     output: runOutput(node, run.leaves, run.errors.errored.has(node)),
     artifacts,
     logs: runLogs(tree, trace.logs),

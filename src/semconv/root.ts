@@ -1,4 +1,4 @@
-import type { RunKind, TracePhase } from '../model/index.js';
+import { replayParentSpanId, type RunKind, type TracePhase } from '../model/index.js';
 import { resolve } from './precedence.js';
 import { genAiLayerBelow, isGenAi } from './roles.js';
 import type { SpanNode, SpanTree } from './tree.js';
@@ -16,9 +16,15 @@ export interface RunRoot {
  * top candidate (the trace root; the earliest parentless span while the root is missing;
  * the earliest span of an orphaned trace), or, when that candidate is not a GenAI span and
  * exactly one GenAI subtree lies below it, that subtree's top span.
+ *
+ * In a replay (INTERFACE.md §7) the trace root is the replayed agent's top span, whose
+ * parent is the trace's replay parent ({@link replayParentSpanId}); the replay's outcome
+ * span, which is that parent, is the run root only when the agent sent no span at all.
  */
 export function findRunRoot(tree: SpanTree, phase: TracePhase): RunRoot {
-  const traceRoot = tree.byStart.find((n) => n.span.parentSpanId === '');
+  const replayParent = replayParentSpanId(tree.earliest.span.traceId);
+  const traceRoot =
+    tree.byStart.find((n) => n.span.parentSpanId === replayParent) ?? tree.byStart.find((n) => n.span.parentSpanId === '');
   const traceRootPresent = traceRoot !== undefined;
   const declared = tree.byStart.find((n) => resolve('runRoot', n) === true);
   if (declared !== undefined) return { node: declared, traceRootPresent };
@@ -30,12 +36,14 @@ export function findRunRoot(tree: SpanTree, phase: TracePhase): RunRoot {
 }
 
 /**
- * The run's kind: the first kind rule that answers on the run root; while the trace root is
- * missing, any span hinting at a workflow (a step id, a workflow id) makes it one, since the
- * root that would say so has not arrived; otherwise agent.
+ * The run's kind: the first kind rule that answers on the run root, else on `replayEnd` (a
+ * replay's end span names the original's kind, so a replayed workflow whose command does not
+ * say it is one stays one); while the trace root is missing, any span hinting at a workflow
+ * (a step id, a workflow id) makes it one, since the root that would say so has not arrived;
+ * otherwise agent.
  */
-export function runKind(root: RunRoot, tree: SpanTree): RunKind {
-  const kind = resolve('kind', root.node);
+export function runKind(root: RunRoot, tree: SpanTree, replayEnd: SpanNode | null = null): RunKind {
+  const kind = resolve('kind', root.node) ?? (replayEnd === null ? undefined : resolve('kind', replayEnd));
   if (kind !== undefined) return kind;
   if (!root.traceRootPresent && tree.byStart.some((n) => resolve('workflowHint', n) === true)) return 'workflow';
   return 'agent';

@@ -1,6 +1,6 @@
 import { ApiServer, type Route } from '../api/index.js';
 import { Maintenance } from '../maintenance/index.js';
-import { ConfigWatcher, type ParacleConfig } from '../config/index.js';
+import { ConfigWatcher, formatPath, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
 import type { HostPort } from '../lib/index.js';
@@ -15,9 +15,12 @@ import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
 import { checkExposure } from '../access/index.js';
 import { CatalogFollower, ensureWritableRunsDir, StoreSizeMonitor } from '../store/index.js';
+import { otlpEndpointFor, Replayer } from '../replay/index.js';
 
 // The largest artifact an agent may upload; not in the config schema yet.
 const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
+// Key variables of INTERFACE.md §8 by their default names: never passed to a replay.
+const KEY_VARIABLES = ['PARACLE_ENCRYPTION_KEY', 'PARACLE_HMAC_KEY'];
 
 /** Everything `paracle serve` needs once flags, env and the config file are resolved. */
 export interface ServeSettings {
@@ -99,8 +102,10 @@ export async function startDaemon(
   const durable = new DurableIngest(wal, recovered, assembler, assembler, exporter, walLogger, { replayTransform: redaction });
   const redact = new RedactStage(redaction, durable);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
+  // Where received spans enter the pipeline (scrubbed first); a replay's end span enters there too.
+  const spansIn = redact;
   const ingest = (component: string): IngestTarget => ({
-    spans: redact,
+    spans: spansIn,
     logs: redact,
     metrics,
     logger: logger.child({ component }),
@@ -120,9 +125,20 @@ export async function startDaemon(
     // The store gauges follow a job at once instead of at the next periodic walk.
     afterJob: () => storeSize.refresh(),
   });
+  const replayer = new Replayer(
+    {
+      store: index.store,
+      spans: spansIn,
+      commands: config.replay,
+      configKey: (section, id) => formatPath(['replay', section, id]),
+      otlpEndpoint: () => otlpEndpointFor(otlpHttp.address),
+      keyVariables: [...new Set([config.privacy.encryption.key_env, config.privacy.hmac_key_env, ...KEY_VARIABLES])],
+    },
+    logger.child({ component: 'replay' }),
+  );
   let accepting = false;
   const api = new ApiServer(
-    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance, scrubUpload: privacy.uploads } },
+    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance, scrubUpload: privacy.uploads, replay: replayer } },
     { ready: () => accepting },
     metrics,
     logger.child({ component: 'api' }),
@@ -130,11 +146,13 @@ export async function startDaemon(
 
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
-  // previous run left before any receiver takes new data.
-  const components: Component[] = [index, maintenance, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc];
+  // previous run left before any receiver takes new data. Replays stop first, while their
+  // commands' spans and their end spans can still get in.
+  const components: Component[] = [index, maintenance, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
   if (settings.configFile !== null) {
     const apply = (next: ParacleConfig, previous: ParacleConfig): string[] => {
       maintenance.reconfigure(next.runs);
+      replayer.reconfigure(next.replay);
       return sectionsNeedingRestart(next, previous);
     };
     components.push(new ConfigWatcher(settings.configFile, config, apply, logger.child({ component: 'config' })));
@@ -166,13 +184,16 @@ export async function startDaemon(
   };
 }
 
+/** Sections a running daemon takes over when the config file changes. */
+const LIVE_SECTIONS: ReadonlySet<keyof ParacleConfig> = new Set(['runs', 'replay']);
+
 /**
  * The changed settings a running daemon cannot take over: everything but the maintenance
- * policy (`runs`, except its `dir`) is read once at start.
+ * policy (`runs`, except its `dir`) and the replay commands is read once at start.
  */
 function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): string[] {
   const changed = (a: unknown, b: unknown): boolean => JSON.stringify(a) !== JSON.stringify(b);
-  const sections = (Object.keys(next) as (keyof ParacleConfig)[]).filter((key) => key !== 'runs' && changed(next[key], previous[key]));
+  const sections = (Object.keys(next) as (keyof ParacleConfig)[]).filter((key) => !LIVE_SECTIONS.has(key) && changed(next[key], previous[key]));
   return next.runs.dir === previous.runs.dir ? sections : ['runs.dir', ...sections];
 }
 

@@ -36,3 +36,4 @@ export { listArchives, deleteArchive } from './archive/list.js';
 export { readArchiveManifest } from './archive/read.js';
 export { compressRunFile } from './compression.js';
 export { trimRunTrace } from './trace-trim.js';
+export type { ReplayRunWrite } from './replay-run.js';

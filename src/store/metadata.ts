@@ -145,6 +145,7 @@ function extras(run: RunCommon): Record<string, unknown> {
     tokens_cache_read: run.usage.cacheRead,
     tokens_cache_write: run.usage.cacheWrite,
     tokens_reasoning: run.usage.reasoning,
+    error: run.error,
     incomplete: run.incomplete,
     usage_counted_spans: [...run.usageCountedSpans],
     ...costExtras(run),

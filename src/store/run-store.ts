@@ -7,6 +7,7 @@ import { checkDimension, computeStats, kindOfDimension, type StatsGroup } from '
 import { parseMetadata } from './metadata.js';
 import { setPinned } from './pin.js';
 import { checkRelativePath, stepFolder, type RunFileEntry } from './run-files.js';
+import { createReplayRun, type ReplayRunWrite } from './replay-run.js';
 import { openStoredRun } from './stored-run.js';
 import type { RunRef } from './writer.js';
 
@@ -96,6 +97,14 @@ export class RunStore {
     await setPinned(this.runsDir, location, pinned);
     this.catalog.markPinned(runId, pinned);
     return { run_id: runId, pinned };
+  }
+
+  /**
+   * Creates the `pending` run of a replay ({@link createReplayRun}), indexed at once, so list
+   * and search show it as soon as the replay is asked for.
+   */
+  createReplay(write: ReplayRunWrite): Promise<void> {
+    return createReplayRun(this.runsDir, this.catalog, write);
   }
 }
 

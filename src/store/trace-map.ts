@@ -17,6 +17,11 @@ export interface TraceRunEntry extends RunRef {
    * replay's `pending` run), whose id was already handed out.
    */
   keepsId: boolean;
+  /**
+   * The run this trace replays (INTERFACE.md §7), as its stored run says: a replay stays
+   * linked to its original even when the replayed agent does not say so itself.
+   */
+  replayOf: string | null;
 }
 
 /** The run the store holds for trace `traceId`, or null when it has none (that the index knows). */
@@ -24,7 +29,7 @@ export function locateTraceRun(catalog: RunCatalog, traceId: string): TraceRunEn
   const found = catalog.locateTrace(traceId);
   if (!found) return null;
   const final = found.status === 'completed' || found.status === 'failed';
-  return { kind: found.kind, runId: found.runId, final, keepsId: final || found.status === 'pending' };
+  return { kind: found.kind, runId: found.runId, final, keepsId: final || found.status === 'pending', replayOf: found.replayOf };
 }
 
 /**

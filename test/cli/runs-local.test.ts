@@ -133,7 +133,7 @@ describe('paracle runs stats, diff, reindex', () => {
     const diff = (await json('diff', a.runId, b.runId)) as { tokens: { delta: number }; fields: { field: string; same: boolean }[] };
     expect(diff.tokens.delta).toBe(b.tokens - a.tokens);
     expect(diff.fields.find((f) => f.field === 'started_at')?.same).toBe(false);
-    expect((await cli('diff', a.runId, b.runId)).stdout).toMatch(/^tokens: \d+ -> \d+/m);
+    expect((await cli('diff', a.runId, b.runId)).stdout).toMatch(/^tokens:\s+\d+ -> \d+/m);
   });
 
   it('gives the same answer after the index is deleted, with a log line', async () => {

@@ -87,12 +87,13 @@ export interface DaemonProcess {
 export const CLI_PATH = resolve('dist/cli/main.js');
 
 /**
- * Spawns the built `paracle serve` with `args` and waits for its listening line; rejects with
- * its stderr if it exits first.
+ * Spawns the built `paracle serve` with `args` (in `cwd`, default this process's) and waits
+ * for its listening line; rejects with its stderr if it exits first.
  */
-export function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+export function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<DaemonProcess> {
   const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
     env: { ...process.env, ...env },
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

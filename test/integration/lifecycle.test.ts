@@ -5,7 +5,8 @@
  * losing what was accepted. One row per component; each row builds it on real listeners
  * (port 0) and a real temp dir, and says what "work in progress" is for it.
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiServer } from '../../src/api/index.js';
@@ -14,8 +15,9 @@ import type { Component } from '../../src/contracts/index.js';
 import { RunStoreExporter } from '../../src/exporter/runstore/index.js';
 import { formatHostPort, RetryableError } from '../../src/lib/index.js';
 import { Maintenance } from '../../src/maintenance/index.js';
-import type { LogRecord, Span } from '../../src/model/index.js';
+import { StatusCode, type LogRecord, type Span } from '../../src/model/index.js';
 import { TraceAssembler } from '../../src/processor/assembler/index.js';
+import { Replayer } from '../../src/replay/index.js';
 import { DurableIngest } from '../../src/processor/durable/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../../src/receiver/otlp/index.js';
 import { CatalogFollower, StoreSizeMonitor } from '../../src/store/index.js';
@@ -23,8 +25,10 @@ import { Metrics, silentLogger } from '../../src/telemetry/index.js';
 import { WriteAheadLog } from '../../src/wal/index.js';
 import { TEST_ASSEMBLER_OPTIONS } from '../helpers/assembler.js';
 import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
-import { writeFixtureStore } from '../helpers/fixture-store.js';
+import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
 import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
+import { groupAlive } from '../helpers/processes.js';
+import { REPLAY_FIXTURES } from '../helpers/replay.js';
 import { listRuns } from '../helpers/runs.js';
 import { TraceSink } from '../helpers/sinks.js';
 import { TraceBuilder } from '../helpers/span-builder.js';
@@ -196,6 +200,39 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
         const asked = fetch(`http://${formatHostPort(api.address)}/api/v1/runs?limit=5`).then((r) => r.status, () => 'cut');
         await api.shutdown();
         expect([200, 'cut']).toContain(await asked);
+        await follower.shutdown();
+      },
+    };
+  },
+
+  async Replayer() {
+    const [run] = (await writeFixtureStore(dir, { count: 1 })) as [FixtureRun];
+    const follower = await CatalogFollower.open(dir, logger);
+    const ended: Span[] = [];
+    const pids = join(dir, 'pids.json');
+    const hang = { command: [process.execPath, REPLAY_FIXTURES.hang, pids], timeout_s: 600 };
+    const replayer = new Replayer(
+      {
+        store: follower.store,
+        spans: { consumeSpans: async (spans) => void ended.push(...spans) },
+        commands: { agents: { [run.subject]: hang }, workflows: { [run.subject]: hang } },
+        configKey: (section, id) => `replay.${section}.${id}`,
+        otlpEndpoint: () => 'http://127.0.0.1:4318',
+        keyVariables: [],
+      },
+      logger,
+    );
+    return {
+      component: replayer,
+      async shutdownDuringWork() {
+        await replayer.replay(run.runId);
+        await until(() => existsSync(pids));
+        const [pid] = JSON.parse(await readFile(pids, 'utf8')) as [number];
+        await replayer.shutdown();
+        // The command's whole process group is gone and its run is failed by its end span.
+        expect(groupAlive(pid)).toBe(false);
+        expect(ended.map((span) => span.status.code)).toEqual([StatusCode.ERROR]);
+        await expect(replayer.replay(run.runId)).rejects.toBeInstanceOf(RetryableError);
         await follower.shutdown();
       },
     };

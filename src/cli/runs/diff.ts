@@ -1,70 +1,86 @@
-import { NotFoundError } from '../../lib/index.js';
-import type { RunDetail } from '../../store/index.js';
-import { formatCost, formatValue, renderTable } from './format.js';
+import { InvalidInputError } from '../../lib/index.js';
+import { compareRuns, readPair, type Delta, type RunComparison } from './compare.js';
+import { formatCost, formatDuration, formatValue, renderTable } from './format.js';
 import { printJson, withSource, type RunsFlags } from './options.js';
+import type { OutputDiff } from './output-diff.js';
 import type { RunsSource } from './source.js';
 
-/** One metadata field of two runs. */
-interface FieldDiff {
-  field: string;
-  a: unknown;
-  b: unknown;
-  same: boolean;
-}
-
-// Fields that differ between any two runs and say nothing about how they differ.
-const SKIPPED = new Set(['run_id', 'trace_id', 'steps', 'files', 'usage_counted_spans']);
-
-/** `paracle runs diff RUN_A RUN_B`: metadata side by side, output and token/cost difference. */
-export async function diffCommand(runA: string, runB: string, flags: RunsFlags): Promise<void> {
-  const result = await withSource(flags, async (source) => {
-    const [a, b] = await Promise.all([source.get(runA), source.get(runB)]);
-    const [outA, outB] = await Promise.all([outputOf(source, runA), outputOf(source, runB)]);
-    return { a, b, outA, outB };
+/**
+ * `paracle runs diff RUN_A [RUN_B]`: metadata side by side, token/cost/duration deltas and
+ * how the output changed. With one id, the run is compared with the run it replays.
+ */
+export async function diffCommand(runA: string, runB: string | undefined, flags: RunsFlags): Promise<void> {
+  const comparison = await withSource(flags, async (source) => {
+    const [a, b] = runB === undefined ? [await replayedBy(source, runA), runA] : [runA, runB];
+    return compareRuns(await readPair(source, a, b));
   });
-  const fields = compareFields(result.a, result.b);
-  const tokens = { a: tokensOf(result.a), b: tokensOf(result.b) };
-  const cost = { a: costOf(result.a), b: costOf(result.b) };
-  const summary = {
-    run_a: runA,
-    run_b: runB,
-    fields,
-    tokens: { ...tokens, delta: tokens.b - tokens.a },
-    cost_usd: { ...cost, delta: Number((cost.b - cost.a).toFixed(10)) },
-    output: { a: result.outA, b: result.outB, same: result.outA === result.outB },
-  };
-  if (flags.json) return printJson(summary);
-  const rows = fields.map((f) => [f.same ? ' ' : '*', f.field, formatValue(f.a), formatValue(f.b)]);
-  process.stdout.write(renderTable(['', 'FIELD', runA, runB], rows));
-  process.stdout.write(`\ntokens: ${tokens.a} -> ${tokens.b} (${signed(summary.tokens.delta)})\n`);
-  process.stdout.write(`cost:   ${formatCost(cost.a)} -> ${formatCost(cost.b)} (${summary.cost_usd.delta >= 0 ? '+' : '-'}${formatCost(Math.abs(summary.cost_usd.delta))})\n`);
-  process.stdout.write(summary.output.same ? '\noutput: identical\n' : `\noutput of ${runA}:\n${result.outA ?? '-'}\noutput of ${runB}:\n${result.outB ?? '-'}\n`);
+  if (flags.json) return printJson(comparison);
+  process.stdout.write(renderComparison(comparison));
 }
 
-function compareFields(a: RunDetail, b: RunDetail): FieldDiff[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !SKIPPED.has(key));
-  return keys.map((field) => ({ field, a: a[field] ?? null, b: b[field] ?? null, same: JSON.stringify(a[field]) === JSON.stringify(b[field]) }));
+/** The run `runId` replays; {@link InvalidInputError} when it is no replay. */
+async function replayedBy(source: RunsSource, runId: string): Promise<string> {
+  const original = (await source.get(runId)).replay_of;
+  if (typeof original !== 'string') throw new InvalidInputError(`run ${runId} is not a replay (its replay_of is null): give two run ids`);
+  return original;
 }
 
-async function outputOf(source: RunsSource, runId: string): Promise<string | null> {
-  try {
-    return (await source.readFile(runId, 'output')).toString('utf8').trimEnd();
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
+/** A comparison as text: the fields table, the deltas and the output diff. */
+export function renderComparison(c: RunComparison): string {
+  const rows = c.fields.map((f) => [f.same ? ' ' : '*', f.field, clip(formatValue(f.a)), clip(formatValue(f.b))]);
+  return [
+    renderTable(['', 'FIELD', c.run_a, c.run_b], rows).trimEnd(),
+    '',
+    `tokens:   ${deltaLine(c.tokens, (n) => String(n), (n) => signed(n, String(Math.abs(n))))}`,
+    `cost:     ${deltaLine(c.cost_usd, formatCost, (n) => signed(n, formatCost(Math.abs(n))))}`,
+    `duration: ${deltaLine(c.duration_seconds, formatDuration, (n) => signed(n, formatDuration(Math.abs(n))))}`,
+    '',
+    ...renderOutputDiff(c.output.diff, c.run_a, c.run_b),
+    '',
+  ].join('\n');
+}
+
+function deltaLine(d: Delta, format: (n: number) => string, formatDelta: (n: number) => string): string {
+  const side = (n: number | null): string => (n === null ? '-' : format(n));
+  return `${side(d.a)} -> ${side(d.b)}${d.delta === null ? '' : ` (${formatDelta(d.delta)})`}`;
+}
+
+function signed(value: number, magnitude: string): string {
+  return `${value < 0 ? '-' : '+'}${magnitude}`;
+}
+
+// A changed value longer than this is cut in the text view (--json has it whole).
+const SHOWN_CHARS = 200;
+
+// A field longer than this is cut in the table, which stays readable (--json has it whole).
+const CELL_CHARS = 60;
+
+function shown(value: unknown): string {
+  return clip(JSON.stringify(value) ?? 'null', SHOWN_CHARS);
+}
+
+function clip(text: string, max = CELL_CHARS): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function renderOutputDiff(diff: OutputDiff, runA: string, runB: string): string[] {
+  switch (diff.kind) {
+    case 'same':
+      return ['output: identical'];
+    case 'too_different':
+      return ['output: changed (too different to show line by line)'];
+    case 'keys':
+      return [
+        'output: changed keys',
+        ...diff.changes.map((k) =>
+          k.change === 'added'
+            ? `  + ${k.path}: ${shown(k.b)}`
+            : k.change === 'removed'
+              ? `  - ${k.path}: ${shown(k.a)}`
+              : `  ~ ${k.path}: ${shown(k.a)} -> ${shown(k.b)}`,
+        ),
+      ];
+    case 'lines':
+      return ['output: changed lines', `--- ${runA}`, `+++ ${runB}`, ...diff.hunks.flatMap((h) => [h.header, ...h.lines])];
   }
-}
-
-function tokensOf(run: RunDetail): number {
-  const value = run.kind === 'workflow' ? run.tokens_total : run.tokens_used;
-  return typeof value === 'number' ? value : 0;
-}
-
-function costOf(run: RunDetail): number {
-  const value = run.kind === 'workflow' ? run.cost_total_usd : run.cost_usd;
-  return typeof value === 'number' ? value : 0;
-}
-
-function signed(value: number): string {
-  return value >= 0 ? `+${value}` : String(value);
 }

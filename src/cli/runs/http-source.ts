@@ -65,6 +65,12 @@ export class HttpSource implements RunsSource {
     return (await (await this.request('POST', `/maintenance/${job}?${params}`)).json()) as JobReport;
   }
 
+  /** Asks the daemon to replay a run (`POST /api/v1/runs/{run_id}/replay`): the new run, pending. */
+  async replay(runId: string, request: { model?: string; timeout_s?: number }): Promise<{ run_id: string; status: string }> {
+    const response = await this.request('POST', `/runs/${encodeURIComponent(runId)}/replay`, request);
+    return (await response.json()) as { run_id: string; status: string };
+  }
+
   async close(): Promise<void> {}
 
   private async fetchJson(path: string): Promise<unknown> {
@@ -72,11 +78,13 @@ export class HttpSource implements RunsSource {
   }
 
   /** One API call; an error answer becomes the error class its status stands for. */
-  private async request(method: string, path: string): Promise<Response> {
+  private async request(method: string, path: string, json?: unknown): Promise<Response> {
     const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    if (json !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(`${this.base}/api/v1${path}`, { method, headers });
+      const body = json === undefined ? undefined : JSON.stringify(json);
+      response = await fetch(`${this.base}/api/v1${path}`, { method, headers, body });
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause;
       throw new ParacleError('unavailable', `cannot reach the paracle daemon at ${this.base} (${describeError(cause ?? err)})`);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidInputError, parseTimeBound } from '../../lib/index.js';
+import { formatHostPort, InvalidInputError, localAddressOf, parseHostPort, parseTimeBound } from '../../lib/index.js';
 import type { ParacleConfig } from '../../config/index.js';
 import type { RunsPolicy } from '../../maintenance/index.js';
 import { HttpSource } from './http-source.js';
@@ -28,6 +28,24 @@ export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
   const server = flags.server ?? env.PARACLE_SERVER;
   if (server) return new HttpSource(server, flags.token ?? env.PARACLE_TOKEN);
   return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)), policy);
+}
+
+/**
+ * The daemon `runs replay` asks (INTERFACE.md §1: a replay is always carried out by a
+ * daemon): `--server` > `PARACLE_SERVER` > the `--http` address `paracle serve` would use
+ * (`PARACLE_HTTP`, then the config file's `daemon.http`). Never a runs dir.
+ */
+export async function openDaemon(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<HttpSource> {
+  if (flags.runsDir !== undefined) {
+    throw new InvalidInputError('runs replay is carried out by a daemon: give --server (or nothing, for the configured daemon.http), not --runs-dir');
+  }
+  const token = flags.token ?? env.PARACLE_TOKEN;
+  const server = flags.server ?? env.PARACLE_SERVER;
+  if (server) return new HttpSource(server, token);
+  const http = env.PARACLE_HTTP ?? (await configured(flags, env)).daemon.http;
+  const address = localAddressOf(parseHostPort(http));
+  if (address.port === 0) throw new InvalidInputError(`the daemon's configured HTTP address ${http} names no port: give --server`);
+  return new HttpSource(`http://${formatHostPort(address)}`, token);
 }
 
 /** The runs dir `paracle serve` would use with the same environment and config. */

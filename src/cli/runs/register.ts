@@ -51,7 +51,20 @@ export function registerRunsCommands(runs: Command): void {
     .option('--extract <dir>', 'write every artifact into this folder')
     .option('--cat <path>', 'print one artifact')
     .action(lazy(async () => (await import('./artifacts.js')).artifactsCommand));
-  runsCommand(runs, 'diff <run_a> <run_b>', 'two runs side by side').action(lazy(async () => (await import('./diff.js')).diffCommand));
+  runsCommand(runs, 'diff <run_a> [run_b]', 'two runs side by side; with one id, a replay against the run it replays')
+    .action(lazy(async () => (await import('./diff.js')).diffCommand));
+  runsCommand(runs, 'replay [run_id]', 'run a run again through its configured command; with filters instead of an id, a batch')
+    .option('--model <model>', 'the model the replay should use (PARACLE_MODEL)')
+    .option('--wait', 'follow the replay to its end and print the comparison (exit 4 if it failed)')
+    .option('--timeout <dur>', "replaces the command's configured timeout_s: 90s, 15m, 2h")
+    .option('--agent <id>', 'batch: replay runs of this agent_id')
+    .option('--workflow <id>', 'batch: replay runs of this workflow_id')
+    .option('--status <status>', 'batch: only originals with this status (default: completed and failed)')
+    .option('--since <dur|iso>', 'batch: only originals started at or after')
+    .option('--limit <n>', 'batch: at most this many originals, newest first (default: all)')
+    .option('--concurrency <n>', 'batch: replays running at once (default 4)')
+    .option('--include-replays', 'batch: also replay runs that are replays themselves')
+    .action(lazy(async () => (await import('./replay.js')).replayCommand));
   runsCommand(runs, 'stats', 'counts, failures, tokens, cost and p50/p95 duration per group')
     .option('--by <dimension>', 'agent, workflow, model, status, project or session')
     .option('--since <dur|iso>', 'runs started at or after')

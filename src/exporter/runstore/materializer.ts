@@ -1,7 +1,7 @@
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
 import { faultPoint } from '../../lib/index.js';
-import type { AssembledTrace, RunRecord, Span, TracePhase } from '../../model/index.js';
+import { startsRun, type AssembledTrace, type RunRecord, type Span, type TracePhase } from '../../model/index.js';
 import { priceUsage, type PriceBook } from '../../pricing/index.js';
 import { logRecordLines, mapTrace } from '../../semconv/index.js';
 import {
@@ -102,13 +102,16 @@ export class Materializer {
     const phase = settledPhase(trace.phase, spans);
     const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
     if (!mapped) return outcome;
-    const record = this.priced(mapped, isFinal(phase), outcome);
+    // A replay stays linked to its original even when the replayed agent does not say so.
+    const replayOf = mapped.replayOf ?? location?.replayOf ?? null;
+    const record = this.priced({ ...mapped, replayOf }, isFinal(phase), outcome);
     const metadataOnly = phase === 'started';
     const next: TraceRun = {
       kind: record.kind,
       runId: chooseRunId(location, record, trace.traceId),
       final: isFinal(phase),
       keepsId: isFinal(phase) || location?.keepsId === true,
+      replayOf,
       hasTrace: !metadataOnly || location?.hasTrace === true,
     };
     const counted = this.accounting.countedBefore(trace.traceId, location ?? undefined, record);
@@ -173,7 +176,7 @@ function isFinal(phase: TracePhase): boolean {
  * segment already checkpointed) is simply complete.
  */
 function settledPhase(phase: TracePhase, spans: readonly Span[]): TracePhase {
-  return phase === 'orphaned' && spans.some((s) => s.parentSpanId === '') ? 'complete' : phase;
+  return phase === 'orphaned' && spans.some(startsRun) ? 'complete' : phase;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LogRecord, Origin, Span, TracePhase } from '../../model/index.js';
+import { replayParentSpanId, type LogRecord, type Origin, type Span, type TracePhase } from '../../model/index.js';
 import { keyOfPacked, packSpan, spanKey, unpackSpan } from './packed-span.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
@@ -26,10 +26,13 @@ export interface TraceState {
   /** Arrival time (daemon clock) of the latest span or record. */
   lastArrivalMs: number;
   /**
-   * True once a span with no parent has arrived (or the trace was already final). A trace
-   * with only log records so far waits like one whose root is missing.
+   * True once a span that starts the run has arrived: one with no parent, or a replayed
+   * agent's top span (model/replay.ts), or the trace was already final. A trace with only
+   * log records so far waits like one whose root is missing.
    */
   rootArrived: boolean;
+  /** The trace's replay parent span id, computed on first need (a hash per trace, not per span). */
+  replayParent: string | null;
   /** Request bytes attributed to the spans held, for the memory bound. */
   bytes: number;
   /** The trace was handed on as final before: these spans are late additions. */
@@ -38,7 +41,18 @@ export interface TraceState {
 
 /** Creates the state of a trace first seen at `nowMs`. */
 export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
-  return { traceId, spans: [], spanKeys: null, origins: [], logs: [], lastArrivalMs: nowMs, rootArrived: late, bytes: 0, late };
+  return {
+    traceId,
+    spans: [],
+    spanKeys: null,
+    origins: [],
+    logs: [],
+    lastArrivalMs: nowMs,
+    rootArrived: late,
+    replayParent: null,
+    bytes: 0,
+    late,
+  };
 }
 
 /**
@@ -53,12 +67,19 @@ export function addSpans(state: TraceState, spans: readonly Span[], nowMs: numbe
     state.spans.push(pack(state, span));
     state.spanKeys?.add(key);
     if (!state.spanKeys && state.spans.length >= INDEX_FROM) state.spanKeys = new Set(state.spans.map(keyOf));
-    if (span.parentSpanId === '') state.rootArrived = true;
+    if (!state.rootArrived && startsRun(state, span)) state.rootArrived = true;
     added++;
   }
   if (added > 0) state.lastArrivalMs = nowMs;
   state.bytes += added * bytesPerSpan;
   return added;
+}
+
+/** Whether `span` starts its run (see model/replay.ts), with the trace's replay parent cached. */
+function startsRun(state: TraceState, span: Span): boolean {
+  if (span.parentSpanId === '') return true;
+  state.replayParent ??= replayParentSpanId(state.traceId);
+  return span.parentSpanId === state.replayParent;
 }
 
 /** Spans a trace holds before their ids are indexed (below, they are compared one by one). */

@@ -226,12 +226,17 @@ export class RunCatalog {
 
   /**
    * The run written for trace `traceId` (the newest, should there be several), with its
-   * status as indexed. This is the durable half of the trace → run map (see trace-map.ts).
+   * status and `replay_of` as indexed. This is the durable half of the trace → run map (see
+   * trace-map.ts).
    */
-  locateTrace(traceId: string): (RunRef & { status: string | null }) | null {
-    const row = this.sql('SELECT kind, run_id, status FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1')
-      .get(traceId) as { kind: RunKind; run_id: string; status: string | null } | undefined;
-    return row ? { kind: row.kind, runId: row.run_id, status: row.status } : null;
+  locateTrace(traceId: string): (RunRef & { status: string | null; replayOf: string | null }) | null {
+    const row = this.sql(
+      `SELECT kind, run_id, status, json_extract(metadata, '$.replay_of') AS replay_of
+         FROM runs WHERE trace_id = ? ORDER BY run_id DESC LIMIT 1`,
+    ).get(traceId) as { kind: RunKind; run_id: string; status: string | null; replay_of: unknown } | undefined;
+    if (!row) return null;
+    const replayOf = typeof row.replay_of === 'string' ? row.replay_of : null;
+    return { kind: row.kind, runId: row.run_id, status: row.status, replayOf };
   }
 
   /** Closes the database; the catalog must not be used afterwards. */

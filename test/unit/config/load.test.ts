@@ -38,6 +38,7 @@ describe('loadConfigFile: valid files', () => {
       coder: { command: ['node', 'agents/coder.js'], timeout_s: 120 },
       'my.agent': { command: ['python3', '-m', 'agent'], timeout_s: 600 },
     });
+    expect(config.replay.workflows).toEqual({ nightly: { command: ['node', 'workflows/nightly.js'], timeout_s: 3600 } });
     expect(config.pricing.data_file).toBe('/opt/genai-prices/data.json');
     expect(config).not.toHaveProperty('project');
   });
@@ -52,6 +53,7 @@ describe('loadConfigFile: valid files', () => {
     expect(config.runs.schedules).toEqual(defaultConfig().runs.schedules);
     expect(config.privacy.encryption).toEqual(defaultConfig().privacy.encryption);
     expect(config.replay.agents).toEqual({});
+    expect(config.replay.workflows).toEqual({});
   });
 
   it('returns a deeply frozen config', async () => {

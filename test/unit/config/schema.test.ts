@@ -75,13 +75,16 @@ describe('validateConfig', () => {
     ]);
   });
 
-  it('requires a replay command and a non-empty agent id', () => {
-    expect(issuesOf({ replay: { agents: { '': { command: ['x'] }, coder: { command: [] } } } })).toEqual([
+  it('requires a replay command and a non-empty agent or workflow id', () => {
+    expect(
+      issuesOf({ replay: { agents: { '': { command: ['x'] }, coder: { command: [] } }, workflows: { nightly: { timeout_s: 5 } } } }),
+    ).toEqual([
       { path: 'paracle_config.replay.agents', message: 'has an invalid key "": must not be empty' },
       {
         path: 'paracle_config.replay.agents.coder.command',
         message: 'must be a non-empty list: the program, then its arguments',
       },
+      { path: 'paracle_config.replay.workflows.nightly.command', message: 'is required' },
     ]);
   });
 

@@ -53,6 +53,7 @@ describe('an OTel GenAI agent run', () => {
       errorCount: 0,
       replayOf: null,
       sessionId: null,
+      error: null,
       input: USER_MESSAGES,
       output: FINAL_MESSAGES,
       artifacts: [],

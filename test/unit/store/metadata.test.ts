@@ -10,7 +10,7 @@ const AGENT_KEYS = [
   'run_id', 'agent_id', 'agent_name', 'started_at', 'completed_at', 'duration_seconds', 'status', 'exit_code',
   'provider', 'model', 'temperature', 'tokens_used', 'cost_usd', 'memory_mb', 'cpu_seconds', 'artifacts_count',
   'files_modified', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input', 'tokens_output',
-  'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write', 'tokens_reasoning',
+  'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write', 'tokens_reasoning', 'error',
   'incomplete', 'usage_counted_spans',
   'cost_source', 'price_book_version', 'usage_by_model', 'privacy',
 ];
@@ -20,7 +20,7 @@ const WORKFLOW_KEYS = [
   'steps_total', 'steps_completed', 'steps_failed', 'steps_skipped', 'agents_used', 'tokens_total',
   'cost_total_usd', 'artifacts_count', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input',
   'tokens_output', 'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write',
-  'tokens_reasoning', 'incomplete',
+  'tokens_reasoning', 'error', 'incomplete',
   'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'privacy', 'steps',
 ];
 
@@ -70,6 +70,7 @@ describe('renderMetadata for an agent run', () => {
       span_count: 12,
       replay_of: null,
       session_id: null,
+      error: null,
       incomplete: false,
       cost_source: 'reported',
       price_book_version: null,

@@ -27,17 +27,18 @@ describe('the trace -> run map (run index over metadata.yaml)', () => {
     const runId = newRunId(START_MS, TRACE);
     writeRun(runsDir, { runId, record: agentRecord({ status: 'running' }), traceJson: '' }, { metadataOnly: true });
     await catalog.upsert({ kind: 'agent', runId });
-    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: false });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: false, replayOf: null });
     writeRun(runsDir, { runId, record: agentRecord(), traceJson: '{}' });
     await catalog.upsert({ kind: 'agent', runId });
-    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: true, keepsId: true });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: true, keepsId: true, replayOf: null });
   });
 
-  it('registers a pending run made ahead of its spans, which keeps its id', async () => {
+  it('registers a pending run made ahead of its spans, which keeps its id and the run it replays', async () => {
     const runId = newRunId(START_MS + 5000);
-    writeRun(runsDir, { runId, record: agentRecord({ status: 'pending' }), traceJson: '' }, { metadataOnly: true });
+    const replayOf = newRunId(START_MS - 1000);
+    writeRun(runsDir, { runId, record: agentRecord({ status: 'pending', replayOf }), traceJson: '' }, { metadataOnly: true });
     await registerTraceRun(catalog, TRACE, { kind: 'agent', runId });
-    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: true });
+    expect(locateTraceRun(catalog, TRACE)).toEqual({ kind: 'agent', runId, final: false, keepsId: true, replayOf });
   });
 
   it('refuses to register a run that does not name the trace, or has no metadata.yaml', async () => {
