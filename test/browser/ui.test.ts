@@ -6,6 +6,7 @@ import { emitAgentRun, emitWorkflowRun } from '../helpers/agent-traffic.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { makeTempDir, removeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startLogging, startTracing, type TestLogging, type TestTracing } from '../helpers/otel.js';
+import { REPLAY_FIXTURES } from '../helpers/replay.js';
 import { isFinal, waitForRuns } from '../helpers/runs.js';
 
 // A page answers within a second on a quiet machine; a loaded CI gets more time to show it.
@@ -43,7 +44,8 @@ async function runOf(traceId: () => string, final = true): Promise<string> {
 }
 
 beforeAll(async () => {
-  d = await startTestDaemon();
+  // The planner can be replayed: a fixture agent that joins the replay's trace and sends its span.
+  d = await startTestDaemon({ replay: { agents: { planner: { command: [process.execPath, REPLAY_FIXTURES.otlpAgent] } } } });
   shots = SCREENSHOTS ?? (await makeTempDir('paracle-shots-'));
   await mkdir(shots, { recursive: true });
   tracing = startTracing('http-proto', d.otlpUrl, { serviceName: 'ui-agents' });
@@ -336,9 +338,20 @@ describe('the web UI in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="charts"] canvas').count()).toBe(5);
   });
 
-  it('offers replay on an open API, where every role is held', async () => {
-    await page.goto(`${d.httpUrl}/runs/${ids.coder}`);
-    await expect.poll(() => page.locator('[data-testid="replay"]').count()).toBe(1);
+  it('replays a run from its page on an open API, where every role is held, and follows the new run', async () => {
+    await page.goto(`${d.httpUrl}/runs/${ids.planner}`);
+    await page.locator('[data-testid="replay"]').click();
+    await page.locator('form.replay-form input').fill('fake-large');
+    await page.locator('form.replay-form button[type="submit"]').click();
+    await expect.poll(() => new URL(page.url()).pathname).not.toBe(`/runs/${ids.planner}`);
+    const replay = new URL(page.url()).pathname.split('/').pop()!;
+    expect(await page.locator('article.run-page').getAttribute('data-run-id')).toBe(replay);
+    // The page follows the new run from pending to its end, without a reload.
+    await expect.poll(() => page.locator('article.run-page').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => page.locator(`a[href="/runs/${ids.planner}"]`).count()).toBeGreaterThan(0);
+    const meta = (await (await fetch(`${d.httpUrl}/api/v1/runs/${replay}`)).json()) as { replay_of: string; model: string };
+    expect(meta.replay_of).toBe(ids.planner);
+    expect(meta.model).toBe('fake-large');
   });
 
   it('reads well in the dark theme and in the light one', async () => {
