@@ -21,6 +21,11 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'Name each export.' }],
     },
   },
+  // src/ui/web runs in the browser (dependency-cruiser keeps it to its own files and model/).
+  {
+    files: ['src/ui/web/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'src/ui/web runs in the browser: no Node modules.' }] }] },
+  },
   {
     files: ['src/**'],
     ignores: ['src/cli/**'],

@@ -1,5 +1,5 @@
 import { InvalidInputError, NotFoundError, parseDurationMs, parseTimeBound } from '../lib/index.js';
-import { DEFAULT_LIMIT, type RunQuery, type StatsQuery } from '../store/index.js';
+import { DEFAULT_LIMIT, DEFAULT_SPAN_PAGE, type RunQuery, type SeriesQuery, type StatsQuery } from '../store/index.js';
 import { MAINTENANCE_JOBS, type MaintenanceJob, type RunKind, type RunStatus } from '../model/index.js';
 
 /** `GET /api/v1/runs` parameters as a store query; throws {@link InvalidInputError} for bad values. */
@@ -15,6 +15,7 @@ export function runQueryFrom(params: URLSearchParams, nowMs: number): RunQuery {
     untilMs: timeParam(params, 'until', nowMs),
     model: get('model'),
     session: get('session'),
+    traceId: get('trace_id'),
     text: get('text'),
     limit: limit === undefined ? DEFAULT_LIMIT : wholeNumber(limit, 'limit'),
     cursor: get('cursor'),
@@ -24,6 +25,24 @@ export function runQueryFrom(params: URLSearchParams, nowMs: number): RunQuery {
 /** `GET /api/v1/stats` parameters. */
 export function statsQueryFrom(params: URLSearchParams, nowMs: number): StatsQuery {
   return { by: params.get('by') ?? undefined, sinceMs: timeParam(params, 'since', nowMs), untilMs: timeParam(params, 'until', nowMs) };
+}
+
+/** `GET /api/v1/stats/series` parameters: `by`, `since`, `until`, `step` (a duration such as 5m or 1d). */
+export function seriesQueryFrom(params: URLSearchParams, nowMs: number): SeriesQuery {
+  const step = params.get('step');
+  const stepMs = step === null ? undefined : parseDurationMs(step);
+  if (stepMs === null) throw new InvalidInputError(`step "${step}" is not a duration (30s, 15m, 12h, 7d, 2w)`);
+  return { ...statsQueryFrom(params, nowMs), stepMs };
+}
+
+/** `GET /api/v1/runs/{run_id}/spans` paging: `offset` (0) and `limit`. */
+export function spanPageFrom(params: URLSearchParams): { offset: number; limit: number } {
+  const offset = params.get('offset');
+  const limit = params.get('limit');
+  return {
+    offset: offset === null ? 0 : wholeNumber(offset, 'offset'),
+    limit: limit === null ? DEFAULT_SPAN_PAGE : wholeNumber(limit, 'limit'),
+  };
 }
 
 function timeParam(params: URLSearchParams, name: string, nowMs: number): number | undefined {

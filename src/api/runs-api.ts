@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import { PayloadTooLargeError } from '../lib/index.js';
-import { receiveArtifact, type RunFileKey, type RunStore } from '../store/index.js';
+import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
@@ -33,6 +33,8 @@ export interface RunsApiOptions {
   maxArtifactBytes: number;
   /** Privacy: uploads are stored as sent without it. */
   scrubUpload?: UploadScrubber;
+  /** Estimates the cost of model calls whose spans report none (the price book). */
+  priceCall?: CallPricer;
   now?: () => number;
 }
 
@@ -51,7 +53,8 @@ const CONTENT_TYPES: Readonly<Record<RunFileKey, string>> = {
 const GET = ['GET', 'HEAD'] as const;
 
 const TIME = 'a duration back from now (30s, 15m, 12h, 7d, 2w) or an ISO-8601 time';
-const FILTERS: Readonly<Record<string, QueryDoc>> = {
+/** The filters of `GET /api/v1/runs` (and `runs search`), as the OpenAPI document gives them. */
+export const RUN_FILTERS: Readonly<Record<string, QueryDoc>> = {
   kind: { description: 'agent or workflow', schema: { enum: ['agent', 'workflow'] } },
   agent: { description: 'agent_id' },
   workflow: { description: 'workflow_id' },
@@ -60,6 +63,7 @@ const FILTERS: Readonly<Record<string, QueryDoc>> = {
   until: { description: `runs that started before: ${TIME}` },
   model: { description: 'a model the run used' },
   session: { description: 'session_id: a conversation, session or thread id' },
+  trace_id: { description: 'the run written for this trace (a running run is renamed when an earlier root span arrives; this finds it)' },
   text: { description: "case-insensitive substring of the run's names, input and output (their first 64 KiB)" },
 };
 const files = (description: string): ResponseDoc => ({
@@ -100,7 +104,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       doc: {
         summary: 'runs, newest first; filters combine with AND',
         query: {
-          ...FILTERS,
+          ...RUN_FILTERS,
           limit: { description: 'runs per page (default 20)', schema: { type: 'integer', minimum: 0 } },
           cursor: { description: 'next_cursor of the previous page' },
         },
@@ -195,8 +199,8 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
         summary: 'counts, failures, tokens, cost and p50/p95 duration, per group',
         query: {
           by: { description: 'group by', schema: { enum: ['agent', 'workflow', 'model', 'status', 'project', 'session'] } },
-          since: FILTERS.since!,
-          until: FILTERS.until!,
+          since: RUN_FILTERS.since!,
+          until: RUN_FILTERS.until!,
         },
         responses: {
           200: {

@@ -6,6 +6,7 @@ import { jsonContent, openApiDocument } from './openapi.js';
 import { sendJson, sendThrown } from './respond.js';
 import { Router, type Authorize, type Route } from './router.js';
 import { runsRoutes, type RunsApiOptions } from './runs-api.js';
+import { viewRoutes } from './views-api.js';
 
 /** Options of the HTTP server on `--http`. */
 export interface ApiServerOptions {
@@ -14,6 +15,8 @@ export interface ApiServerOptions {
   runs?: RunsApiOptions;
   /** Decides whether each request may run its route; without it every route is open. */
   authorize?: Authorize;
+  /** More routes served from the same table (the web UI's). */
+  routes?: readonly Route[];
 }
 
 /** What the server asks the daemon about its state. */
@@ -24,8 +27,8 @@ export interface Readiness {
 
 /**
  * The `--http` listener: `/metrics` (Prometheus text or OpenMetrics by `Accept`),
- * `/healthz` (the process is alive), `/readyz` (it takes traffic) and the `/api/v1` routes,
- * all dispatched from one route table.
+ * `/healthz` (the process is alive), `/readyz` (it takes traffic), the `/api/v1` routes and
+ * any others given (the web UI), all dispatched from one route table.
  */
 export class ApiServer implements Component {
   private listener: HttpListener | undefined;
@@ -38,7 +41,7 @@ export class ApiServer implements Component {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    const routes = [...this.opsRoutes(), ...(options.runs ? runsRoutes(options.runs) : [])];
+    const routes = [...this.opsRoutes(), ...(options.runs ? [...runsRoutes(options.runs), ...viewRoutes(options.runs)] : []), ...(options.routes ?? [])];
     this.router = new Router(routes, options.authorize ?? (() => undefined));
     // Compiled once: the table does not change while the listener runs.
     this.openApi = JSON.stringify(openApiDocument(routes, { version: packageVersion(), authorized: options.authorize !== undefined }));

@@ -33,3 +33,4 @@ export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js
 export type { PlainValue } from './attributes.js';
 export { REDACTIONS_ATTRIBUTE_PREFIX } from './privacy.js';
 export { replayParentSpanId, startsRun } from './replay.js';
+export type { SpanRow, SpanLlmRow, SpanPage, SpanDetail, StatsGroup, SeriesLine, StatsSeries } from './views.js';

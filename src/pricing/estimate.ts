@@ -59,3 +59,15 @@ export function priceUsage(groups: readonly ModelUsage[], book: PriceBook, at: D
     unpriced: usageByModel.filter((g) => g.reportedCostUsd === null && g.estimatedCostUsd === null),
   };
 }
+
+/**
+ * The estimated cost of one model call with `usage` (a span that reported none), as its run
+ * would be priced; null when the book has no price for the model.
+ */
+export function estimateCall(
+  call: { provider: string | null; model: string | null; usage: TokenUsage },
+  book: PriceBook,
+  at: Date,
+): number | null {
+  return estimate({ ...call, calls: 1, reportedCostUsd: null, estimatedCostUsd: null }, book, at);
+}

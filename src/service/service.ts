@@ -5,7 +5,7 @@ import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
 import type { HostPort } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
-import { loadPriceBook } from '../pricing/index.js';
+import { estimateCall, loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
@@ -16,6 +16,7 @@ import { privacyParts } from './privacy.js';
 import { checkExposure } from '../access/index.js';
 import { CatalogFollower, ensureWritableRunsDir, StoreSizeMonitor } from '../store/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
+import { loadUiAssets, uiRoutes } from '../ui/index.js';
 
 // The largest artifact an agent may upload; not in the config schema yet.
 const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
@@ -66,8 +67,8 @@ export async function startDaemon(
   const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
   await ensureWritableRunsDir(settings.runsDir);
   // Loaded here first so a bad pricing file stops the start with its own error; the run
-  // store's workers each load it again.
-  await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
+  // store's workers each load it again. The API prices span calls with it.
+  const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
   // The run index, fed by the exporter's writes and a watcher.
   const index = await CatalogFollower.open(settings.runsDir, logger.child({ component: 'store/index' }));
 
@@ -136,9 +137,22 @@ export async function startDaemon(
     },
     logger.child({ component: 'replay' }),
   );
+  const ui = await loadUiAssets();
+  if (ui.page === null) logger.warn('the web UI is not built (npm run build): its addresses answer 404');
   let accepting = false;
   const api = new ApiServer(
-    { address: settings.http, runs: { store: index.store, maxArtifactBytes: MAX_ARTIFACT_BYTES, maintenance, scrubUpload: privacy.uploads, replay: replayer } },
+    {
+      address: settings.http,
+      runs: {
+        store: index.store,
+        maxArtifactBytes: MAX_ARTIFACT_BYTES,
+        maintenance,
+        scrubUpload: privacy.uploads,
+        replay: replayer,
+        priceCall: (call, at) => estimateCall(call, priceBook, at),
+      },
+      routes: uiRoutes(ui),
+    },
     { ready: () => accepting },
     metrics,
     logger.child({ component: 'api' }),

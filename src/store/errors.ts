@@ -45,6 +45,16 @@ export class CorruptRunFileError extends ParacleError {
   }
 }
 
+/**
+ * A run's trace is larger than a reader holds in memory at once (HTTP 413); the file itself
+ * is intact and `paracle runs export` or `/trace` still stream it.
+ */
+export class TraceTooLargeError extends ParacleError {
+  constructor(runId: string, limitBytes: number) {
+    super('payload_too_large', `the trace.json of run ${runId} is larger than the ${limitBytes} bytes a span view reads; stream it from /trace instead`);
+  }
+}
+
 /** The errno code (`ENOENT`...) of a thrown value, or null when it has none. */
 export function errnoOf(err: unknown): string | null {
   if (typeof err !== 'object' || err === null || !('code' in err)) return null;

@@ -1,13 +1,15 @@
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '../lib/index.js';
-import type { StorePlace } from '../model/index.js';
+import type { SpanDetail, SpanPage, StatsGroup, StatsSeries, StorePlace } from '../model/index.js';
 import type { RunCatalog, RunPage } from './catalog/catalog.js';
 import { checkRunQuery, type RunQuery } from './catalog/query.js';
-import { checkDimension, computeStats, kindOfDimension, type StatsGroup } from './catalog/stats.js';
+import { computeSeries, defaultStepMs } from './catalog/series.js';
+import { checkDimension, computeStats, kindOfDimension } from './catalog/stats.js';
 import { parseMetadata } from './metadata.js';
 import { setPinned } from './pin.js';
 import { checkRelativePath, stepFolder, type RunFileEntry } from './run-files.js';
 import { createReplayRun, type ReplayRunWrite } from './replay-run.js';
+import { TraceViews, type CallPricer } from './spans.js';
 import { openStoredRun } from './stored-run.js';
 import type { RunRef } from './writer.js';
 
@@ -31,12 +33,21 @@ export interface StatsQuery {
   untilMs?: number;
 }
 
+/** Stats over time: the filters of stats, a window (default: the last 7 days) and a step (default: a round one). */
+export interface SeriesQuery extends StatsQuery {
+  stepMs?: number;
+}
+
+const DEFAULT_SERIES_WINDOW_MS = 7 * 86_400_000;
+
 /**
  * Read and pin access to one runs dir, answering from the index where it can and from the
  * run directories otherwise. The API and the CLI's `--runs-dir` mode both use it, so both
  * give the same answers. Ids and paths from users are checked before any file is touched.
  */
 export class RunStore {
+  private readonly traces = new TraceViews();
+
   constructor(
     readonly runsDir: string,
     readonly catalog: RunCatalog,
@@ -84,6 +95,34 @@ export class RunStore {
     const by = query.by === undefined ? undefined : checkDimension(query.by);
     const rows = this.catalog.statsRows({ kind: kindOfDimension(by), sinceMs: query.sinceMs, untilMs: query.untilMs });
     return { by: by ?? null, groups: computeStats(rows, by) };
+  }
+
+  /**
+   * Counts, failures, tokens, cost and duration percentiles per group and time bucket.
+   * `nowMs` ends the window when `untilMs` is not given.
+   */
+  statsSeries(query: SeriesQuery, nowMs: number): StatsSeries {
+    const { by: dimension, stepMs: step, ...filters } = query;
+    const by = dimension === undefined ? undefined : checkDimension(dimension);
+    const untilMs = filters.untilMs ?? nowMs;
+    const sinceMs = filters.sinceMs ?? untilMs - DEFAULT_SERIES_WINDOW_MS;
+    const stepMs = step ?? defaultStepMs(sinceMs, untilMs);
+    const rows = this.catalog.statsRows({ ...filters, kind: kindOfDimension(by), sinceMs, untilMs });
+    return computeSeries(rows, by, { sinceMs, untilMs, stepMs });
+  }
+
+  /**
+   * One page of a run's spans in tree order, shaped for a waterfall (offsets from the
+   * trace's start, depth, roles, errors, model calls); `price` estimates the cost of calls
+   * that report none.
+   */
+  async spans(runId: string, page: { offset: number; limit: number }, price?: CallPricer): Promise<SpanPage> {
+    return this.traces.page(await openStoredRun(this.runsDir, runId), page.offset, page.limit, price);
+  }
+
+  /** One span of a run with its attributes, resource, events and links. */
+  async span(runId: string, spanId: string, price?: CallPricer): Promise<SpanDetail> {
+    return this.traces.detail(await openStoredRun(this.runsDir, runId), spanId, price);
   }
 
   /**

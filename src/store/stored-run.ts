@@ -33,6 +33,8 @@ export interface StoredRun {
   list(folder: string): Promise<RunFileEntry[]>;
   /** Streams one file by its path relative to the run directory; {@link NotFoundError} when absent. */
   open(path: string): Promise<Readable>;
+  /** A text that changes whenever the file at `path` does (for caches); {@link NotFoundError} when absent. */
+  stamp(path: string): Promise<string>;
 }
 
 const KINDS: readonly RunKind[] = ['agent', 'workflow'];
@@ -110,6 +112,13 @@ class LiveRun implements StoredRun {
     const [record, { size }] = await Promise.all([readCompressionRecord(this.dir), storeOp('read', real, () => stat(real))]);
     return inflateIfCompressed(openFile(real), isStoredCompressed(record[path], size));
   }
+
+  async stamp(path: string): Promise<string> {
+    if (HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    const real = await resolveFileInside(this.dir, path, 'path');
+    const { size, mtimeMs, ino } = await storeOp('read', real, () => stat(real));
+    return `live:${ino}:${size}:${mtimeMs}`;
+  }
 }
 
 class ArchivedRun implements StoredRun {
@@ -162,5 +171,12 @@ class ArchivedRun implements StoredRun {
     if (!file || HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
     const stream = await openArchiveFile(this.file, path);
     return inflateIfCompressed(stream, isStoredCompressed(this.record[path], file.size));
+  }
+
+  async stamp(path: string): Promise<string> {
+    const file = this.manifest.files.find((entry) => entry.path === path);
+    if (!file || HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    // An archive is written once and never changed in place.
+    return `archive:${this.runId}:${file.size}`;
   }
 }

@@ -1,4 +1,4 @@
-import { newRunId, writeRun } from '../../src/store/index.js';
+import { newRunId, RunCatalog, writeRun } from '../../src/store/index.js';
 import type { RunRecord, RunStatus } from '../../src/model/index.js';
 import { agentRecord, stepRecord, textArtifact, workflowRecord } from '../unit/store/records.js';
 
@@ -31,6 +31,16 @@ export interface FixtureOptions {
   days?: number;
   /** Run directories written at once. */
   concurrency?: number;
+  /**
+   * Also write the run index as the daemon's writer would (from what was written, without
+   * reading it back), so a daemon or CLI opening the store need not rebuild it.
+   */
+  index?: boolean;
+  /**
+   * Write only each run's directory and metadata.yaml (as the writer does for a run first
+   * seen running): all that list, search and stats read, at a fraction of the files.
+   */
+  metadataOnly?: boolean;
 }
 
 /** The agents of fixture runs; every tenth run is a workflow instead. */
@@ -52,12 +62,21 @@ export async function writeFixtureStore(runsDir: string, options: FixtureOptions
   const span = (options.days ?? 30) * DAY_MS;
   const runs = Array.from({ length: options.count }, (_, i) => fixtureRun(i, nowMs - 60_000 - Math.floor((i * span) / options.count)));
   const concurrency = options.concurrency ?? 16;
-  for (let i = 0; i < runs.length; i += concurrency) {
-    await Promise.all(
-      runs.slice(i, i + concurrency).map((run) =>
-        writeRun(runsDir, { runId: run.runId, record: recordOf(run), traceJson: traceJsonOf(run) }),
-      ),
-    );
+  const catalog = options.index ? await RunCatalog.open(runsDir) : null;
+  try {
+    for (let i = 0; i < runs.length; i += concurrency) {
+      const batch = runs.slice(i, i + concurrency);
+      const written = await Promise.all(
+        batch.map((run) =>
+          writeRun(runsDir, { runId: run.runId, record: recordOf(run), traceJson: traceJsonOf(run) }, { metadataOnly: options.metadataOnly }),
+        ),
+      );
+      await catalog?.apply(
+        written.map((result, j) => ({ upsert: { kind: batch[j]!.kind, runId: batch[j]!.runId }, written: result })),
+      );
+    }
+  } finally {
+    catalog?.close();
   }
   return runs.sort((a, b) => (a.runId < b.runId ? 1 : -1));
 }
@@ -65,14 +84,16 @@ export async function writeFixtureStore(runsDir: string, options: FixtureOptions
 function fixtureRun(i: number, startedAtMs: number): FixtureRun {
   const workflow = i % 10 === 9;
   const status = FIXTURE_STATUSES[Math.floor(i / 3) % FIXTURE_STATUSES.length] ?? 'completed';
+  const traceId = (i + 1).toString(16).padStart(32, '0');
   return {
-    runId: newRunId(startedAtMs),
+    // Derived from the trace id, as the daemon derives it: no random source per run.
+    runId: newRunId(startedAtMs, traceId),
     kind: workflow ? 'workflow' : 'agent',
     subject: workflow ? 'research' : (FIXTURE_AGENTS[i % FIXTURE_AGENTS.length] ?? 'coder'),
     status,
     startedAtMs,
     model: workflow ? null : (FIXTURE_MODELS[Math.floor(i / 9) % FIXTURE_MODELS.length] ?? null),
-    traceId: (i + 1).toString(16).padStart(32, '0'),
+    traceId,
     tokens: 100 + (i % 50) * 10,
     costUsd: Number((0.001 * (1 + (i % 20))).toFixed(6)),
     marker: `marker${i}x`,

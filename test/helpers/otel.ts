@@ -77,10 +77,12 @@ export function startLogging(kind: ExporterKind, baseUrl: string, serviceName = 
 export function startTracing(
   kind: ExporterKind,
   baseUrl: string,
-  options: { serviceName?: string; batch?: boolean } = {},
+  options: { serviceName?: string; batch?: boolean; maxQueueSize?: number } = {},
 ): TestTracing {
   const exporter = makeExporter(kind, baseUrl);
-  const processor = options.batch === false ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 });
+  // A queue larger than the SDK's 2048 lets a test emit a big trace at once without drops.
+  const queue = options.maxQueueSize === undefined ? {} : { maxQueueSize: options.maxQueueSize, maxExportBatchSize: 2048 };
+  const processor = options.batch === false ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50, ...queue });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'test-agent-service' }),
     spanProcessors: [processor],

@@ -33,6 +33,7 @@ export interface StatsRow {
   tokens: number;
   cost: number;
   duration_s: number | null;
+  started_ms: number | null;
 }
 
 /** One live run as the maintenance jobs weigh it. */
@@ -202,7 +203,7 @@ export class RunCatalog {
   /** The stats columns of every run matching `query` (its limit and cursor are ignored). */
   statsRows(query: Omit<RunQuery, 'limit' | 'cursor'>): StatsRow[] {
     const { sql, params } = whereClause({ ...query, cursor: undefined });
-    return this.sql(`SELECT kind, subject, status, model, project, session, tokens, cost, duration_s FROM runs WHERE ${sql}`)
+    return this.sql(`SELECT kind, subject, status, model, project, session, tokens, cost, duration_s, started_ms FROM runs WHERE ${sql}`)
       .all(...params) as StatsRow[];
   }
 

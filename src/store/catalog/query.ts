@@ -17,6 +17,8 @@ export interface RunQuery {
   model?: string;
   /** session_id: runs of one conversation or thread. */
   session?: string;
+  /** The run written for this trace (a running run's id changes when an earlier root span arrives). */
+  traceId?: string;
   /** Case-insensitive substring of the run's names, input or output. */
   text?: string;
   /** Page size, 1 to {@link MAX_LIMIT}. */
@@ -70,6 +72,7 @@ export function whereClause(query: Omit<RunQuery, 'limit'>): { sql: string; para
   add('started_ms <= ?', query.untilMs);
   add('model = ?', query.model);
   add('session = ?', query.session);
+  add('trace_id = ?', query.traceId);
   add('instr(text, ?) > 0', query.text?.toLowerCase());
   add('run_id < ?', query.cursor);
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../lib/index.js';
-import type { RunKind } from '../../model/index.js';
+import type { RunKind, StatsGroup } from '../../model/index.js';
 import type { StatsRow } from './catalog.js';
 
 /** What `runs stats --by` groups on. */
@@ -7,19 +7,6 @@ export type StatsDimension = 'agent' | 'workflow' | 'model' | 'status' | 'projec
 
 /** The dimensions `--by` accepts. */
 export const STATS_DIMENSIONS: readonly StatsDimension[] = ['agent', 'workflow', 'model', 'status', 'project', 'session'];
-
-/** Figures of one group of runs (`GET /api/v1/stats` and `runs stats --json`). */
-export interface StatsGroup {
-  /** The agent, workflow, model, status, project or session; null for runs without one, `*` without `--by`. */
-  key: string | null;
-  count: number;
-  failures: number;
-  tokens: number;
-  cost_usd: number;
-  /** Nearest-rank percentiles of the finished runs' durations; null when none finished. */
-  p50_duration_seconds: number | null;
-  p95_duration_seconds: number | null;
-}
 
 /** Throws {@link InvalidInputError} unless `by` is a stats dimension. */
 export function checkDimension(by: string): StatsDimension {
@@ -46,7 +33,8 @@ export function computeStats(rows: readonly StatsRow[], by: StatsDimension | und
   return [...groups].map(([key, members]) => summarize(key, members)).sort((a, b) => b.cost_usd - a.cost_usd || b.count - a.count);
 }
 
-function keyOf(row: StatsRow, by: StatsDimension | undefined): string | null {
+/** The group of `row` under `by` (`*` without it). */
+export function keyOf(row: StatsRow, by: StatsDimension | undefined): string | null {
   switch (by) {
     case undefined:
       return '*';
@@ -58,7 +46,8 @@ function keyOf(row: StatsRow, by: StatsDimension | undefined): string | null {
   }
 }
 
-function summarize(key: string | null, rows: readonly StatsRow[]): StatsGroup {
+/** The figures of one group of rows. */
+export function summarize(key: string | null, rows: readonly StatsRow[]): StatsGroup {
   const durations = rows.flatMap((r) => (r.duration_s === null ? [] : [r.duration_s])).sort((a, b) => a - b);
   return {
     key,
