@@ -49,7 +49,7 @@ describe('Redaction', () => {
     const spans = decodeTraces(body, 'json').spans;
     const kept = new Redaction(scrubber, metrics).transformSpans(spans, { format: 'protobuf', body })!;
     expect(kept.format).toBe('json');
-    const again = decodeTraces(kept.body, 'json').spans;
+    const again = decodeTraces(kept.body!, 'json').spans;
     expect(again).toEqual(spans);
     const [first, second] = again;
     expect(first!.name).toBe('lookup [REDACTED:card]');
@@ -71,7 +71,7 @@ describe('Redaction', () => {
     const redaction = new Redaction(scrubber, recorder());
     const kept = redaction.transformSpans(decodeTraces(body, 'json').spans, { format: 'json', body })!;
     const metrics = recorder();
-    expect(new Redaction(scrubber, metrics).transformSpans(decodeTraces(kept.body, 'json').spans, kept)).toBe(kept);
+    expect(new Redaction(scrubber, metrics).transformSpans(decodeTraces(kept.body!, 'json').spans, kept)).toBe(kept);
     expect(metrics.counted).toEqual({});
   });
 
@@ -79,7 +79,7 @@ describe('Redaction', () => {
     const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { kvlistValue: { values: [{ key: 'msg', value: str('from +44 20 7946 0958') }] } }, attributes: [{ key: 'authorization', value: str('Bearer abcdefgh12345678') }] }] }] }] }));
     const logs = decodeLogs(body, 'json').logs;
     const kept = new Redaction(scrubber, recorder()).transformLogs(logs, { format: 'json', body })!;
-    const [log] = decodeLogs(kept.body, 'json').logs;
+    const [log] = decodeLogs(kept.body!, 'json').logs;
     expect(log!.body).toEqual({ kvlistValue: { values: [{ key: 'msg', value: str('from [REDACTED:phone]') }] } });
     expect(log!.attributes[0]!.value).toEqual(str('Bearer [REDACTED:bearer]'));
   });
