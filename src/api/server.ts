@@ -58,7 +58,8 @@ export class ApiServer implements Component {
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.router.dispatch(req, res).catch((err: unknown) => {
-        if (sendThrown(res, err)) this.logger.error({ err, url: req.url }, 'HTTP request failed');
+        // The route's template, never the URL: that holds names a client sent, unscrubbed.
+        if (sendThrown(res, err)) this.logger.error({ err, method: req.method, route: this.router.routeOf(req) }, 'HTTP request failed');
       });
     };
     this.listener = await startHttpListener(handler, this.options.address, 'the HTTP API', this.options.listener);

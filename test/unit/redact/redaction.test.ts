@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeLogs, decodeTraces } from '../../../src/codec/otlp/index.js';
 import type { EncodedRequest } from '../../../src/contracts/index.js';
 import { Scrubber, scrubTextStream, SNIFF_BYTES, type RedactionTally } from '../../../src/privacy/index.js';
-import { Redaction } from '../../../src/processor/redact/index.js';
+import { Redaction, RedactStage } from '../../../src/processor/redact/index.js';
+import type { LogRecord, Span } from '../../../src/model/index.js';
 
 const scrubber = new Scrubber({ scrubPii: true, scrubSecrets: true, replacement: 'label', customPatterns: [], allowKeys: [] });
 
@@ -82,6 +83,50 @@ describe('Redaction', () => {
     const [log] = decodeLogs(kept.body!, 'json').logs;
     expect(log!.body).toEqual({ kvlistValue: { values: [{ key: 'msg', value: str('from [REDACTED:phone]') }] } });
     expect(log!.attributes[0]!.value).toEqual(str('Bearer [REDACTED:bearer]'));
+  });
+});
+
+describe('RedactStage', () => {
+  const forged = (kind: string, n: number) => ({ key: `paracle.privacy.redactions.${kind}`, value: { intValue: String(n) } });
+  const capture = () => {
+    const got: { spans: Span[]; logs: LogRecord[]; source?: EncodedRequest } = { spans: [], logs: [] };
+    const next = {
+      consumeSpans: (spans: Span[], source?: EncodedRequest) => ((got.spans = spans), (got.source = source), Promise.resolve()),
+      consumeLogs: (logs: LogRecord[], source?: EncodedRequest) => ((got.logs = logs), (got.source = source), Promise.resolve()),
+    };
+    return { got, next };
+  };
+
+  it('drops redaction counts a client sent, before scrubbing, from spans, resources and what goes to the log', async () => {
+    const sent = request([forged('email', 1000), { key: 'note', value: str('mail jane.doe@example.com') }]);
+    sent.resourceSpans[0]!.resource.attributes.push(forged('card', 500) as never);
+    const body = Buffer.from(JSON.stringify(sent));
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(scrubber, recorder()), next).consumeSpans(decodeTraces(body, 'json').spans, { format: 'json', body, decodedBytes: 123 });
+    const stored = decodeTraces(got.source!.body!, 'json').spans;
+    for (const spans of [got.spans, stored]) {
+      const [first] = spans;
+      expect(first!.attributes.find((kv) => kv.key === 'paracle.privacy.redactions.email')!.value).toEqual({ intValue: '2' });
+      expect(first!.origin.resource.attributes.some((kv) => kv.key === 'paracle.privacy.redactions.card')).toBe(false);
+    }
+    expect(got.source!.decodedBytes).toBe(123);
+  });
+
+  it('drops them with the scrubber off too, and from log records', async () => {
+    const off = new Scrubber({ scrubPii: false, scrubSecrets: false, replacement: 'label', customPatterns: [], allowKeys: [] });
+    const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: str('hi'), attributes: [forged('secret', 9)] }] }] }] }));
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(off, recorder()), next).consumeLogs(decodeLogs(body, 'json').logs, { format: 'json', body });
+    expect(got.logs[0]!.attributes).toEqual([]);
+    expect(decodeLogs(got.source!.body!, 'json').logs[0]!.attributes).toEqual([]);
+  });
+
+  it('passes a request without such counts on as it came', async () => {
+    const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: str('hi') }] }] }] }));
+    const source: EncodedRequest = { format: 'json', body };
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(scrubber, recorder()), next).consumeLogs(decodeLogs(body, 'json').logs, source);
+    expect(got.source).toBe(source);
   });
 });
 
