@@ -48,7 +48,9 @@ export function plainValue(value: AnyValue): PlainValue {
     const { values, keys, into } = job;
     for (let i = 0; i < values.length; i++) {
       const item = values[i] as AnyValue;
-      const plain = plainScalar(item) ?? plainContainer(item, jobs);
+      // An empty value is a scalar too (null): `??` would take it for a container.
+      const scalar = plainScalar(item);
+      const plain = scalar === undefined ? plainContainer(item, jobs) : scalar;
       if (keys === null) (into as PlainValue[]).push(plain);
       else setOwn(into as { [key: string]: PlainValue }, keys[i] as string, plain);
     }
