@@ -70,7 +70,11 @@ export async function startHttpListener(
   // Longer than the usual client idle timeouts, so clients close first and never race a close.
   server.keepAliveTimeout = options.idleTimeoutMs ?? 65_000;
   server.on('connection', (socket: Socket) => {
-    if (guard && !guard.admit(socket)) shed.add(socket);
+    if (!guard || guard.admit(socket)) return;
+    // Answered and closed at once: waiting for its request would let a client that never
+    // finishes one hold the descriptor anyway.
+    shed.add(socket);
+    socket.end(rawBusy(busy, 'the daemon has too many connections open; retry later'));
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EMFILE' || err.code === 'ENFILE') guard?.noteExhausted();
@@ -98,6 +102,19 @@ export async function startHttpListener(
         }
       }),
   };
+}
+
+/** A whole 503 response, written to a socket before any request was read from it. */
+function rawBusy(busy: NonNullable<HttpListenerOptions['busy']>, message: string): Buffer {
+  const body = Buffer.from(busy.body(message));
+  const head = [
+    'HTTP/1.1 503 Service Unavailable',
+    `Content-Type: ${busy.contentType}`,
+    `Content-Length: ${body.length}`,
+    `Retry-After: ${RETRY_AFTER_SECONDS}`,
+    'Connection: close',
+  ];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
 }
 
 function answerBusy(req: IncomingMessage, res: ServerResponse, busy: NonNullable<HttpListenerOptions['busy']>, message: string): void {
