@@ -125,12 +125,12 @@ export class OtlpHttpReceiver implements Component {
 }
 
 /**
- * After a 413 the rest of the body is read and dropped (within the request timeout), so the
- * sender, still writing, can read the answer; a body declared past {@link DRAIN_BYTES} is not
- * worth reading and the connection is closed after the answer.
+ * After a 413 the connection closes once the answer is sent, and the rest of the body is read
+ * and dropped meanwhile (within the request timeout), so the sender, still writing, can read
+ * the answer instead of a reset; a body declared past {@link DRAIN_BYTES} is not worth reading.
  */
 function drainOrClose(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (declared > DRAIN_BYTES) res.setHeader('Connection', 'close');
-  else req.resume();
+  if (!(declared > DRAIN_BYTES)) req.resume();
 }
