@@ -65,6 +65,8 @@ interface CompiledRoute {
  */
 export class Router {
   private readonly compiled: CompiledRoute[];
+  /** The route each request in progress matched, for {@link routeOf}. */
+  private readonly matched = new WeakMap<IncomingMessage, Route>();
 
   constructor(
     readonly routes: readonly Route[],
@@ -88,6 +90,7 @@ export class Router {
         allowed = [...allowed, ...route.methods];
         continue;
       }
+      this.matched.set(req, route);
       const request: RouteRequest = { req, res, method, params, query: new URLSearchParams(query) };
       if (!route.readsBody) req.resume();
       await this.authorize(request, route);
@@ -100,6 +103,15 @@ export class Router {
       throw new MethodNotAllowedError(method, methods);
     }
     throw new NotFoundError(`no route for ${path}`);
+  }
+
+  /**
+   * The path template of the route `req` matched (`/api/v1/traces/{trace_id}/artifacts/{name*}`),
+   * or null when none did: what a log line may say of a request, its URL holding what a
+   * client sent (an upload's name) unscrubbed.
+   */
+  routeOf(req: IncomingMessage): string | null {
+    return this.matched.get(req)?.path ?? null;
   }
 }
 

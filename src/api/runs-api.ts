@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import { PayloadTooLargeError } from '../lib/index.js';
-import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore } from '../store/index.js';
+import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore, type UploadStaging } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
@@ -35,6 +35,10 @@ export interface RunsApiOptions {
   scrubUpload?: UploadScrubber;
   /** Estimates the cost of model calls whose spans report none (the price book). */
   priceCall?: CallPricer;
+  /** Bounds uploads waiting for their run (`ingest.max_staged_upload_bytes`); unbounded without. */
+  staging?: UploadStaging;
+  /** Told after each upload, so the trace's run takes it in and counts it (the run-store exporter). */
+  artifactsChanged?: (traceId: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -344,6 +348,8 @@ async function upload({ req, res, params }: RouteRequest, options: RunsApiOption
     body: req,
     maxBytes: maxArtifactBytes,
     transform: scrubUpload && (() => scrubUpload.content()),
-  });
+  }, options.staging);
+  // Once told, the trace's run has taken the upload in and counted it (or has no run yet).
+  await options.artifactsChanged?.(result.trace_id);
   sendJson(res, 201, result);
 }

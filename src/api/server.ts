@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { packageVersion, startHttpListener, type HostPort, type HttpListener } from '../lib/index.js';
+import { packageVersion, startHttpListener, type HostPort, type HttpListener, type HttpListenerOptions } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { jsonContent, openApiDocument } from './openapi.js';
@@ -17,6 +17,8 @@ export interface ApiServerOptions {
   authorize?: Authorize;
   /** More routes served from the same table (the web UI's). */
   routes?: readonly Route[];
+  /** Connection budget and timeouts (`daemon.*`). */
+  listener?: HttpListenerOptions;
 }
 
 /** What the server asks the daemon about its state. */
@@ -56,10 +58,11 @@ export class ApiServer implements Component {
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.router.dispatch(req, res).catch((err: unknown) => {
-        if (sendThrown(res, err)) this.logger.error({ err, url: req.url }, 'HTTP request failed');
+        // The route's template, never the URL: that holds names a client sent, unscrubbed.
+        if (sendThrown(res, err)) this.logger.error({ err, method: req.method, route: this.router.routeOf(req) }, 'HTTP request failed');
       });
     };
-    this.listener = await startHttpListener(handler, this.options.address, 'the HTTP API');
+    this.listener = await startHttpListener(handler, this.options.address, 'the HTTP API', this.options.listener);
   }
 
   async shutdown(): Promise<void> {

@@ -10,6 +10,8 @@ import { customPatternProblem, KIND_NAME } from '../privacy/index.js';
 import { describeValue } from './issues.js';
 
 const MAX_PORT = 65535;
+/** The deepest `ingest.limits.attribute_value_depth_limit`: values nested deeper cannot be written as JSON safely. */
+const MAX_VALUE_DEPTH = 256;
 
 const got = (issue: { input?: unknown }): string => `got ${describeValue(issue.input)}`;
 
@@ -159,11 +161,36 @@ export const paracleConfigSchema = section({
     otlp_http: listenAddress().default('127.0.0.1:4318').describe('OTLP/HTTP listener, HOST:PORT (port 0: any free port; IPv6 as [::1]:4318); --otlp-http overrides'),
     otlp_grpc: listenAddress().default('127.0.0.1:4317').describe('OTLP/gRPC listener, HOST:PORT; --otlp-grpc overrides'),
     http: listenAddress().default('127.0.0.1:9464').describe('metrics, health and API listener, HOST:PORT; --http overrides'),
+    max_connections: positiveInt('a positive integer or null')
+      .nullable()
+      .default(null)
+      .describe('open connections over all listeners; past it the slowest is closed or the new one gets 503; null: 3/4 of the open-file limit, the rest kept for the store'),
+    header_timeout_ms: positiveInt().default(10_000).describe("a request's headers must arrive within this long, else the connection is closed"),
+    request_timeout_ms: positiveInt().default(60_000).describe('a whole request (headers and body) must arrive within this long, else 408'),
+    idle_timeout_ms: positiveInt().default(65_000).describe('an idle keep-alive connection is closed after this long'),
   }).describe('the listeners'),
   ingest: section({
     max_body_bytes: positiveInt().default(16_777_216).describe('larger request bodies or gRPC messages (after decompression) get 413 / RESOURCE_EXHAUSTED'),
     max_spans_in_memory: positiveInt().default(500_000).describe('past this many buffered spans and log records, senders are told to retry later (503 / UNAVAILABLE)'),
-    max_bytes_in_memory: positiveInt().default(268_435_456).describe('likewise past this many bytes of buffered requests'),
+    max_bytes_in_memory: positiveInt()
+      .default(268_435_456)
+      .describe('likewise past this many bytes of decoded telemetry held; a request decoding to more alone gets 413'),
+    max_staged_upload_bytes: positiveInt().default(1_073_741_824).describe('artifact uploads waiting for their run, all together; past it uploads get 413'),
+    limits: section({
+      attribute_count_limit: positiveInt().default(4096).describe('attributes per span, event, link, log record, resource and scope; later ones are dropped'),
+      attribute_value_length_limit: positiveInt('a positive integer or null')
+        .nullable()
+        .default(null)
+        .describe('characters of a string value (bytes of a bytes value); longer ones end with …[truncated]; null: no limit'),
+      // Capped so that every writer (JSON.stringify included) can follow what is kept.
+      attribute_value_depth_limit: positiveInt()
+        .max(MAX_VALUE_DEPTH, { error: `must be at most ${MAX_VALUE_DEPTH}` })
+        .default(64)
+        .describe(`nesting of arrays/key-value lists (at most ${MAX_VALUE_DEPTH}); deeper ones become empty, deeper JSON text stays text`),
+      event_count_limit: positiveInt().default(4096).describe('events per span; later ones are dropped'),
+      link_count_limit: positiveInt().default(1024).describe('links per span; later ones are dropped'),
+      spans_per_trace_limit: positiveInt().default(100_000).describe('spans per trace; later ones are refused in partial_success'),
+    }).describe("OTel SDK limits, applied before the answer; each cut is counted in paracle_truncations_total and the run's `truncated`"),
     unrecognized: z.enum(['agent', 'drop']).default('agent').describe('traces without GenAI or paracle spans: stored as agent runs (agent) or dropped (drop)'),
     untraced_logs: z.enum(['drop', 'file']).default('drop').describe('log records without a trace id: counted and dropped (drop) or appended to <runs dir>/untraced/YYYY-MM-DD.log (file)'),
     wal: section({

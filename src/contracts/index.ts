@@ -11,13 +11,50 @@ export interface SpansConsumer {
 }
 
 /**
- * The request the items were decoded from (decompressed), when a receiver has it: the
- * write-ahead log stores these bytes as they came instead of encoding the items again, and
- * the assembler counts them against its memory bound.
+ * The request the items were decoded from, when a receiver has it: the write-ahead log stores
+ * the (decompressed) bytes as they came instead of encoding the items again, and the
+ * assembler counts the items' decoded size against its memory bound.
  */
 export interface EncodedRequest {
   format: 'protobuf' | 'json';
-  body: Uint8Array;
+  /** The whole request; absent when the items are not all of it (some were filtered out). */
+  body?: Uint8Array;
+  /** Estimated heap bytes of the decoded items (the codec's count). */
+  decodedBytes?: number;
+  /** Memory of the {@link MemoryGate} reserved for the items while they were decoded. */
+  reservation?: Reservation;
+}
+
+/**
+ * Bytes reserved from the {@link MemoryGate} for a batch: the stage that keeps the items
+ * takes them over (`take` returns them once, then 0); whoever reserved gives back the rest.
+ */
+export interface Reservation {
+  /** The bytes still reserved (0 once taken). */
+  readonly bytes: number;
+  take(): number;
+}
+
+/**
+ * The ingest memory bound (`ingest.max_bytes_in_memory`, in decoded bytes), which receivers
+ * reserve from while they decode, so that no request decodes past what the pipeline holds.
+ */
+export interface MemoryGate {
+  /** What one request may decode to at most. */
+  readonly maxBytes: number;
+  /** Takes `bytes` more; false when what is held leaves no room now. */
+  tryReserve(bytes: number): boolean;
+  /** Gives back bytes taken by {@link tryReserve} and not handed on. */
+  release(bytes: number): void;
+}
+
+/**
+ * How many more spans each trace may take (`ingest.limits.spans_per_trace_limit`), asked
+ * before a batch is accepted so that the spans past it are refused in the answer.
+ */
+export interface SpanQuota {
+  /** The spans of `spans` their traces still have room for, in order, and how many were refused. */
+  admit(spans: readonly Span[]): { admitted: Span[]; refused: number; message: string };
 }
 
 /**

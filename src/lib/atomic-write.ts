@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import { FILE_MODE, makeDirectory } from './private-fs.js';
 
 /** Options for {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -11,7 +12,7 @@ export interface AtomicWriteOptions {
 /**
  * Writes `data` to `path` so that a reader sees either the old file or the whole new one,
  * never a part: the bytes go to a temp file in the same directory, which is then renamed
- * over the target. Parent directories are created.
+ * over the target, which is owner-only (0600) like its parent directories when they are made.
  */
 export async function writeFileAtomic(
   path: string,
@@ -41,10 +42,10 @@ export async function writeFileAtomic(
 /** Opens a new file for writing; its parent directory is made only when missing (one syscall less per write). */
 async function openCreatingParent(path: string, dir: string): Promise<FileHandle> {
   try {
-    return await open(path, 'w');
+    return await open(path, 'w', FILE_MODE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dir, { recursive: true });
-  return open(path, 'w');
+  await makeDirectory(dir);
+  return open(path, 'w', FILE_MODE);
 }

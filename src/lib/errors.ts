@@ -129,11 +129,14 @@ export class ConflictError extends ParacleError {
   }
 }
 
-/** The request body is larger than allowed (HTTP 413 / gRPC RESOURCE_EXHAUSTED). */
+/**
+ * The request is larger than allowed (HTTP 413 / gRPC RESOURCE_EXHAUSTED): its body, or
+ * what it decodes to (`message` then says which limit).
+ */
 export class PayloadTooLargeError extends ParacleError {
   readonly limitBytes: number;
-  constructor(limitBytes: number) {
-    super('payload_too_large', `request body exceeds the limit of ${limitBytes} bytes after decompression`);
+  constructor(limitBytes: number, message = `request body exceeds the limit of ${limitBytes} bytes after decompression`) {
+    super('payload_too_large', message);
     this.limitBytes = limitBytes;
   }
 }

@@ -1,6 +1,8 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { ChannelOptions, Server } from '@grpc/grpc-js';
-import { formatHostPort, type HostPort } from './address.js';
-import { listenFailure } from './listen.js';
+import type { HostPort } from './address.js';
+import type { ConnectionGuard } from './connection-guard.js';
+import { listen } from './listen.js';
 
 /** A started gRPC server. */
 export interface GrpcListener {
@@ -13,31 +15,48 @@ export interface GrpcListener {
   close(graceMs: number): Promise<void>;
 }
 
-// grpc-js reports bind failures as one message listing the underlying errors.
-const ERRNO_IN_MESSAGE = /\b(E[A-Z]{3,})\b/;
-
-/**
- * Starts an insecure gRPC server on `address` with the services `setup` adds. A bind failure
- * becomes the same StartupError as the HTTP listeners' (`what` names the listener).
- */
-export async function startGrpcListener(setup: (server: Server) => void, address: HostPort, what: string, options: ChannelOptions = {}): Promise<GrpcListener> {
-  // Loaded on use: grpc-js alone would double the start-up of every CLI command.
-  const { Server, ServerCredentials } = await import('@grpc/grpc-js');
-  const server = new Server(options);
-  setup(server);
-  return new Promise((resolve, reject) => {
-    server.bindAsync(formatHostPort(address), ServerCredentials.createInsecure(), (err, port) => {
-      if (err) {
-        server.forceShutdown();
-        reject(listenFailure(address, what, ERRNO_IN_MESSAGE.exec(err.message)?.[1], err.message, err));
-        return;
-      }
-      resolve({ server, address: { host: address.host, port }, close: (graceMs) => closeServer(server, graceMs) });
-    });
-  });
+/** How a gRPC listener treats its connections (the `daemon.*` connection settings). */
+export interface GrpcListenerOptions {
+  /** The connection budget shared by every listener; unbounded without. It also closes idle connections. */
+  guard?: ConnectionGuard;
+  /** An idle connection (no call) is closed after this long. */
+  idleTimeoutMs?: number;
 }
 
-function closeServer(server: Server, graceMs: number): Promise<void> {
+/**
+ * Starts an insecure gRPC server on `address` with the services `setup` adds. Connections
+ * are accepted here and handed to grpc-js, so they count against `options.guard` like the
+ * HTTP listeners' (one not admitted is closed: the client retries, as on UNAVAILABLE) and
+ * the guard closes those that stay silent. A bind failure becomes the same StartupError as
+ * the HTTP listeners' (`what` names the listener).
+ */
+export async function startGrpcListener(
+  setup: (server: Server) => void,
+  address: HostPort,
+  what: string,
+  channelOptions: ChannelOptions = {},
+  options: GrpcListenerOptions = {},
+): Promise<GrpcListener> {
+  // Loaded on use: grpc-js alone would double the start-up of every CLI command.
+  const { Server, ServerCredentials } = await import('@grpc/grpc-js');
+  const { guard } = options;
+  const idle = options.idleTimeoutMs === undefined ? {} : { 'grpc.max_connection_idle_ms': options.idleTimeoutMs };
+  const server = new Server({ ...channelOptions, ...idle });
+  setup(server);
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const sockets: NetServer = createServer((socket: Socket) => {
+    if (guard && !guard.admit(socket, true)) return void socket.destroy();
+    injector.injectConnection(socket);
+  });
+  sockets.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') guard?.noteExhausted();
+  });
+  const bound = await listen(sockets, address, what);
+  return { server, address: bound, close: (graceMs) => closeServer(server, sockets, graceMs) };
+}
+
+function closeServer(server: Server, sockets: NetServer, graceMs: number): Promise<void> {
+  sockets.close();
   return new Promise((resolve) => {
     const force = setTimeout(() => {
       server.forceShutdown();

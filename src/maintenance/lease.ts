@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/index.js';
+import { DIR_MODE, writeFileAtomic } from '../lib/index.js';
 
 /** The lock directory under the runs dir; its `owner.json` says who holds it until when. */
 export const LEASE_FOLDER = '.maintenance.lock';
@@ -65,7 +65,7 @@ export class MaintenanceLease {
 
   private async tryCreate(): Promise<boolean> {
     try {
-      await mkdir(this.dir);
+      await mkdir(this.dir, { mode: DIR_MODE });
     } catch (err) {
       if (errno(err) === 'EEXIST') return false;
       throw err;

@@ -18,8 +18,6 @@ export interface MaintenanceOptions {
   clock?: () => number;
   /** How long the cross-process lock is held without renewal (default 60 s). */
   leaseMs?: number;
-  /** Called after each job run that changed the store (not after dry runs). */
-  afterJob?: (report: JobReport) => void;
 }
 
 /** How one job run is asked for. */
@@ -144,7 +142,6 @@ export class Maintenance implements Component {
       const fields = { dry_run: dryRun, actions: report.actions.length, failed: report.failed, recovered: report.recovered };
       if (!dryRun) {
         metrics?.maintenanceJobRan(job, report.failed > 0 ? 'error' : 'ok', seconds, fields);
-        this.options.afterJob?.(report);
       }
       for (const action of report.actions.filter((a) => a.error !== undefined)) {
         logger.warn({ job, ...action }, 'maintenance action failed');

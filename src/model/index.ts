@@ -34,3 +34,5 @@ export type { PlainValue } from './attributes.js';
 export { REDACTIONS_ATTRIBUTE_PREFIX } from './privacy.js';
 export { replayParentSpanId, startsRun } from './replay.js';
 export type { SpanRow, SpanLlmRow, SpanPage, SpanDetail, StatsGroup, SeriesLine, StatsSeries } from './views.js';
+export { TRUNCATION_LIMITS, addTruncations, isUntruncated, runTruncation } from './truncation.js';
+export type { TruncationLimit, TruncationCounts, RunTruncation } from './truncation.js';

@@ -1,3 +1,5 @@
+import type { TruncationCounts } from './truncation.js';
+
 /**
  * Telemetry data as the daemon holds it in memory: the OTLP/JSON shape (hex ids, 64-bit
  * integers as decimal strings, typed attribute values), so that `trace.json`, the WAL and
@@ -83,6 +85,8 @@ export interface Span {
   droppedLinksCount: number;
   status: { code: number; message: string };
   origin: Origin;
+  /** What ingest limits cut from this span when it was decoded; absent when nothing. */
+  truncated?: TruncationCounts;
 }
 
 /** One OTLP log record. Ids are lower-case hex, '' when absent. */
@@ -99,4 +103,6 @@ export interface LogRecord {
   spanId: string;
   eventName: string;
   origin: Origin;
+  /** What ingest limits cut from this record when it was decoded; absent when nothing. */
+  truncated?: TruncationCounts;
 }

@@ -1,3 +1,5 @@
+import type { RunTruncation } from './truncation.js';
+
 /** Lifecycle of a run (INTERFACE.md §2). */
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed';
 
@@ -120,6 +122,8 @@ export interface RunCommon {
   logs: RunLogLine[];
   /** Values the redaction stage replaced in the run's telemetry, per kind (never the values). */
   privacy: Record<string, number>;
+  /** What ingest limits or a failed write left out (metadata `truncated`); null or absent when nothing. */
+  truncated?: RunTruncation | null;
 }
 
 /** An agent run: `runs/agents/{run_id}`. */

@@ -1,4 +1,5 @@
 import type { LogRecord, Span } from './otlp.js';
+import type { TruncationCounts } from './truncation.js';
 
 /** Why the assembler handed a trace on. */
 export type TracePhase =
@@ -23,4 +24,6 @@ export interface AssembledTrace {
   logs: LogRecord[];
   /** True when these spans arrived after the trace was already handed on as final. */
   late: boolean;
+  /** What ingest limits cut from the telemetry of this snapshot; absent or empty when nothing. */
+  truncated?: TruncationCounts;
 }

@@ -2,7 +2,7 @@ import { attributeMap } from '../model/index.js';
 import type { Artifact, KeyValue, SpanEvent } from '../model/index.js';
 import { ARTIFACT_ATTR, ARTIFACT_EVENT } from './families/paracle.js';
 import { booleanAt, textAt } from './read.js';
-import { compareNanos, nanos, nearest } from './tree.js';
+import { compareNanos, nanos, nearestIn } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 
 /** Artifacts of a run, split between the run and the spans that own a folder (steps). */
@@ -25,10 +25,11 @@ export function placeArtifacts(tree: SpanTree, owners: ReadonlySet<SpanNode>): A
     .sort((a, b) => compareNanos(a.timeNs, b.timeNs));
   const run = new Map<string, Artifact>();
   const byOwner = new Map<SpanNode, Map<string, Artifact>>();
+  const ownerOf = nearestIn(tree, (n) => owners.has(n));
   for (const { node, event } of events) {
     const artifact = toArtifact(event);
     if (artifact === undefined) continue;
-    const owner = nearest(node, (n) => owners.has(n));
+    const owner = ownerOf(node);
     let folder = run;
     if (owner !== null) {
       folder = byOwner.get(owner) ?? new Map<string, Artifact>();

@@ -9,6 +9,8 @@ export interface TraceErrors {
   readonly errored: ReadonlySet<SpanNode>;
   /** Errored spans with no errored descendant: one failure propagated upwards counts once. */
   readonly origins: readonly SpanNode[];
+  /** Spans with an errored span in their subtree (themselves included). */
+  readonly failedBelow: ReadonlySet<SpanNode>;
 }
 
 /** Finds errored spans and error origins. */
@@ -19,7 +21,8 @@ export function traceErrors(tree: SpanTree): TraceErrors {
     const node = tree.preorder[i] as SpanNode;
     if (node.children.some((c) => errored.has(c) || erroredBelow.has(c))) erroredBelow.add(node);
   }
-  return { errored, origins: tree.byStart.filter((n) => errored.has(n) && !erroredBelow.has(n)) };
+  const failedBelow = new Set([...errored, ...erroredBelow]);
+  return { errored, origins: tree.byStart.filter((n) => errored.has(n) && !erroredBelow.has(n)), failedBelow };
 }
 
 /** Status and exit code of a run. */

@@ -24,7 +24,7 @@ import { findRunRoot, isRecognised, runKind } from './root.js';
 import { runSession } from './session.js';
 import type { RunRoot } from './root.js';
 import { stepRecords, stepSpans } from './steps.js';
-import { buildTree, nearest, subtree } from './tree.js';
+import { buildTree, nearestIn, subtree } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 import { countUsage } from './usage.js';
 import type { UsageCount } from './usage.js';
@@ -34,11 +34,14 @@ import { usageByModel } from './usage-by-model.js';
 export interface MapTraceOptions {
   /** `agent`: map it to an agent run named after `service.name`; `drop`: no run. */
   unrecognized: 'agent' | 'drop';
+  /** JSON text nested deeper than this stays text in input/output (`ingest.limits.attribute_value_depth_limit`). */
+  documentDepthLimit?: number;
 }
 
 /** Everything about a trace that both kinds of run record are made from. */
 interface Analysis {
   trace: AssembledTrace;
+  depthLimit: number | undefined;
   tree: SpanTree;
   root: RunRoot;
   final: boolean;
@@ -66,11 +69,11 @@ export function mapTrace(trace: AssembledTrace, options: MapTraceOptions): RunRe
   if (tree === null) return null;
   const recognised = isRecognised(tree);
   if (!recognised && options.unrecognized === 'drop') return null;
-  const run = analyse(trace, tree);
+  const run = analyse(trace, tree, options.documentDepthLimit);
   return recognised && runKind(run.root, tree, run.replayEnd) === 'workflow' ? workflowRecord(run) : agentRecord(run);
 }
 
-function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
+function analyse(trace: AssembledTrace, tree: SpanTree, depthLimit: number | undefined): Analysis {
   const root = findRunRoot(tree, trace.phase);
   const final = trace.phase === 'complete' || trace.phase === 'orphaned';
   const errors = traceErrors(tree);
@@ -78,6 +81,7 @@ function analyse(trace: AssembledTrace, tree: SpanTree): Analysis {
   const replayEnd = replayEndSpan(tree);
   return {
     trace,
+    depthLimit,
     tree,
     root,
     final,
@@ -115,7 +119,7 @@ function workflowRecord(run: Analysis): WorkflowRunRecord {
     kind: 'workflow',
     ...common(run, artifacts.run, null),
     ...workflowIdentity(run.root, run.tree),
-    steps: stepRecords(steps, run.errors, artifacts),
+    steps: stepRecords(steps, run.errors, artifacts, run.tree, run.depthLimit),
     agentsUsed: agentsUsed(run.tree, workflowSpan),
   };
 }
@@ -144,8 +148,8 @@ function common(run: Analysis, artifacts: Artifact[], runAgentId: string | null)
     replayOf: resolve('replayOf', node) ?? (run.replayEnd === null ? undefined : resolve('replayOf', run.replayEnd)) ?? null,
     error: runError(run.outcome.status, node, run.errors, run.replayEnd),
     // A replayed agent that does not report its input still got one: the original's.
-    input: runInput(node, run.replayEnd === null ? run.leaves : [...run.leaves, run.replayEnd]),
-    output: runOutput(node, run.leaves, run.errors.errored.has(node)),
+    input: runInput(node, run.replayEnd === null ? run.leaves : [...run.leaves, run.replayEnd], run.depthLimit),
+    output: runOutput(node, run.leaves, run.errors.errored.has(node), run.depthLimit),
     artifacts,
     logs: runLogs(tree, trace.logs),
     privacy: redactionCounts(trace),
@@ -170,8 +174,9 @@ function completedAtMs(run: Analysis): number {
  * root stands for the run's agent_id (which may come from a span below it, or the service).
  */
 function usageShares(run: Analysis, runAgentId: string | null): UsageShare[] {
+  const agentOf = nearestIn(run.tree, isAgentSpan);
   return run.usage.shares.map(({ node, usage, costUsd, costReported }) => {
-    const agent = nearest(node, isAgentSpan);
+    const agent = agentOf(node);
     const named = agent === null || (agent === run.root.node && runAgentId !== null) ? undefined : agentIdOf(agent);
     return {
       spanId: node.id,

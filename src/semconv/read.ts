@@ -1,4 +1,4 @@
-import { slug } from '../lib/index.js';
+import { jsonNestsDeeper, slug } from '../lib/index.js';
 import type { LogRecord, PlainValue } from '../model/index.js';
 import type { Rule } from './fields.js';
 
@@ -99,14 +99,18 @@ export function plainText(value: PlainValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** How deep JSON text may nest to be parsed into a document: `ingest.limits.attribute_value_depth_limit`'s default. */
+export const DOCUMENT_DEPTH_LIMIT = 64;
+
 /**
  * The document written to input.json/output.json (CONVENTIONS.md §7): text that parses as
  * JSON becomes that JSON, other text `{"text": ...}`, structured values stay as they are,
- * and an absent value is null.
+ * and an absent value is null. JSON text nested deeper than `depthLimit` is kept as text.
  */
-export function toDocument(value: PlainValue | undefined): unknown {
+export function toDocument(value: PlainValue | undefined, depthLimit = DOCUMENT_DEPTH_LIMIT): unknown {
   if (value === undefined) return null;
   if (typeof value !== 'string') return value;
+  if (jsonNestsDeeper(value, depthLimit)) return { text: value };
   try {
     return JSON.parse(value) as unknown;
   } catch {
@@ -124,6 +128,7 @@ export function jsonObjectAt(attrs: Attrs, key: string): Record<string, unknown>
   let value: unknown = raw;
   if (typeof raw === 'string') {
     if (!raw.trimStart().startsWith('{')) return undefined;
+    if (jsonNestsDeeper(raw, DOCUMENT_DEPTH_LIMIT)) return undefined;
     try {
       value = JSON.parse(raw) as unknown;
     } catch {

@@ -6,7 +6,7 @@ import type { TraceErrors } from './errors.js';
 import { agentIdOf } from './identity.js';
 import { resolve } from './precedence.js';
 import { genAiLayerBelow, isAgentSpan } from './roles.js';
-import { byStartTime, subtree } from './tree.js';
+import { byStartTime } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 
 /**
@@ -20,8 +20,9 @@ export function stepSpans(tree: SpanTree, root: SpanNode): SpanNode[] {
 }
 
 /** One record per step span, with unique slugged ids, statuses, input/output and artifacts. */
-export function stepRecords(steps: readonly SpanNode[], errors: TraceErrors, artifacts: ArtifactPlacement): StepRecord[] {
+export function stepRecords(steps: readonly SpanNode[], errors: TraceErrors, artifacts: ArtifactPlacement, tree: SpanTree, depthLimit?: number): StepRecord[] {
   const ids = uniqueStepIds(steps);
+  const stepAgent = earliestAgentBelow(tree);
   return steps.map((node, i) => ({
     stepId: ids[i] as string,
     name: node.name,
@@ -30,8 +31,8 @@ export function stepRecords(steps: readonly SpanNode[], errors: TraceErrors, art
     agentId: stepAgent(node),
     startedAtMs: node.startMs,
     durationSeconds: node.endNs >= node.startNs && node.endNs > 0n ? (node.endMs - node.startMs) / 1000 : null,
-    input: spanInput(node),
-    output: spanOutput(node),
+    input: spanInput(node, depthLimit),
+    output: spanOutput(node, depthLimit),
     artifacts: artifacts.byOwner.get(node) ?? [],
   }));
 }
@@ -53,15 +54,30 @@ function uniqueStepIds(steps: readonly SpanNode[]): string[] {
  * there is an errored span there is an error origin), else `completed`.
  */
 function stepStatus(node: SpanNode, errors: TraceErrors): StepStatus {
-  return resolve('stepStatus', node) ?? (subtree(node).some((n) => errors.errored.has(n)) ? 'failed' : 'completed');
+  return resolve('stepStatus', node) ?? (errors.failedBelow.has(node) ? 'failed' : 'completed');
 }
 
-/** The agent of the step: the step span's own, else the earliest agent span inside it. */
-function stepAgent(node: SpanNode): string | null {
-  const agents = subtree(node).filter(isAgentSpan).sort(byStartTime);
-  for (const agent of agents) {
-    const id = agentIdOf(agent);
-    if (id !== undefined) return id;
+/**
+ * The agent of each step: the step span's own, else that of the earliest agent span inside
+ * it that has an id (ties in subtree order). One pass, children before parents, so nested
+ * steps cost no more than the tree.
+ */
+function earliestAgentBelow(tree: SpanTree): (node: SpanNode) => string | null {
+  const rank = new Map(tree.preorder.map((n, i) => [n, i]));
+  const earlier = (a: SpanNode | null, b: SpanNode | null): SpanNode | null => {
+    if (a === null || b === null) return a ?? b;
+    const byStart = byStartTime(a, b);
+    return byStart < 0 || (byStart === 0 && (rank.get(a) ?? 0) < (rank.get(b) ?? 0)) ? a : b;
+  };
+  const best = new Map<SpanNode, SpanNode | null>();
+  for (let i = tree.preorder.length - 1; i >= 0; i--) {
+    const node = tree.preorder[i] as SpanNode;
+    let found: SpanNode | null = isAgentSpan(node) && agentIdOf(node) !== undefined ? node : null;
+    for (const child of node.children) found = earlier(found, best.get(child) ?? null);
+    best.set(node, found);
   }
-  return null;
+  return (node) => {
+    const agent = best.get(node) ?? null;
+    return agent === null ? null : (agentIdOf(agent) ?? null);
+  };
 }

@@ -195,3 +195,18 @@ export function nearest(node: SpanNode, test: (n: SpanNode) => boolean): SpanNod
   for (let n: SpanNode | null = node; n !== null; n = n.parent) if (test(n)) return n;
   return null;
 }
+
+/**
+ * {@link nearest} for many nodes of one tree: the answers for every node are found in one
+ * pass (parents first), so asking for all spans of a deep chain stays linear.
+ */
+export function nearestIn(tree: SpanTree, test: (n: SpanNode) => boolean): (node: SpanNode) => SpanNode | null {
+  let found: Map<SpanNode, SpanNode | null> | null = null;
+  return (node) => {
+    if (found === null) {
+      found = new Map();
+      for (const n of tree.preorder) found.set(n, test(n) ? n : (n.parent === null ? null : (found.get(n.parent) ?? null)));
+    }
+    return found.get(node) ?? null;
+  };
+}

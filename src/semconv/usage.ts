@@ -2,7 +2,7 @@ import { roundNano } from '../lib/index.js';
 import type { TokenUsage } from '../model/index.js';
 import type { Field } from './fields.js';
 import { resolve } from './precedence.js';
-import { nearest } from './tree.js';
+import { nearestIn } from './tree.js';
 import type { SpanNode, SpanTree } from './tree.js';
 
 type Measure = keyof TokenUsage | 'costUsd';
@@ -57,12 +57,14 @@ export function countUsage(tree: SpanTree): UsageCount {
   dropResponseDuplicates(own);
   dropCumulativeAggregates(tree, own);
   const counted = new Map<SpanNode, Amounts>();
-  for (const measure of MEASURES) countMeasure(tree, own, measure, counted);
-  const costed = (n: SpanNode): boolean => counted.get(n)?.costUsd !== undefined;
+  // A measure no span reported counts nothing: a wide trace without usage costs no walk.
+  const reported = MEASURES.filter((measure) => [...own.values()].some((a) => a[measure] !== undefined));
+  for (const measure of reported) countMeasure(tree, own, measure, counted);
+  const costedAbove = nearestIn(tree, (n) => counted.get(n)?.costUsd !== undefined);
   const shares = tree.byStart.flatMap((node) => {
     const amounts = counted.get(node);
     if (amounts === undefined) return [];
-    const costReported = nearest(node, costed) !== null;
+    const costReported = costedAbove(node) !== null;
     return [{ node, usage: tokenUsage(amounts), costUsd: amounts.costUsd ?? 0, costReported }];
   });
   const usage = tokenUsage({});
@@ -149,7 +151,7 @@ function countMeasure(tree: SpanTree, own: Map<SpanNode, Amounts>, measure: Meas
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const mine = own.get(node)?.[measure] ?? 0;
     if (mine > (below.get(node) ?? 0)) counted.set(node, { ...counted.get(node), [measure]: mine });
-    else stack.push(...node.children);
+    else for (const child of node.children) stack.push(child);
   }
 }
 

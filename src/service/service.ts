@@ -1,9 +1,10 @@
 import { ApiServer, type Route } from '../api/index.js';
+import type { AttributeLimits } from '../codec/otlp/index.js';
 import { Maintenance } from '../maintenance/index.js';
 import { ConfigWatcher, formatPath, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
-import type { HostPort } from '../lib/index.js';
+import { ConnectionGuard, type HostPort, type HttpListenerOptions } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import { estimateCall, loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
@@ -14,7 +15,7 @@ import { DurableIngest } from '../processor/durable/index.js';
 import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
 import { checkExposure } from '../access/index.js';
-import { CatalogFollower, ensureWritableRunsDir, StoreSizeMonitor } from '../store/index.js';
+import { CatalogFollower, ensureWritableRunsDir, UploadStaging } from '../store/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
 import { loadUiAssets, uiRoutes } from '../ui/index.js';
 
@@ -78,10 +79,12 @@ export async function startDaemon(
       unrecognized: config.ingest.unrecognized,
       pricing: { overrides: config.pricing.overrides, dataFile: config.pricing.data_file },
       index,
+      documentDepthLimit: config.ingest.limits.attribute_value_depth_limit,
     },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
   );
+  const limits = attributeLimits(config);
   const assembler = new TraceAssembler(
     exporter,
     {
@@ -90,6 +93,7 @@ export async function startDaemon(
       runningAfterMs: config.assembly.running_after_ms,
       maxSpansInMemory: config.ingest.max_spans_in_memory,
       maxBytesInMemory: config.ingest.max_bytes_in_memory,
+      maxSpansPerTrace: config.ingest.limits.spans_per_trace_limit,
     },
     logger.child({ component: 'processor/assembler' }),
   );
@@ -100,7 +104,7 @@ export async function startDaemon(
   );
   // Scrubbed before the log: what arrives, and what an older version left in it unscrubbed.
   const redaction = new Redaction(privacy.scrubber, metrics);
-  const durable = new DurableIngest(wal, recovered, assembler, assembler, exporter, walLogger, { replayTransform: redaction });
+  const durable = new DurableIngest(wal, recovered, assembler, assembler, exporter, walLogger, { replayTransform: redaction, limits });
   const redact = new RedactStage(redaction, durable);
   metrics.observeTracesInFlight(() => assembler.tracesInFlight);
   // Where received spans enter the pipeline (scrubbed first); a replay's end span enters there too.
@@ -112,19 +116,29 @@ export async function startDaemon(
     logger: logger.child({ component }),
     untracedLogs: config.ingest.untraced_logs,
     redact: privacy.redactText,
+    limits,
+    memory: assembler.memory,
+    quota: assembler,
   });
   const maxBytes = config.ingest.max_body_bytes;
-  const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes }, ingest('receiver/otlp-http'));
-  const otlpGrpc = new OtlpGrpcReceiver({ address: settings.otlpGrpc, maxMessageBytes: maxBytes }, ingest('receiver/otlp-grpc'));
-  const storeSize = new StoreSizeMonitor(settings.runsDir, logger.child({ component: 'store-size' }));
-  metrics.observeStoreSize(() => storeSize.size);
+  const listener = listenerOptions(config, logger.child({ component: 'listeners' }));
+  const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes, listener }, ingest('receiver/otlp-http'));
+  const otlpGrpc = new OtlpGrpcReceiver(
+    { address: settings.otlpGrpc, maxMessageBytes: maxBytes, listener: { guard: listener.guard, idleTimeoutMs: listener.idleTimeoutMs } },
+    ingest('receiver/otlp-grpc'),
+  );
+  // The store gauges read the run index at each scrape.
+  metrics.observeStoreSize(() => index.store.catalog.storeSize());
+  const staging = new UploadStaging(
+    settings.runsDir,
+    { maxBytes: config.ingest.max_staged_upload_bytes, maxAgeMs: config.assembly.orphan_timeout_ms },
+    logger.child({ component: 'store/uploads' }),
+  );
   const maintenance = new Maintenance({
     store: index.store,
     policy: config.runs,
     logger: logger.child({ component: 'maintenance' }),
     metrics,
-    // The store gauges follow a job at once instead of at the next periodic walk.
-    afterJob: () => storeSize.refresh(),
   });
   const replayer = new Replayer(
     {
@@ -143,6 +157,7 @@ export async function startDaemon(
   const api = new ApiServer(
     {
       address: settings.http,
+      listener,
       runs: {
         store: index.store,
         maxArtifactBytes: MAX_ARTIFACT_BYTES,
@@ -150,6 +165,8 @@ export async function startDaemon(
         scrubUpload: privacy.uploads,
         replay: replayer,
         priceCall: (call, at) => estimateCall(call, priceBook, at),
+        staging,
+        artifactsChanged: (traceId) => exporter.artifactsChanged(traceId),
       },
       routes: uiRoutes(ui),
     },
@@ -162,7 +179,7 @@ export async function startDaemon(
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
   // previous run left before any receiver takes new data. Replays stop first, while their
   // commands' spans and their end spans can still get in.
-  const components: Component[] = [index, maintenance, api, storeSize, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
+  const components: Component[] = [index, maintenance, staging, api, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
   if (settings.configFile !== null) {
     const apply = (next: ParacleConfig, previous: ParacleConfig): string[] => {
       maintenance.reconfigure(next.runs);
@@ -200,6 +217,30 @@ export async function startDaemon(
 
 /** Sections a running daemon takes over when the config file changes. */
 const LIVE_SECTIONS: ReadonlySet<keyof ParacleConfig> = new Set(['runs', 'replay']);
+
+/** The connection budget all listeners share, and their timeouts (`daemon.*`). */
+function listenerOptions(config: ParacleConfig, logger: Logger): HttpListenerOptions & { guard: ConnectionGuard; idleTimeoutMs: number } {
+  const { daemon } = config;
+  const guard = new ConnectionGuard({
+    maxConnections: daemon.max_connections,
+    headerTimeoutMs: daemon.header_timeout_ms,
+    idleTimeoutMs: daemon.idle_timeout_ms,
+    onExhausted: () => logger.warn('out of file descriptors: answering 503 until some are free'),
+  });
+  return { guard, headerTimeoutMs: daemon.header_timeout_ms, requestTimeoutMs: daemon.request_timeout_ms, idleTimeoutMs: daemon.idle_timeout_ms };
+}
+
+/** `ingest.limits` as the codec applies them. */
+function attributeLimits(config: ParacleConfig): AttributeLimits {
+  const limits = config.ingest.limits;
+  return {
+    attributeCount: limits.attribute_count_limit,
+    attributeValueLength: limits.attribute_value_length_limit,
+    attributeValueDepth: limits.attribute_value_depth_limit,
+    eventCount: limits.event_count_limit,
+    linkCount: limits.link_count_limit,
+  };
+}
 
 /**
  * The changed settings a running daemon cannot take over: everything but the maintenance

@@ -1,10 +1,12 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { InvalidInputError } from '../lib/index.js';
 import type { Artifact } from '../model/index.js';
 import { StoreError, errnoOf, storeOp } from './errors.js';
 import { isInside, sanitizeArtifactPath } from './layout.js';
 import type { RunFiles } from './run-io.js';
+import { directoryInsideSync, isLinkSync } from './safe-path.js';
 
 /** An artifact the store did not write, and why. */
 export interface SkippedArtifact {
@@ -43,12 +45,12 @@ export function isTempFile(name: string): boolean {
 export function writeArtifacts(io: RunFiles, folder: string, artifacts: readonly Artifact[]): ArtifactsOutcome {
   io.makeDir(folder);
   if (artifacts.length === 0) return { bytesWritten: 0, skipped: [] };
-  const root = io.realPath(folder);
   const byPath = new Map<string, Artifact>();
   for (const artifact of artifacts) byPath.set(sanitizeArtifactPath(artifact.name), artifact);
   const outcome: ArtifactsOutcome = { bytesWritten: 0, skipped: [] };
+  const linked = isLinkSync(folder);
   for (const [path, artifact] of byPath) {
-    const reason = placeArtifact(io, root, path, artifact.content);
+    const reason = linked ? 'outside' : placeArtifact(io, folder, path, artifact.content);
     if (reason === null) outcome.bytesWritten += artifact.content.byteLength;
     else outcome.skipped.push({ name: artifact.name, path, reason });
   }
@@ -68,18 +70,16 @@ export function countFiles(io: RunFiles, folder: string): number {
   return count;
 }
 
-/** Writes one artifact below the real path `root`; returns why it was skipped, or null. */
+/** Writes one artifact below `root`, through no symbolic link; returns why it was skipped, or null. */
 function placeArtifact(io: RunFiles, root: string, path: string, content: Uint8Array): SkippedArtifact['reason'] | null {
-  const target = join(root, ...path.split('/'));
-  if (!isInside(root, target)) return 'outside';
-  const parent = dirname(target);
+  const segments = path.split('/');
+  if (!isInside(root, join(root, ...segments))) return 'outside';
   try {
-    io.makeDir(parent);
     // A symbolic link planted inside the folder must not carry the write elsewhere.
-    const realParent = io.realPath(parent);
-    if (realParent !== root && !isInside(root, realParent)) return 'outside';
-    io.writeAtomic(target, content);
+    const parent = directoryInsideSync(io, root, segments.slice(0, -1));
+    io.writeAtomic(join(parent, segments.at(-1) as string), content);
   } catch (err) {
+    if (err instanceof InvalidInputError) return 'outside';
     if (err instanceof StoreError && err.errnoCode !== null && NAME_CLASH_CODES.has(err.errnoCode)) return 'name_clash';
     throw err;
   }

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { faultPoint, syncPath, writeFileAtomic } from '../lib/index.js';
+import { faultPoint, FILE_MODE, syncPath, writeFileAtomic } from '../lib/index.js';
 import { hashFile } from './file-hash.js';
 import { CorruptRunFileError, storeOp } from './errors.js';
 import { readTextIfExists } from './read-text.js';
@@ -63,7 +63,7 @@ export async function compressRunFile(runDir: string, path: string): Promise<Com
   const tmp = join(dirname(full), `.${basename(full)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await storeOp('write', tmp, async () => {
-      await pipeline(createReadStream(full), createGzip(), createWriteStream(tmp));
+      await pipeline(createReadStream(full), createGzip(), createWriteStream(tmp, { mode: FILE_MODE }));
       await syncPath(tmp);
     });
     faultPoint('compressed');

@@ -3,12 +3,12 @@
  * imported by path in tests only.
  */
 export { newRunId, runDirectory } from './layout.js';
-export { renderMetadataFields, parseMetadata } from './metadata.js';
+export { renderMetadataFields, parseMetadata, parseTruncation } from './metadata.js';
 export { readMetadataCost, withMetadataCost } from './metadata-cost.js';
 export { listRunLocations, writeRunMetadata } from './reader.js';
 export type { StoredRunLocation } from './reader.js';
 export { appendUntracedLogs } from './untraced.js';
-export { writeRun, moveRun, readRunFile, appendRunLogs } from './writer.js';
+export { writeRun, moveRun, readRunFile, appendRunLogs, refreshArtifactsCount } from './writer.js';
 export type { RunRef } from './writer.js';
 export { RunFiles } from './run-io.js';
 export { locateTraceRun, registerTraceRun } from './trace-map.js';
@@ -31,10 +31,12 @@ export type { StatsGroup } from '../model/index.js';
 export { CatalogFollower } from './catalog/follower.js';
 export type { IndexedWrite } from './catalog/follower.js';
 export { ensureWritableRunsDir } from './runs-dir.js';
-export { StoreSizeMonitor } from './size-monitor.js';
 export { RunStore } from './run-store.js';
 export type { RunDetail, RunFileKey, StatsQuery, SeriesQuery } from './run-store.js';
 export { receiveArtifact, adoptStagedUploads } from './uploads.js';
+export { UploadStaging, UPLOADS_FOLDER } from './staging.js';
+export type { UploadStagingOptions, StagingLog } from './staging.js';
+export type { UploadResult } from './uploads.js';
 export { archiveRun } from './archive/pack.js';
 export { retireRunDirectory, finishInterruptedMoves } from './archive/retire.js';
 export { listArchives, deleteArchive } from './archive/list.js';

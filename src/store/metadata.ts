@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { ScalarTag, SchemaOptions, ToStringOptions } from 'yaml';
 import { isoFromMillis } from '../lib/index.js';
-import type { AgentRunRecord, RunCommon, RunRecord, StepRecord, WorkflowRunRecord } from '../model/index.js';
+import { TRUNCATION_LIMITS } from '../model/index.js';
+import type { AgentRunRecord, RunCommon, RunRecord, RunTruncation, StepRecord, TruncationCounts, WorkflowRunRecord } from '../model/index.js';
 import { CorruptRunFileError } from './errors.js';
 import { sanitizeStepId } from './layout.js';
 import { costExtras } from './metadata-cost.js';
@@ -150,7 +151,35 @@ function extras(run: RunCommon): Record<string, unknown> {
     usage_counted_spans: [...run.usageCountedSpans],
     ...costExtras(run),
     privacy: { ...run.privacy },
+    truncated: truncationFields(run.truncated ?? null),
   };
+}
+
+/** The `truncated` block: counts per limit, the parts left out (when any) and the note; null when nothing was. */
+function truncationFields(truncation: RunTruncation | null): Record<string, unknown> | null {
+  if (truncation === null) return null;
+  const fields: Record<string, unknown> = {};
+  for (const limit of TRUNCATION_LIMITS) {
+    const n = truncation.counts[limit];
+    if (n !== undefined && n > 0) fields[limit] = n;
+  }
+  if (truncation.leftOut.length > 0) fields.left_out = [...truncation.leftOut];
+  fields.note = truncation.note;
+  return fields;
+}
+
+/** The counts and parts left out of a `truncated` block read back from metadata.yaml. */
+export function parseTruncation(value: unknown): { counts: TruncationCounts; leftOut: string[] } {
+  const counts: TruncationCounts = {};
+  const leftOut: string[] = [];
+  if (typeof value !== 'object' || value === null) return { counts, leftOut };
+  const fields = value as Record<string, unknown>;
+  for (const limit of TRUNCATION_LIMITS) {
+    const n = fields[limit];
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0) counts[limit] = n;
+  }
+  if (Array.isArray(fields.left_out)) for (const part of fields.left_out) if (typeof part === 'string') leftOut.push(part);
+  return { counts, leftOut };
 }
 
 function stepFields(step: StepRecord): Record<string, unknown> {

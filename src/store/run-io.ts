@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { faultPoint } from '../lib/index.js';
+import { DIR_MODE, FILE_MODE, faultPoint } from '../lib/index.js';
 import { StoreError, errnoOf, storeOpSync } from './errors.js';
 
 /**
@@ -39,7 +39,7 @@ export class RunFiles {
 
   /** Makes `dir` and any missing parent; returns true when `dir` itself was made now. */
   makeDir(dir: string): boolean {
-    const first = storeOpSync('mkdir', dir, () => mkdirSync(dir, { recursive: true }));
+    const first = storeOpSync('mkdir', dir, () => mkdirSync(dir, { recursive: true, mode: DIR_MODE }));
     if (first === undefined) return false;
     // Every folder from `first` down is new: each one's parent gained an entry.
     for (let d = dir; d.length >= first.length; d = dirname(d)) this.dirs.add(dirname(d));
@@ -165,11 +165,11 @@ export class RunFiles {
 /** Writes a temp file; its folder is made (`makeDir`) only when missing: one syscall less per write. */
 function writeTemp(tmp: string, data: string | Uint8Array, makeDir: () => void): void {
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { mode: FILE_MODE });
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT') throw err;
     makeDir();
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { mode: FILE_MODE });
   }
 }
 

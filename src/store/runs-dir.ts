@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StartupError } from '../lib/index.js';
+import { FILE_MODE, makeDirectory, StartupError } from '../lib/index.js';
 
 /**
  * Makes sure the runs directory exists and takes writes, so that a bad `--runs-dir` fails at
@@ -10,8 +10,8 @@ import { StartupError } from '../lib/index.js';
 export async function ensureWritableRunsDir(runsDir: string): Promise<void> {
   const probe = join(runsDir, `.write-probe-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(runsDir, { recursive: true });
-    await writeFile(probe, '');
+    await makeDirectory(runsDir);
+    await writeFile(probe, '', { mode: FILE_MODE });
     await rm(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';

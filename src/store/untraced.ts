@@ -1,8 +1,9 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunLogLine } from '../model/index.js';
 import { storeOp } from './errors.js';
 import { renderLogs, splitLines } from './logs-format.js';
+import { FILE_MODE, makeDirectory } from '../lib/index.js';
 
 /** The folder under the runs dir for log records that belong to no trace. */
 export const UNTRACED_FOLDER = 'untraced';
@@ -25,7 +26,7 @@ export async function appendUntracedLogs(runsDir: string, lines: readonly RunLog
   const dir = join(runsDir, UNTRACED_FOLDER);
   for (const [day, dayLines] of byDay) {
     const path = join(dir, `${day}.log`);
-    await storeOp('mkdir', dir, () => mkdir(dir, { recursive: true }));
-    await storeOp('write', path, () => appendFile(path, `${dayLines.join('\n')}\n`));
+    await storeOp('mkdir', dir, () => makeDirectory(dir));
+    await storeOp('write', path, () => appendFile(path, `${dayLines.join('\n')}\n`, { mode: FILE_MODE }));
   }
 }

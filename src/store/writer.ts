@@ -6,7 +6,7 @@ import type { SkippedArtifact } from './artifacts.js';
 import { StoreError, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
-import { metadataFields, renderMetadataFields } from './metadata.js';
+import { metadataFields, parseMetadata, renderMetadataFields } from './metadata.js';
 import { readTextIfExists } from './read-text.js';
 import { RunFiles } from './run-io.js';
 
@@ -128,6 +128,24 @@ export function appendRunLogs(runsDir: string, location: RunRef, lines: readonly
   return exists;
 }
 
+/**
+ * Counts a run's artifacts on disk again and, when `metadata.yaml` says otherwise, rewrites
+ * it with the count (atomically, nothing else changed). Resolves with the fields written, or
+ * null when nothing changed or the run has no metadata. Callers must not write the same run
+ * concurrently.
+ */
+export function refreshArtifactsCount(runsDir: string, location: RunRef, io = new RunFiles()): Record<string, unknown> | null {
+  const dir = runDirectory(runsDir, location.kind, location.runId);
+  const text = io.readText(join(dir, 'metadata.yaml'));
+  if (text === null) return null;
+  const fields = parseMetadata(text);
+  const count = countRunArtifacts(io, dir, location.kind);
+  if (fields.artifacts_count === count) return null;
+  fields.artifacts_count = count;
+  io.writeAtomic(join(dir, 'metadata.yaml'), renderMetadataFields(fields));
+  return fields;
+}
+
 /** Deletes a run directory and everything in it; nothing happens when it does not exist. */
 export async function removeRun(runsDir: string, kind: RunKind, runId: string): Promise<void> {
   const dir = runDirectory(runsDir, kind, runId);
@@ -165,7 +183,7 @@ function writeSteps(io: RunFiles, dir: string, record: WorkflowRunRecord, result
 function addArtifacts(io: RunFiles, folder: string, artifacts: RunRecord['artifacts'], result: RunWriteResult): void {
   const outcome = writeArtifacts(io, folder, artifacts);
   result.bytesWritten += outcome.bytesWritten;
-  result.skippedArtifacts.push(...outcome.skipped);
+  for (const skipped of outcome.skipped) result.skippedArtifacts.push(skipped);
 }
 
 /** Run-level artifacts plus, for workflows, those of every step folder on disk. */

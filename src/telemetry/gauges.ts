@@ -12,8 +12,8 @@ export interface RunningRun {
 export interface GaugeSources {
   tracesInFlight: () => number;
   runsRunning: () => Iterable<RunningRun>;
-  /** The latest measurement of the store, or null before the first one. */
-  storeSize: () => StoreSize | null;
+  /** What the store holds, read when scraped (null: unknown, the gauges keep their values). */
+  storeSize: () => Promise<StoreSize | null>;
 }
 
 const PLACES: readonly StorePlace[] = ['live', 'archive'];
@@ -57,8 +57,8 @@ export function defineGauges(registry: Registry<RegistryContentType>, sources: G
       help,
       labelNames,
       registers,
-      collect: () => {
-        const size = sources.storeSize();
+      collect: async () => {
+        const size = await sources.storeSize();
         if (size) fill(gauge, size);
       },
     });

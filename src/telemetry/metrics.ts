@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { Logger } from 'pino';
-import { MAINTENANCE_JOBS, type MaintenanceJob, type RunKind, type StoreSize } from '../model/index.js';
+import { MAINTENANCE_JOBS, TRUNCATION_LIMITS, type MaintenanceJob, type RunKind, type StoreSize, type TruncationCounts } from '../model/index.js';
 import { defineMetrics, type MetricSet } from './definitions.js';
 import { defineGauges, type GaugeSources, type RunningRun } from './gauges.js';
 import { LabelBound } from './label-bound.js';
@@ -78,7 +78,8 @@ export class Metrics {
   private readonly m: MetricSet;
   private readonly logger: Logger;
   private readonly bounds: Record<'agent' | 'workflow' | 'provider' | 'model' | 'step', LabelBound>;
-  private readonly sources: GaugeSources = { tracesInFlight: () => 0, runsRunning: () => [], storeSize: () => null };
+  private readonly registeredNames = new WeakMap<object, string>();
+  private readonly sources: GaugeSources = { tracesInFlight: () => 0, runsRunning: () => [], storeSize: () => Promise.resolve(null) };
 
   constructor(options: MetricsOptions = {}) {
     if (options.defaultMetrics ?? true) {
@@ -100,11 +101,14 @@ export class Metrics {
   }
 
   /**
-   * Renders every metric as Prometheus text or OpenMetrics. Scrapes are serialised because
-   * the format is a setting of the shared registry.
+   * Renders every metric as Prometheus text or OpenMetrics, each correct whatever was served
+   * before. Scrapes are serialised because the format is a setting of the shared registry,
+   * and prom-client renames counters for OpenMetrics in place (`x_total` becomes the family
+   * `x`): their registered names are put back before a text scrape.
    */
   exposition(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
     const render = async (): Promise<{ contentType: string; body: string }> => {
+      this.restoreNames(openMetrics);
       this.registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
       const body = await this.registry.metrics();
       return { contentType: this.registry.contentType, body };
@@ -122,6 +126,14 @@ export class Metrics {
   /** Counts one request's worth of received log records. */
   logRecordsReceived(protocol: IngestProtocol, outcome: IngestOutcome, count: number): void {
     if (count > 0) this.m.receivedLogRecords.inc({ protocol, outcome }, count);
+  }
+
+  /** Counts what ingest limits cut or refused in one request, per limit. */
+  truncated(counts: TruncationCounts): void {
+    for (const limit of TRUNCATION_LIMITS) {
+      const n = counts[limit] ?? 0;
+      if (n > 0) this.m.truncations.inc({ limit }, n);
+    }
   }
 
   /** Records how long one run materialization took. */
@@ -198,9 +210,35 @@ export class Metrics {
     this.sources.runsRunning = read;
   }
 
-  /** Installs the function that returns the latest store measurement, read on scrape. */
-  observeStoreSize(read: () => StoreSize | null): void {
-    this.sources.storeSize = read;
+  /**
+   * Installs the function that reads what the store holds, called on scrape (once for both
+   * store gauges). A failure is logged and leaves the gauges as they were.
+   */
+  observeStoreSize(read: () => Promise<StoreSize>): void {
+    let reading: Promise<StoreSize | null> | null = null;
+    this.sources.storeSize = () => {
+      reading ??= read()
+        .catch((err: unknown) => {
+          this.logger.warn({ err }, 'reading the store size from the run index failed');
+          return null;
+        })
+        .finally(() => {
+          reading = null;
+        });
+      return reading;
+    };
+  }
+
+  /**
+   * Notes the registered name of each metric not seen before (no OpenMetrics scrape has
+   * renamed it yet: those note first) and, for a text scrape, puts every name back.
+   */
+  private restoreNames(openMetrics: boolean): void {
+    for (const metric of this.registry.getMetricsAsArray() as unknown as { name: string }[]) {
+      const registered = this.registeredNames.get(metric);
+      if (registered === undefined) this.registeredNames.set(metric, metric.name);
+      else if (!openMetrics) metric.name = registered;
+    }
   }
 
   // Series whose label values are all known up front start at 0: a rate over them then
@@ -217,5 +255,6 @@ export class Metrics {
       this.m.maintenanceDuration.zero({ job });
     }
     for (const kind of ['agent', 'workflow'] as const) this.m.materializeDuration.zero({ kind });
+    for (const limit of TRUNCATION_LIMITS) this.m.truncations.inc({ limit }, 0);
   }
 }

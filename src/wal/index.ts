@@ -1,4 +1,4 @@
-export { WriteAheadLog } from './wal.js';
+export { WriteAheadLog, QUARANTINE_FOLDER } from './wal.js';
 export type { WalOptions, WalSync, RecoveredSegment } from './wal.js';
 export { RecordType, encodeRecord, parseSegment, HEADER_BYTES } from './record.js';
 export type { RecordTypeValue, WalRecord, ParsedSegment } from './record.js';

@@ -1,4 +1,5 @@
 import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { FILE_MODE } from '../lib/index.js';
 import { join } from 'node:path';
 
 const NAME = /^(\d{16})\.wal$/;
@@ -35,7 +36,7 @@ export interface Segment {
  */
 export async function createSegment(dir: string, seq: number, nowMs: number): Promise<Segment> {
   const path = join(dir, segmentName(seq));
-  const handle = await open(path, 'a');
+  const handle = await open(path, 'a', FILE_MODE);
   await syncDirectory(dir);
   return { seq, path, handle, bytes: 0, openedAtMs: nowMs, traces: new Set() };
 }

@@ -1,8 +1,8 @@
-import { mkdir, readFile, truncate, unlink } from 'node:fs/promises';
+import { readFile, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RetryableError } from '../lib/index.js';
+import { makeDirectory, RetryableError, writeFileAtomic } from '../lib/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { encodeRecord, parseSegment, type RecordTypeValue, type WalRecord } from './record.js';
+import { encodeRecord, parseSegment, RecordType, type RecordTypeValue, type WalRecord } from './record.js';
 import { createSegment, listSegments, segmentName, syncDirectory, type Segment } from './segments.js';
 
 /** Options of the write-ahead log (`ingest.wal.*`). */
@@ -38,6 +38,15 @@ interface PendingAppend {
 }
 
 const RETRY_AFTER_SECONDS = 5;
+/** Where records that cannot be replayed are kept, under the log's directory. */
+export const QUARANTINE_FOLDER = 'quarantine';
+/** The suffix of a quarantined record: what it holds (its body, decompressed, as it was received). */
+const QUARANTINE_SUFFIX: Record<RecordTypeValue, string> = {
+  [RecordType.TRACES_PROTOBUF]: 'traces.pb',
+  [RecordType.TRACES_JSON]: 'traces.json',
+  [RecordType.LOGS_PROTOBUF]: 'logs.pb',
+  [RecordType.LOGS_JSON]: 'logs.json',
+};
 
 /**
  * Append-only segments under `<runs-dir>/.wal/`. `append` resolves once the record is
@@ -68,7 +77,7 @@ export class WriteAheadLog {
    * (a crash mid-append) is cut off with a log line; what precedes it is returned to replay.
    */
   static async open(options: WalOptions, logger: Logger): Promise<{ wal: WriteAheadLog; recovered: RecoveredSegment[] }> {
-    await mkdir(options.dir, { recursive: true });
+    await makeDirectory(options.dir);
     const recovered: RecoveredSegment[] = [];
     for (const seq of await listSegments(options.dir)) {
       const path = join(options.dir, segmentName(seq));
@@ -89,6 +98,20 @@ export class WriteAheadLog {
   noteTraces(seq: number, traceIds: Iterable<string>): void {
     const segment = this.sealed.find((s) => s.seq === seq);
     if (segment) for (const id of traceIds) segment.traces.add(id);
+  }
+
+  /**
+   * Keeps a record of segment `seq` that cannot be replayed: its payload (the request body
+   * as received) goes to `quarantine/{segment}-{offset}.{traces|logs}.{pb|json}`, synced, so
+   * the segment can be deleted without losing it. Resolves with the file's path.
+   */
+  async quarantine(seq: number, record: WalRecord): Promise<string> {
+    const dir = join(this.options.dir, QUARANTINE_FOLDER);
+    await makeDirectory(dir);
+    const file = join(dir, `${segmentName(seq).replace(/\.wal$/, '')}-${record.offset}.${QUARANTINE_SUFFIX[record.type]}`);
+    await writeFileAtomic(file, record.payload, { fsync: true });
+    await syncDirectory(dir);
+    return file;
   }
 
   /** Appends one record; resolves when it is durable, rejects with RetryableError if the disk fails. */

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../src/telemetry/index.js';
 
-/** A real logger whose JSON lines a test can read back. */
-export function captureLogger(): { logger: Logger; messages: () => string[] } {
+/** A real logger whose JSON lines a test can read back: their messages, or whole. */
+export function captureLogger(): { logger: Logger; messages: () => string[]; records: () => Record<string, unknown>[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -12,5 +12,6 @@ export function captureLogger(): { logger: Logger; messages: () => string[] } {
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  return { logger, messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  const records = (): Record<string, unknown>[] => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, messages: () => records().map((r) => r.msg as string), records };
 }

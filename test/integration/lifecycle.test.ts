@@ -6,10 +6,11 @@
  * (port 0) and a real temp dir, and says what "work in progress" is for it.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiServer } from '../../src/api/index.js';
+import { DEFAULT_LIMITS } from '../../src/codec/otlp/index.js';
 import { ConfigWatcher, validateConfig, type ParacleConfig } from '../../src/config/index.js';
 import type { Component } from '../../src/contracts/index.js';
 import { RunStoreExporter } from '../../src/exporter/runstore/index.js';
@@ -20,7 +21,7 @@ import { TraceAssembler } from '../../src/processor/assembler/index.js';
 import { Replayer } from '../../src/replay/index.js';
 import { DurableIngest } from '../../src/processor/durable/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../../src/receiver/otlp/index.js';
-import { CatalogFollower, StoreSizeMonitor } from '../../src/store/index.js';
+import { CatalogFollower, UploadStaging } from '../../src/store/index.js';
 import { Metrics, silentLogger } from '../../src/telemetry/index.js';
 import { WriteAheadLog } from '../../src/wal/index.js';
 import { TEST_ASSEMBLER_OPTIONS } from '../helpers/assembler.js';
@@ -65,6 +66,7 @@ function gatedTarget() {
     metrics: new Metrics({ defaultMetrics: false }),
     logger,
     untracedLogs: 'drop',
+    limits: DEFAULT_LIMITS,
   };
   return { target, received, release };
 }
@@ -161,15 +163,17 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
     };
   },
 
-  async StoreSizeMonitor() {
-    await writeFixtureStore(dir, { count: 30 });
-    const monitor = new StoreSizeMonitor(dir, logger);
+  async UploadStaging() {
+    // Uploads for traces that never came, past their age: a sweep deletes them.
+    await mkdir(join(dir, '.uploads', 'ab'.repeat(16)), { recursive: true });
+    await writeFile(join(dir, '.uploads', 'ab'.repeat(16), 'notes.txt'), 'x'.repeat(1000));
+    const staging = new UploadStaging(dir, { maxBytes: 1_000_000, maxAgeMs: 1, now: () => Date.now() + 60_000 }, logger);
     return {
-      component: monitor,
+      component: staging,
       async shutdownDuringWork() {
-        monitor.refresh();
-        await monitor.shutdown();
-        monitor.refresh();
+        const sweep = staging.sweep();
+        await staging.shutdown();
+        await sweep;
       },
     };
   },

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { checkRelativePath } from '../../store/index.js';
 import { formatBytes, renderTable } from './format.js';
 import { printJson, withSource, type RunsFlags } from './options.js';
 import type { RunsSource } from './source.js';
+import { FILE_MODE, makeDirectory } from '../../lib/index.js';
 
 /** Flags of `runs artifacts`. */
 export interface ArtifactsFlags extends RunsFlags {
@@ -30,8 +30,8 @@ async function extract(source: RunsSource, runId: string, paths: string[], flags
   for (const path of paths) {
     // Paths from a remote daemon are checked like a user's: none may leave the folder.
     const target = join(dir, ...checkRelativePath(path, 'artifact path'));
-    await mkdir(dirname(target), { recursive: true });
-    await pipeline(await source.readArtifact(runId, path), createWriteStream(target));
+    await makeDirectory(dirname(target));
+    await pipeline(await source.readArtifact(runId, path), createWriteStream(target, { mode: FILE_MODE }));
   }
   if (flags.json) printJson({ run_id: runId, dir, extracted: paths });
   else process.stdout.write(`extracted ${paths.length} artifact(s) of ${runId} to ${dir}\n`);

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../lib/index.js';
 import { compareRuns, readPair, type Delta, type RunComparison } from './compare.js';
-import { formatCost, formatDuration, formatValue, renderTable } from './format.js';
+import { escapeControl, formatCost, formatDuration, formatValue, renderTable } from './format.js';
 import { printJson, withSource, type RunsFlags } from './options.js';
 import type { OutputDiff } from './output-diff.js';
 import type { RunsSource } from './source.js';
@@ -74,13 +74,14 @@ function renderOutputDiff(diff: OutputDiff, runA: string, runB: string): string[
         'output: changed keys',
         ...diff.changes.map((k) =>
           k.change === 'added'
-            ? `  + ${k.path}: ${shown(k.b)}`
+            ? `  + ${escapeControl(k.path)}: ${shown(k.b)}`
             : k.change === 'removed'
-              ? `  - ${k.path}: ${shown(k.a)}`
-              : `  ~ ${k.path}: ${shown(k.a)} -> ${shown(k.b)}`,
+              ? `  - ${escapeControl(k.path)}: ${shown(k.a)}`
+              : `  ~ ${escapeControl(k.path)}: ${shown(k.a)} -> ${shown(k.b)}`,
         ),
       ];
     case 'lines':
-      return ['output: changed lines', `--- ${runA}`, `+++ ${runB}`, ...diff.hunks.flatMap((h) => [h.header, ...h.lines])];
+      // Output lines are the agent's text: control characters are escaped, never sent to the terminal.
+      return ['output: changed lines', `--- ${runA}`, `+++ ${runB}`, ...diff.hunks.flatMap((h) => [h.header, ...h.lines.map(escapeControl)])];
   }
 }

@@ -11,22 +11,57 @@ const STATUS_COLORS: Readonly<Record<string, string>> = {
   pending: '\u001b[36m',
 };
 const RESET = '\u001b[0m';
-// eslint-disable-next-line no-control-regex -- colour codes do not take up columns
-const ANSI = /\u001b\[[0-9;]*m/g;
+// Control characters (C0, DEL, C1) and the bidirectional overrides that can hide or reorder
+// text on a terminal: data never reaches it raw.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A table cell the program styles itself (a status colour): its text is escaped, its colour is not. */
+export class Styled {
+  constructor(
+    readonly text: string,
+    readonly sgr: string,
+  ) {}
+}
+
+/** One table cell: text from the data (escaped when printed), or {@link Styled} text. */
+export type Cell = string | Styled;
+
+/**
+ * `text` with control characters and bidirectional overrides written as escapes (`\n`,
+ * `\x1b`, `\u202e`), so text from telemetry can neither move the cursor, recolour the
+ * terminal nor reorder what is shown.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
 
 /** The style of stdout: colour on a TTY unless `NO_COLOR` is set. */
 export function stdoutStyle(): OutputStyle {
   return { color: process.stdout.isTTY === true && !process.env.NO_COLOR, nowMs: Date.now() };
 }
 
-/** Rows as columns padded to the widest cell, with a header row; numbers right-aligned. */
-export function renderTable(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const line = (cells: string[]): string =>
+/**
+ * Rows as columns padded to the widest cell, with a header row; numbers right-aligned.
+ * Every cell's text is escaped ({@link escapeControl}); {@link Styled} cells keep their colour.
+ */
+export function renderTable(header: Cell[], rows: Cell[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const text = (cell: Cell | undefined): string => escapeControl(cell instanceof Styled ? cell.text : (cell ?? ''));
+  let widths = header.map((h) => text(h).length);
+  for (const row of rows) widths = widths.map((w, i) => Math.max(w, text(row[i]).length));
+  const line = (cells: Cell[]): string =>
     cells
       .map((cell, i) => {
-        const pad = ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(cell)));
-        return rightAligned.has(i) ? pad + cell : cell + pad;
+        const shown = text(cell);
+        const pad = ' '.repeat(Math.max(0, (widths[i] ?? 0) - shown.length));
+        const styled = cell instanceof Styled ? `${cell.sgr}${shown}${RESET}` : shown;
+        return rightAligned.has(i) ? pad + styled : styled + pad;
       })
       .join('  ')
       .trimEnd();
@@ -34,10 +69,10 @@ export function renderTable(header: string[], rows: string[][], rightAligned: Re
 }
 
 /** A status word, coloured when the style allows. */
-export function formatStatus(status: unknown, style: OutputStyle): string {
+export function formatStatus(status: unknown, style: OutputStyle): Cell {
   const text = typeof status === 'string' ? status : '-';
   const color = STATUS_COLORS[text];
-  return style.color && color ? `${color}${text}${RESET}` : text;
+  return style.color && color ? new Styled(text, color) : text;
 }
 
 /** `1h 02m`, `3m 05s`, `4.2s`, `350ms`; `-` when unknown. */
@@ -91,8 +126,4 @@ export function formatBytes(bytes: number): string {
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length;
 }

@@ -30,10 +30,11 @@ interface Cursor {
   pos: number;
 }
 
+/** A varint at the cursor; a malformed one (or a cursor already at -1) leaves it at -1. */
 function readVarint(c: Cursor, end: number): number {
   let result = 0;
   let scale = 1;
-  while (c.pos < end) {
+  while (c.pos >= 0 && c.pos < end) {
     const b = c.buf[c.pos++] as number;
     result += (b & 0x7f) * scale;
     if (b < 0x80) return result;
@@ -59,6 +60,7 @@ function skipValue(c: Cursor, wireType: number, end: number): boolean {
 function classifyItem(c: Cursor, end: number): ProbedSignal {
   while (c.pos >= 0 && c.pos < end) {
     const tag = readVarint(c, end);
+    if (c.pos < 0) break;
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
     const fitsSpan = SPAN_WIRE[field] === wireType;
@@ -77,6 +79,7 @@ function walk(c: Cursor, end: number, depth: number): ProbedSignal {
   const wanted = depth === 0 ? 1 : 2;
   while (c.pos >= 0 && c.pos < end) {
     const tag = readVarint(c, end);
+    if (c.pos < 0) return 'unknown';
     const wireType = tag & 7;
     if (Math.floor(tag / 8) !== wanted || wireType !== WIRE_LEN) {
       if (!skipValue(c, wireType, end)) return 'unknown';

@@ -7,16 +7,56 @@ import type { AnyValue, KeyValue, LogRecord, Origin, Span } from '../../model/in
 
 type Json = Record<string, unknown>;
 
-/** Non-finite doubles have no JSON number; proto3 JSON spells them "NaN", "Infinity", "-Infinity". */
-function valueJson(v: AnyValue): unknown {
+/** A scalar value as proto3 JSON (non-finite doubles as "NaN", "Infinity", "-Infinity"); undefined for containers. */
+function scalarJson(v: AnyValue): unknown {
   if ('doubleValue' in v) return Number.isFinite(v.doubleValue) ? v : { doubleValue: String(v.doubleValue) };
-  if ('arrayValue' in v) return { arrayValue: { values: v.arrayValue.values.map(valueJson) } };
-  if ('kvlistValue' in v) return { kvlistValue: { values: attributesJson(v.kvlistValue.values) } };
-  return v;
+  return 'arrayValue' in v || 'kvlistValue' in v ? undefined : v;
 }
 
+/** A container still to write: its values and where their JSON goes (with keys for a kvlist). */
+interface ValuesJob {
+  values: readonly AnyValue[];
+  keys: readonly string[] | null;
+  into: unknown[];
+}
+
+function containerJson(v: AnyValue, jobs: ValuesJob[]): unknown {
+  const into: unknown[] = [];
+  if ('arrayValue' in v) {
+    jobs.push({ values: v.arrayValue.values, keys: null, into });
+    return { arrayValue: { values: into } };
+  }
+  const kvs = (v as { kvlistValue: { values: KeyValue[] } }).kvlistValue.values;
+  jobs.push({ values: kvs.map((kv) => kv.value), keys: kvs.map((kv) => kv.key), into });
+  return { kvlistValue: { values: into } };
+}
+
+/** Writes every queued container, and the containers found in them; iterative, however deep they nest. */
+function drain(jobs: ValuesJob[]): void {
+  for (let job = jobs.pop(); job !== undefined; job = jobs.pop()) {
+    const { values, keys, into } = job;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as AnyValue;
+      const json = scalarJson(v) ?? containerJson(v, jobs);
+      into.push(keys === null ? json : { key: keys[i], value: json });
+    }
+  }
+}
+
+/** Attributes as proto3 JSON. */
 function attributesJson(kvs: readonly KeyValue[]): unknown[] {
-  return kvs.map((kv) => ({ key: kv.key, value: valueJson(kv.value) }));
+  const out: unknown[] = [];
+  const jobs: ValuesJob[] = [{ values: kvs.map((kv) => kv.value), keys: kvs.map((kv) => kv.key), into: out }];
+  drain(jobs);
+  return out;
+}
+
+/** One value as proto3 JSON. */
+function valueJson(v: AnyValue): unknown {
+  const jobs: ValuesJob[] = [];
+  const root = scalarJson(v) ?? containerJson(v, jobs);
+  drain(jobs);
+  return root;
 }
 
 /** Adds the attribute list and dropped count of `from` to `to`, when not empty. */

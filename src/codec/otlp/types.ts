@@ -1,6 +1,6 @@
 /** Public result types of the OTLP codec, and the errors it shares between formats. */
 import { InvalidInputError } from '../../lib/index.js';
-import type { LogRecord, Span } from '../../model/index.js';
+import type { LogRecord, Span, TruncationCounts } from '../../model/index.js';
 
 /** The two OTLP encodings: binary protobuf (`application/x-protobuf`) and OTLP/JSON. */
 export type WireFormat = 'protobuf' | 'json';
@@ -8,8 +8,18 @@ export type WireFormat = 'protobuf' | 'json';
 /** The telemetry signals the daemon accepts. */
 export type Signal = 'traces' | 'logs';
 
+/** What decoding one request measured, beside its items. */
+export interface DecodeAccount {
+  /** What the limits cut, per limit, over the whole request (each item also carries its own). */
+  truncated: TruncationCounts;
+  /** Estimated heap bytes of the decoded items. */
+  decodedBytes: number;
+  /** Bytes taken from the budget for them: the caller hands them on or gives them back. */
+  reservedBytes: number;
+}
+
 /** The spans of one Export request; `rejectedSpans` > 0 calls for a `partial_success`. */
-export interface DecodedTraces {
+export interface DecodedTraces extends DecodeAccount {
   spans: Span[];
   rejectedSpans: number;
   /** '' when nothing was rejected, else one sentence naming the first problem. */
@@ -17,7 +27,7 @@ export interface DecodedTraces {
 }
 
 /** The log records of one Export request; `rejectedLogRecords` > 0 calls for a `partial_success`. */
-export interface DecodedLogs {
+export interface DecodedLogs extends DecodeAccount {
   logs: LogRecord[];
   rejectedLogRecords: number;
   /** '' when nothing was rejected, else one sentence naming the first problem. */

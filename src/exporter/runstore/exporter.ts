@@ -32,6 +32,8 @@ export interface RunStoreExporterOptions {
    * where a trace's run lives when this process did not write it (a restart, a replay).
    */
   index?: { runWritten(written: IndexedWrite): void; locateTrace(traceId: string): TraceRunEntry | null };
+  /** JSON text in inputs/outputs nested deeper than this stays text (`ingest.limits.attribute_value_depth_limit`). */
+  documentDepthLimit?: number;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
@@ -43,7 +45,8 @@ const ATTEMPTS_WHEN_STOPPING = 3;
  * while running keeps its directory unless its kind or start time (and so its ULID) turn out
  * different once the root arrives. Late spans are merged with the stored trace and the run
  * is rewritten; late log records alone are only added to its `logs.txt`. Log records of no
- * trace are appended to the untraced log files. Disk errors of runs are retried.
+ * trace are appended to the untraced log files. Disk errors of runs are retried; a trace the
+ * mapping or a writer fails on otherwise is written without its telemetry (./materializer.ts).
  * `syncStored` makes everything written durable (the write-ahead log's checkpoint).
  */
 export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync, Component {
@@ -67,7 +70,13 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     this.limiter = new Limiter(options.concurrency ?? 64);
     const lookup = (traceId: string): TraceRunEntry | null => options.index?.locateTrace(traceId) ?? null;
     this.locations = new TraceRunCache(lookup, options.locationCapacity ?? 200_000);
-    const setup = { runsDir: options.runsDir, unrecognized: options.unrecognized, pricing: options.pricing, countedCapacity: options.countedCapacity ?? 10_000 };
+    const setup = {
+      runsDir: options.runsDir,
+      unrecognized: options.unrecognized,
+      pricing: options.pricing,
+      countedCapacity: options.countedCapacity ?? 10_000,
+      documentDepthLimit: options.documentDepthLimit,
+    };
     const workers = options.workers ?? Math.min(2, Math.max(1, availableParallelism() - 1));
     this.pool = new MaterializerPool(setup, workers, logger);
     metrics.observeRunsRunning(() => this.running.values());
@@ -111,16 +120,35 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   }
 
   consumeTrace(trace: AssembledTrace): Promise<void> {
-    const previous = this.chains.get(trace.traceId) ?? Promise.resolve();
     this.newest.set(trace.traceId, trace);
-    const current = previous.then(() =>
-      this.limiter.run(() => (this.superseded(trace) ? Promise.resolve() : this.materializeWithRetry(trace))),
+    return this.chain(trace.traceId, (previous) =>
+      previous.then(() => this.limiter.run(() => (this.superseded(trace) ? Promise.resolve() : this.materializeWithRetry(trace)))),
     );
-    this.chains.set(trace.traceId, current);
+  }
+
+  /**
+   * Uploads for `traceId` landed (in its run's `artifacts/` or staged): once the trace's
+   * writes handed in before are done, staged ones join its run and `artifacts_count` is
+   * counted again, so metadata says what is on disk whichever came first. Nothing happens
+   * while the trace has no run (its first write takes the staged uploads).
+   */
+  artifactsChanged(traceId: string): Promise<void> {
+    return this.chain(traceId, (previous) =>
+      previous
+        .catch(() => undefined)
+        .then(async () => this.apply(await this.pool.artifactsChanged(traceId, this.locations.get(traceId))))
+        .catch((err: unknown) => this.logger.warn({ err, trace_id: traceId }, 'taking an uploaded artifact into its run failed')),
+    );
+  }
+
+  /** Runs `next` after the trace's work handed in before, and forgets the chain once it ends. */
+  private chain(traceId: string, next: (previous: Promise<void>) => Promise<void>): Promise<void> {
+    const current = next(this.chains.get(traceId) ?? Promise.resolve());
+    this.chains.set(traceId, current);
     const forget = (): void => {
-      if (this.chains.get(trace.traceId) !== current) return;
-      this.chains.delete(trace.traceId);
-      this.newest.delete(trace.traceId);
+      if (this.chains.get(traceId) !== current) return;
+      this.chains.delete(traceId);
+      this.newest.delete(traceId);
     };
     current.then(forget, forget);
     return current;
@@ -153,7 +181,8 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private async materialize(trace: AssembledTrace): Promise<void> {
     const location = this.locations.get(trace.traceId);
     // Only what the worker reads crosses the thread boundary (a snapshot's spans are decoded here).
-    const job = { trace: { traceId: trace.traceId, phase: trace.phase, spans: trace.spans, logs: trace.logs, late: trace.late }, location };
+    const { traceId, phase, spans, logs, late, truncated } = trace;
+    const job = { trace: { traceId, phase, spans, logs, late, truncated }, location };
     const outcome = await this.pool.materialize(job);
     if (outcome.location) this.locations.set(trace.traceId, outcome.location);
     this.apply(outcome);

@@ -1,7 +1,8 @@
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
-import { faultPoint } from '../../lib/index.js';
-import { startsRun, type AssembledTrace, type RunRecord, type Span, type TracePhase } from '../../model/index.js';
+import { describeError, faultPoint } from '../../lib/index.js';
+import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
+import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
 import { priceUsage, type PriceBook } from '../../pricing/index.js';
 import { logRecordLines, mapTrace } from '../../semconv/index.js';
 import {
@@ -9,6 +10,9 @@ import {
   appendRunLogs,
   moveRun,
   newRunId,
+  parseMetadata,
+  parseTruncation,
+  refreshArtifactsCount,
   runDirectory,
   writeRun,
   type IndexedWrite,
@@ -17,6 +21,7 @@ import {
 import type { RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
 import { RunAccounting } from './accounting.js';
 import { mergeSpans } from './merge.js';
+import { isRetryableWriteError } from './retry.js';
 import type { TraceRun } from './trace-runs.js';
 import { join } from 'node:path';
 
@@ -27,7 +32,12 @@ export interface MaterializerOptions {
   unrecognized: 'agent' | 'drop';
   /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
   countedCapacity: number;
+  /** JSON text in inputs/outputs nested deeper than this stays text (`ingest.limits.attribute_value_depth_limit`). */
+  documentDepthLimit?: number;
 }
+
+/** What a run written without part of its telemetry says was left out. */
+const LEFT_OUT = ['span attributes', 'span events', 'span links', 'log records'];
 
 /** One trace to write, with where its run lives now (null: nowhere yet). */
 export interface MaterializeJob {
@@ -62,8 +72,10 @@ export interface MaterializeOutcome {
 
 /**
  * Turns one assembled trace into its run directory: merges late spans with the stored
- * trace, maps (semconv), prices, moves the run when its id changed, writes it, adopts staged
- * uploads and keeps the run metrics idempotent. Synchronous file I/O through `io`: it runs
+ * trace, maps (semconv), prices, moves the run when its id changed, adopts staged uploads,
+ * writes it and keeps the run metrics idempotent. A trace the mapping or a writer fails on
+ * for a reason other than the disk (see retry.ts) is written again without its attributes,
+ * events, links and log records, and its `truncated` block says so. Synchronous file I/O through `io`: it runs
  * in the run-store exporter's worker thread. A trace's jobs must come one at a time, in
  * order, always to the same materializer (it remembers what it counted per trace).
  */
@@ -86,8 +98,39 @@ export class Materializer {
     this.accounting = new RunAccounting(readMetadata, sink, options.countedCapacity);
   }
 
-  /** Writes the job's trace; throws {@link StoreError} when the file system fails (nothing counted then). */
+  /**
+   * Writes the job's trace; throws {@link StoreError} when the file system fails (nothing
+   * counted then), or when even the trace without its telemetry cannot be written.
+   */
   materialize(job: MaterializeJob): MaterializeOutcome {
+    try {
+      return this.write(job, null);
+    } catch (err) {
+      if (isRetryableWriteError(err)) throw err;
+      const spans = job.trace.spans.map((span) => ({ ...span, attributes: [], events: [], links: [] }));
+      const outcome = this.write({ ...job, trace: { ...job.trace, spans, logs: [] } }, describeError(err));
+      outcome.warnings.unshift({
+        fields: { err: describeError(err), trace_id: job.trace.traceId },
+        message: 'writing a run failed on its telemetry; written without attributes, events, links and log records',
+      });
+      return outcome;
+    }
+  }
+
+  /**
+   * Counts the artifacts of the trace's run again after an upload (staged ones join it
+   * first); `indexed` is set when its metadata changed. Nothing happens while it has no run.
+   */
+  artifactsChanged(traceId: string, location: TraceRun | null): MaterializeOutcome {
+    const outcome: MaterializeOutcome = { location, indexed: null, metrics: [], warnings: [], unpriced: false };
+    if (location === null) return outcome;
+    adoptStagedUploads(this.options.runsDir, traceId, location, this.io);
+    const metadata = refreshArtifactsCount(this.options.runsDir, location, this.io);
+    if (metadata) outcome.indexed = { kind: location.kind, runId: location.runId, replaced: null, metadata };
+    return outcome;
+  }
+
+  private write(job: MaterializeJob, failure: string | null): MaterializeOutcome {
     this.metrics = [];
     const outcome: MaterializeOutcome = { location: job.location, indexed: null, metrics: this.metrics, warnings: [], unpriced: false };
     const started = performance.now();
@@ -100,11 +143,12 @@ export class Materializer {
     if (location?.final && !isFinal(trace.phase)) return outcome;
     const spans = location !== null && location.hasTrace !== false ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
     const phase = settledPhase(trace.phase, spans);
-    const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized });
+    const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized, documentDepthLimit: this.options.documentDepthLimit });
     if (!mapped) return outcome;
     // A replay stays linked to its original even when the replayed agent does not say so.
     const replayOf = mapped.replayOf ?? location?.replayOf ?? null;
-    const record = this.priced({ ...mapped, replayOf }, isFinal(phase), outcome);
+    const truncated = this.truncation(trace, location !== null && location.hasTrace !== false ? location : null, failure);
+    const record = { ...this.priced({ ...mapped, replayOf }, isFinal(phase), outcome), truncated };
     const metadataOnly = phase === 'started';
     const next: TraceRun = {
       kind: record.kind,
@@ -119,16 +163,16 @@ export class Materializer {
     // One rename: a crash after it leaves the run (with its old metadata, naming the trace)
     // in its new place, where the index finds it on restart and the replayed write lands.
     if (moved) moveRun(this.options.runsDir, location, next, this.io);
-    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
-    const written = writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly }, this.io);
-    faultPoint('run-written');
-    // Uploads that came before the run had a directory join it now, before any later
-    // write of the trace can move the run.
+    // Uploads that came before the run had a directory join it before its metadata is
+    // written, so that `artifacts_count` counts them.
     try {
       adoptStagedUploads(this.options.runsDir, trace.traceId, next, this.io);
     } catch (err) {
       outcome.warnings.push({ fields: { err: String(err), run_id: next.runId }, message: 'moving staged uploads into a run failed' });
     }
+    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
+    const written = writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly }, this.io);
+    faultPoint('run-written');
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
     outcome.indexed = { kind: record.kind, runId: next.runId, replaced, metadata, input, output, mtimeMs };
@@ -158,6 +202,24 @@ export class Materializer {
         message: 'late log records of a trace with no stored run were dropped',
       });
     }
+  }
+
+  /**
+   * The run's `truncated` block: what the limits cut from this snapshot and, for a run
+   * written before (`stored`), from what it held then; and what `failure` made this write
+   * leave out. Counts of a rewrite are the larger of the stored and the new ones, so a
+   * replay after a restart does not count its cuts twice.
+   */
+  private truncation(trace: AssembledTrace, stored: TraceRun | null, failure: string | null): RunTruncation | null {
+    const counts: TruncationCounts = addTruncations({}, trace.truncated);
+    const leftOut = failure === null ? [] : [...LEFT_OUT];
+    if (stored !== null) {
+      const text = this.io.readText(join(runDirectory(this.options.runsDir, stored.kind, stored.runId), 'metadata.yaml'));
+      const before = text === null ? { counts: {}, leftOut: [] } : parseTruncation(parseMetadata(text).truncated);
+      for (const [limit, n] of Object.entries(before.counts) as [keyof TruncationCounts, number][]) counts[limit] = Math.max(counts[limit] ?? 0, n);
+      for (const part of before.leftOut) if (!leftOut.includes(part)) leftOut.push(part);
+    }
+    return runTruncation(counts, leftOut, failure ?? '');
   }
 
   private storedSpans(location: TraceRun): Span[] {

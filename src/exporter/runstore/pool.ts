@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/index.js';
 import type { MaterializeJob, MaterializeOutcome } from './materializer.js';
+import type { TraceRun } from './trace-runs.js';
 import { workerFailure, type Reply, type Request } from './protocol.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -50,6 +51,12 @@ export class MaterializerPool {
   materialize(job: MaterializeJob): Promise<MaterializeOutcome> {
     const slot = this.slots[hashOf(job.trace.traceId) % this.slots.length]!;
     return this.send(slot, (id) => ({ id, type: 'job', job })) as Promise<MaterializeOutcome>;
+  }
+
+  /** Counts the artifacts of the trace's run again after an upload, in its worker (after its writes handed in before). */
+  artifactsChanged(traceId: string, location: TraceRun | null): Promise<MaterializeOutcome> {
+    const slot = this.slots[hashOf(traceId) % this.slots.length]!;
+    return this.send(slot, (id) => ({ id, type: 'artifacts', traceId, location })) as Promise<MaterializeOutcome>;
   }
 
   /** Makes every file the workers wrote before this call durable (all of it once stopped: {@link shutdown} synced). */

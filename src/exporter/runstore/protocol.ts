@@ -1,7 +1,14 @@
 import type { MaterializeJob, MaterializeOutcome } from './materializer.js';
+import type { TraceRun } from './trace-runs.js';
 
-/** A message to a materializer worker: write one trace, or sync what was written. */
-export type Request = { id: number; type: 'job'; job: MaterializeJob } | { id: number; type: 'sync' };
+/**
+ * A message to a materializer worker: write one trace, count a run's artifacts again after
+ * an upload, or sync what was written.
+ */
+export type Request =
+  | { id: number; type: 'job'; job: MaterializeJob }
+  | { id: number; type: 'artifacts'; traceId: string; location: TraceRun | null }
+  | { id: number; type: 'sync' };
 
 /** A worker's answer to request `id` (id 0: the worker is ready). */
 export type Reply =

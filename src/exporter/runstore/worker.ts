@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
 import { RunFiles } from '../../store/index.js';
-import { Materializer, type MaterializeJob, type MaterializerOptions } from './materializer.js';
+import { Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
 import { errorMessage, type Reply, type Request } from './protocol.js';
 
 /** What the pool hands each worker when it starts. */
@@ -34,16 +34,23 @@ port.on('message', (request: Request) => {
     );
     return;
   }
-  port.postMessage(materialize(request.id, request.job));
+  const { id } = request;
+  port.postMessage(
+    request.type === 'job' ? materialize(id, request.job) : answer(id, () => materializer.artifactsChanged(request.traceId, request.location)),
+  );
 });
 port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
 
 function materialize(id: number, job: MaterializeJob): Reply {
+  const reply = answer(id, () => materializer.materialize(job));
+  // Failures are left for the next sync asked for.
+  if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
+  return reply;
+}
+
+function answer(id: number, work: () => MaterializeOutcome): Reply {
   try {
-    const outcome = materializer.materialize(job);
-    // Failures are left for the next sync asked for.
-    if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
-    return { id, ok: true, value: outcome };
+    return { id, ok: true, value: work() };
   } catch (err) {
     return { id, ok: false, error: errorMessage(err) };
   }

@@ -1,20 +1,24 @@
 import { RetryableError } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, Span, TracePhase } from '../../model/index.js';
+import type { AssembledTrace, LogRecord, Span, TracePhase, TruncationCounts } from '../../model/index.js';
 import type {
   Component,
   EncodedRequest,
   LogsConsumer,
+  MemoryGate,
   SettledTraces,
+  SpanQuota,
   SpansConsumer,
   TraceConsumer,
 } from '../../contracts/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { MemoryBudget, type MemoryLimits } from './memory-budget.js';
 import { RecentSet } from './recent-set.js';
-import { addLogs, addSpans, newTraceState, readyPhase, unpackSpans, type AssemblyTiming, type TraceState } from './trace-state.js';
+import { addLogs, addSpans, newTraceState, readyPhase, spanRoom, unpackSpans, type AssemblyTiming, type TraceState } from './trace-state.js';
 
-/** Options of the assembler, from `assembly.*` and `ingest.max_*_in_memory`. */
+/** Options of the assembler, from `assembly.*`, `ingest.max_*_in_memory` and `ingest.limits`. */
 export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
+  /** `ingest.limits.spans_per_trace_limit`; unlimited when absent. */
+  maxSpansPerTrace?: number;
   /** How many finished trace ids to remember for recognising late spans. */
   recentTraceCapacity?: number;
   /** How often the running component checks for ready traces. */
@@ -43,14 +47,14 @@ const MAX_STARTS_IN_FLIGHT = 64;
  * has been open `runningAfterMs` without its root, so its run directory appears as running.
  * Time is a parameter of `tick`, so tests drive it.
  */
-export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTraces, Component {
+export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTraces, SpanQuota, Component {
   private readonly traces = new Map<string, TraceState>();
   private readonly finished: RecentSet;
   private readonly budget: MemoryBudget;
   private readonly inHandoff = new Set<Promise<void>>();
   /** Hand-offs not yet stored, per trace. */
   private readonly handoffs = new Map<string, number>();
-  /** Traces handed on unfinished by a shutdown: their data must survive in the WAL. */
+  /** Traces handed on unfinished by a shutdown, or whose storing failed: their data must survive in the WAL. */
   private readonly unfinished = new Set<string>();
   /**
    * Traces not handed on yet that will need a `started` snapshot if still open without a root
@@ -83,36 +87,81 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     return this.budget.spans;
   }
 
+  /** Decoded bytes in memory: reserved by receivers decoding, assembling, and handed on. */
+  get bytesInMemory(): number {
+    return this.budget.bytes;
+  }
+
+  /** The memory bound receivers reserve from while they decode (`ingest.max_bytes_in_memory`). */
+  get memory(): MemoryGate {
+    return this.budget;
+  }
+
+  /**
+   * The spans their traces still have room for under `ingest.limits.spans_per_trace_limit`
+   * (counting spans held and those of the trace handed on before); the others are refused,
+   * and noted in their trace's `truncated` when it is held.
+   */
+  admit(spans: readonly Span[]): { admitted: Span[]; refused: number; message: string } {
+    const limit = this.options.maxSpansPerTrace ?? Infinity;
+    const room = new Map<string, number>();
+    const admitted: Span[] = [];
+    let refused = 0;
+    let first = '';
+    for (const span of spans) {
+      let left = room.get(span.traceId);
+      if (left === undefined) {
+        const state = this.traces.get(span.traceId);
+        left = state ? spanRoom(state, limit) : Math.max(0, limit - this.finished.count(span.traceId));
+      }
+      if (left > 0) admitted.push(span);
+      else {
+        refused++;
+        first ||= span.traceId;
+        const truncated = this.traces.get(span.traceId)?.truncated;
+        if (truncated) truncated.spans_per_trace = (truncated.spans_per_trace ?? 0) + 1;
+      }
+      room.set(span.traceId, left - 1);
+    }
+    const message = refused === 0 ? '' : `${refused} span${refused === 1 ? '' : 's'} refused: trace ${first} has reached spans_per_trace_limit (${limit})`;
+    return { admitted, refused, message };
+  }
+
   /**
    * Takes a batch of spans, or rejects the whole batch with `RetryableError` when a memory
-   * bound would be exceeded or the daemon is stopping: never accept-and-drop.
+   * bound would be exceeded or the daemon is stopping: never accept-and-drop. Its decoded
+   * bytes are counted until its trace is stored; what a receiver reserved for it is taken over.
    */
   consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
-    const bytesPerItem = perItem(source, spans.length);
-    const refusal = this.refusal(spans.length, bytesPerItem * spans.length);
-    if (refusal) return Promise.reject(refusal);
+    const charge = this.charge(spans.length, source);
+    if (charge instanceof RetryableError) return Promise.reject(charge);
     const nowMs = this.now();
+    let kept = 0;
     for (const [traceId, group] of groupByTrace(spans)) {
       const state = this.stateOf(traceId, nowMs);
       const hadSpans = state.spans.length > 0;
-      const bytesBefore = state.bytes;
-      const added = addSpans(state, group, nowMs, bytesPerItem);
-      this.budget.hold(added, state.bytes - bytesBefore);
+      const cutBefore = state.truncated.spans_per_trace ?? 0;
+      const added = addSpans(state, group, nowMs, charge, this.options.maxSpansPerTrace);
+      const cut = (state.truncated.spans_per_trace ?? 0) - cutBefore;
+      if (cut > 0) this.logger.warn({ trace_id: traceId, spans: cut }, 'spans past spans_per_trace_limit dropped');
+      this.budget.hold(added, 0);
+      kept += added;
       if (!hadSpans && state.spans.length > 0 && !state.late) this.startLater(state, nowMs);
     }
+    // Duplicates and spans past the limit are not held: their share of the bytes goes back.
+    this.budget.release(charge * (spans.length - kept));
     this.sendStarts();
     return Promise.resolve();
   }
 
   /** Takes a batch of log records, refusing it as {@link consumeSpans} does. */
   consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
-    const bytesPerItem = perItem(source, logs.length);
-    const refusal = this.refusal(logs.length, bytesPerItem * logs.length);
-    if (refusal) return Promise.reject(refusal);
+    const charge = this.charge(logs.length, source);
+    if (charge instanceof RetryableError) return Promise.reject(charge);
     const nowMs = this.now();
     for (const [traceId, group] of groupByTrace(logs)) {
-      const bytes = bytesPerItem * group.length;
-      this.budget.hold(group.length, bytes);
+      const bytes = charge * group.length;
+      this.budget.hold(group.length, 0);
       if (traceId === '') {
         this.track(() => this.next.consumeLogs(group), null, group.length, bytes, { untraced_log_records: group.length });
         continue;
@@ -166,18 +215,30 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     while (this.inHandoff.size > 0) await Promise.allSettled([...this.inHandoff]);
   }
 
-  /** Why a batch cannot be taken now, or null. */
-  private refusal(count: number, bytes: number): RetryableError | null {
+  /**
+   * Counts a batch's decoded bytes as held (what a receiver reserved for it is taken over)
+   * and returns the bytes charged per item, or the error to refuse the batch with.
+   */
+  private charge(count: number, source: EncodedRequest | undefined): number | RetryableError {
     if (this.stopping) {
       return new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS);
     }
-    return this.budget.refusal(count, bytes);
+    const reserved = source?.reservation?.bytes ?? 0;
+    // Whole bytes per item, so that what is released later adds up to what was counted.
+    const perItem = count > 0 ? Math.ceil(Math.max(decodedBytes(source), reserved) / count) : 0;
+    const extra = perItem * count - reserved;
+    const refusal = this.budget.refusal(count, extra, reserved);
+    if (refusal) return refusal;
+    source?.reservation?.take();
+    this.budget.hold(0, extra);
+    return perItem;
   }
 
   private stateOf(traceId: string, nowMs: number): TraceState {
     let state = this.traces.get(traceId);
     if (!state) {
-      state = newTraceState(traceId, nowMs, this.finished.has(traceId));
+      const late = this.finished.has(traceId);
+      state = newTraceState(traceId, nowMs, late, this.finished.count(traceId));
       this.traces.set(traceId, state);
     }
     return state;
@@ -214,11 +275,11 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
     this.startDue.delete(state);
     const count = state.spans.length + state.logs.length;
     if (state.spans.length === 0 && !state.late) {
-      this.budget.release(count, state.bytes);
+      this.budget.releaseHeld(count, state.bytes);
       this.logger.warn({ trace_id: state.traceId, log_records: state.logs.length, phase }, 'dropped log records of a trace whose spans never came');
       return;
     }
-    if (phase === 'complete' || phase === 'orphaned') this.finished.add(state.traceId);
+    if (phase === 'complete' || phase === 'orphaned') this.finished.add(state.traceId, state.priorSpans + state.spans.length);
     if (phase === 'interrupted') this.unfinished.add(state.traceId);
     // The trace's share of the budget is released once it is stored, not when handed on:
     // nothing is dropped while the disk is slow.
@@ -240,7 +301,7 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
   ): void {
     if (traceId !== null) this.handoffs.set(traceId, (this.handoffs.get(traceId) ?? 0) + 1);
     const ended = (): void => {
-      this.budget.release(count, bytes);
+      this.budget.releaseHeld(count, bytes);
       if (traceId !== null) {
         const left = (this.handoffs.get(traceId) ?? 1) - 1;
         if (left > 0) this.handoffs.set(traceId, left);
@@ -250,16 +311,18 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
       after?.();
     };
     const done = handOff().then(ended, (err: unknown) => {
-      this.logger.error({ err, ...context }, 'storing telemetry failed');
+      // Never settled: the write-ahead log keeps the trace's records, replayed at the next start.
+      if (traceId !== null) this.unfinished.add(traceId);
+      this.logger.error({ err, ...context }, 'storing telemetry failed; its write-ahead log records are kept for the next start');
       ended();
     });
     this.inHandoff.add(done);
   }
 }
 
-/** Request bytes per item, to charge against the memory bound. */
-function perItem(source: EncodedRequest | undefined, count: number): number {
-  return count > 0 ? (source?.body.length ?? 0) / count : 0;
+/** A batch's decoded bytes: the codec's count, else (a caller that has none) its request's size. */
+function decodedBytes(source: EncodedRequest | undefined): number {
+  return source?.decodedBytes ?? source?.body?.length ?? 0;
 }
 
 /**
@@ -272,6 +335,7 @@ class Snapshot implements AssembledTrace {
   readonly traceId: string;
   readonly logs: LogRecord[];
   readonly late: boolean;
+  readonly truncated: TruncationCounts;
   #held: Pick<TraceState, 'traceId' | 'spans' | 'origins'> | null;
   readonly #count: number;
   #spans: Span[] | undefined;
@@ -280,6 +344,7 @@ class Snapshot implements AssembledTrace {
     this.traceId = state.traceId;
     this.logs = [...state.logs];
     this.late = state.late;
+    this.truncated = { ...state.truncated };
     this.#held = state;
     this.#count = state.spans.length;
   }

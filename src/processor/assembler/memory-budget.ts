@@ -1,9 +1,10 @@
 import { RetryableError } from '../../lib/index.js';
+import type { MemoryGate } from '../../contracts/index.js';
 
 /** The memory bounds (`ingest.max_spans_in_memory`, `ingest.max_bytes_in_memory`). */
 export interface MemoryLimits {
   maxSpansInMemory: number;
-  /** Request bytes held; unbounded when absent. */
+  /** Decoded bytes held; unbounded when absent. */
   maxBytesInMemory?: number;
 }
 
@@ -11,23 +12,38 @@ export interface MemoryLimits {
 const RETRY_AFTER_SECONDS = 1;
 
 /**
- * Counts what the assembler holds (spans and their request bytes), both while assembling
- * and after handing a trace on until it is stored, and decides when to shed load.
+ * Counts what the pipeline holds: spans and log records and their decoded bytes, from the
+ * moment a receiver reserves them while decoding, through assembly, until their trace is
+ * stored; and decides when to shed load. An empty budget takes any batch, so that a batch
+ * larger than a bound is not refused forever (the decoders refuse a request that alone
+ * decodes past the byte bound).
  */
-export class MemoryBudget {
+export class MemoryBudget implements MemoryGate {
   spans = 0;
   bytes = 0;
+  readonly maxBytes: number;
 
-  constructor(private readonly limits: MemoryLimits) {}
+  constructor(private readonly limits: MemoryLimits) {
+    this.maxBytes = limits.maxBytesInMemory ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  tryReserve(bytes: number): boolean {
+    if (this.bytes > 0 && this.bytes + bytes > this.maxBytes) return false;
+    this.bytes += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.bytes -= bytes;
+  }
 
   /**
-   * The error to refuse a batch with, or null to take it. An empty daemon takes any batch,
-   * so a batch larger than a bound is not refused forever.
+   * The error to refuse a batch of `spans` items and `bytes` more bytes with (beside the
+   * `reserved` bytes already counted for it), or null to take it.
    */
-  refusal(spans: number, bytes: number): RetryableError | null {
-    if (this.spans === 0) return null;
-    const maxBytes = this.limits.maxBytesInMemory ?? Infinity;
-    if (this.spans + spans <= this.limits.maxSpansInMemory && this.bytes + bytes <= maxBytes) return null;
+  refusal(spans: number, bytes: number, reserved = 0): RetryableError | null {
+    if (this.spans === 0 && this.bytes - reserved <= 0) return null;
+    if (this.spans + spans <= this.limits.maxSpansInMemory && (bytes === 0 || this.bytes + bytes <= this.maxBytes)) return null;
     const held = `${this.spans} spans (${Math.round(this.bytes / 1024)} KiB)`;
     return new RetryableError('overloaded', `the daemon holds ${held} in memory, at its limit; retry later`, RETRY_AFTER_SECONDS);
   }
@@ -37,7 +53,8 @@ export class MemoryBudget {
     this.bytes += bytes;
   }
 
-  release(spans: number, bytes: number): void {
+  /** Releases items held (and their bytes) once they are stored or dropped. */
+  releaseHeld(spans: number, bytes: number): void {
     this.spans -= spans;
     this.bytes -= bytes;
   }

@@ -133,7 +133,15 @@ function writeHex(s: string): void {
   }
 }
 
-function writeValue(v: AnyValue): void {
+/** A list of values (an array) or of attributes (a key-value list) still being written. */
+interface WriteFrame {
+  values: readonly AnyValue[] | null;
+  kvs: readonly KeyValue[] | null;
+  i: number;
+}
+
+/** Writes one value's tag and, for a scalar, its content; a container's elements are queued on `stack`. */
+function writeOne(v: AnyValue, stack: WriteFrame[]): void {
   ensure(1);
   if ('stringValue' in v) {
     scratch[pos++] = Value.String;
@@ -151,22 +159,29 @@ function writeValue(v: AnyValue): void {
     writeString(v.bytesValue);
   } else if ('arrayValue' in v) {
     scratch[pos++] = Value.Array;
-    const values = v.arrayValue.values;
-    writeVarint(values.length);
-    for (const value of values) writeValue(value);
+    writeVarint(v.arrayValue.values.length);
+    stack.push({ values: v.arrayValue.values, kvs: null, i: 0 });
   } else if ('kvlistValue' in v) {
     scratch[pos++] = Value.Kvlist;
-    writeAttributes(v.kvlistValue.values);
+    writeVarint(v.kvlistValue.values.length);
+    stack.push({ values: null, kvs: v.kvlistValue.values, i: 0 });
   } else {
     scratch[pos++] = Value.Empty;
   }
 }
 
+/** Writes attributes and their values depth first, without recursion. */
 function writeAttributes(kvs: readonly KeyValue[]): void {
   writeVarint(kvs.length);
-  for (const kv of kvs) {
-    writeName(kv.key);
-    writeValue(kv.value);
+  const stack: WriteFrame[] = [{ values: null, kvs, i: 0 }];
+  for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+    if (top.kvs !== null && top.i < top.kvs.length) {
+      const kv = top.kvs[top.i++] as KeyValue;
+      writeName(kv.key);
+      writeOne(kv.value, stack);
+    } else if (top.values !== null && top.i < top.values.length) {
+      writeOne(top.values[top.i++] as AnyValue, stack);
+    } else stack.pop();
   }
 }
 
@@ -228,6 +243,13 @@ export function packSpan(span: Span, originIndex: number): string {
   return scratch.toString('latin1', 0, pos);
 }
 
+/** A list being read back: array values or key-value pairs. */
+interface ReadFrame {
+  values: AnyValue[] | null;
+  kvs: KeyValue[] | null;
+  i: number;
+}
+
 /** Reads one packed span back. */
 class Unpacker {
   at = 0;
@@ -283,7 +305,8 @@ class Unpacker {
     return this.buf.toString('hex', start, this.at);
   }
 
-  value(): AnyValue {
+  /** One value's tag and, for a scalar, its content; a container comes back empty, its elements queued on `stack`. */
+  private one(stack: ReadFrame[]): AnyValue {
     switch (this.buf[this.at++]) {
       case Value.String: return { stringValue: this.string() };
       case Value.False: return { boolValue: false };
@@ -293,19 +316,29 @@ class Unpacker {
       case Value.Bytes: return { bytesValue: this.string() };
       case Value.Array: {
         const values = new Array<AnyValue>(this.varint());
-        for (let i = 0; i < values.length; i++) values[i] = this.value();
+        stack.push({ values, kvs: null, i: 0 });
         return { arrayValue: { values } };
       }
-      case Value.Kvlist: return { kvlistValue: { values: this.attributes() } };
+      case Value.Kvlist: {
+        const kvs = new Array<KeyValue>(this.varint());
+        stack.push({ values: null, kvs, i: 0 });
+        return { kvlistValue: { values: kvs } };
+      }
       default: return {};
     }
   }
 
+  /** Attributes written by `writeAttributes`, read back depth first without recursion. */
   attributes(): KeyValue[] {
     const kvs = new Array<KeyValue>(this.varint());
-    for (let i = 0; i < kvs.length; i++) {
-      const key = this.name();
-      kvs[i] = { key, value: this.value() };
+    const stack: ReadFrame[] = [{ values: null, kvs, i: 0 }];
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      if (top.kvs !== null && top.i < top.kvs.length) {
+        const key = this.name();
+        top.kvs[top.i++] = { key, value: this.one(stack) };
+      } else if (top.values !== null && top.i < top.values.length) {
+        top.values[top.i++] = this.one(stack);
+      } else stack.pop();
     }
     return kvs;
   }

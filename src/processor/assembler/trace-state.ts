@@ -1,4 +1,4 @@
-import { replayParentSpanId, type LogRecord, type Origin, type Span, type TracePhase } from '../../model/index.js';
+import { addTruncations, replayParentSpanId, type LogRecord, type Origin, type Span, type TracePhase, type TruncationCounts } from '../../model/index.js';
 import { keyOfPacked, packSpan, spanKey, unpackSpan } from './packed-span.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
@@ -37,10 +37,14 @@ export interface TraceState {
   bytes: number;
   /** The trace was handed on as final before: these spans are late additions. */
   readonly late: boolean;
+  /** Spans of the trace handed on as final before (late additions count on top of them). */
+  readonly priorSpans: number;
+  /** What ingest limits cut from the telemetry held. */
+  readonly truncated: TruncationCounts;
 }
 
-/** Creates the state of a trace first seen at `nowMs`. */
-export function newTraceState(traceId: string, nowMs: number, late: boolean): TraceState {
+/** Creates the state of a trace first seen at `nowMs`; `priorSpans` were handed on as final before (late). */
+export function newTraceState(traceId: string, nowMs: number, late: boolean, priorSpans = 0): TraceState {
   return {
     traceId,
     spans: [],
@@ -52,18 +56,31 @@ export function newTraceState(traceId: string, nowMs: number, late: boolean): Tr
     replayParent: null,
     bytes: 0,
     late,
+    priorSpans,
+    truncated: {},
   };
 }
 
+/** How many more spans the trace may take under `maxSpans` (spans_per_trace_limit). */
+export function spanRoom(state: TraceState, maxSpans: number): number {
+  return Math.max(0, maxSpans - state.priorSpans - state.spans.length);
+}
+
 /**
- * Adds spans to a trace's state; a span already held (same span id) is kept as first seen.
- * Each new span is charged `bytesPerSpan`. Returns how many spans were new.
+ * Adds spans to a trace's state; a span already held (same span id) is kept as first seen,
+ * and spans past `maxSpans` are dropped and counted as cut by spans_per_trace. Each new span
+ * is charged `bytesPerSpan`. Returns how many spans were new.
  */
-export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number, bytesPerSpan: number): number {
+export function addSpans(state: TraceState, spans: readonly Span[], nowMs: number, bytesPerSpan: number, maxSpans = Infinity): number {
   let added = 0;
   for (const span of spans) {
     const key = spanKey(span.spanId);
     if (holds(state, key)) continue;
+    if (spanRoom(state, maxSpans) === 0) {
+      state.truncated.spans_per_trace = (state.truncated.spans_per_trace ?? 0) + 1;
+      continue;
+    }
+    addTruncations(state.truncated, span.truncated);
     state.spans.push(pack(state, span));
     state.spanKeys?.add(key);
     if (!state.spanKeys && state.spans.length >= INDEX_FROM) state.spanKeys = new Set(state.spans.map(keyOf));
@@ -110,7 +127,7 @@ function pack(state: TraceState, span: Span): string | Span {
   try {
     return packSpan(span, index);
   } catch {
-    // Attribute values nested deeper than the packer can follow: held as decoded.
+    // A span the packer cannot take (none is known to exist) is held as decoded.
     return span;
   }
 }
@@ -131,7 +148,10 @@ export function unpackSpans(state: Pick<TraceState, 'traceId' | 'spans' | 'origi
 
 /** Adds log records to a trace's state. Records carry no id, so one sent twice is held twice. */
 export function addLogs(state: TraceState, logs: readonly LogRecord[], nowMs: number): void {
-  state.logs.push(...logs);
+  for (const log of logs) {
+    state.logs.push(log);
+    addTruncations(state.truncated, log.truncated);
+  }
   state.lastArrivalMs = nowMs;
 }
 

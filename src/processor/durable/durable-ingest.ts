@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../codec/otlp/index.js';
+import { decodeLogsAsync, decodeTracesAsync, encodeLogsJson, encodeTracesJson } from '../../codec/otlp/index.js';
+import type { AttributeLimits } from '../../codec/otlp/index.js';
 import { describeError, RetryableError } from '../../lib/index.js';
 import type { LogRecord, Span } from '../../model/index.js';
 import type { BatchTransform, Component, EncodedRequest, LogsConsumer, SettledTraces, SpansConsumer, StoredSync } from '../../contracts/index.js';
@@ -15,6 +16,8 @@ export interface DurableIngestOptions {
    * that segments an older version wrote unscrubbed are scrubbed too.
    */
   replayTransform?: BatchTransform;
+  /** `ingest.limits`, applied again when records are replayed, as when they were received. */
+  limits?: Readonly<AttributeLimits>;
 }
 
 /** What a restart found in the log. */
@@ -23,6 +26,8 @@ export interface RecoveryStats {
   records: number;
   spans: number;
   logRecords: number;
+  /** Records that could not be replayed, moved to `.wal/quarantine/`. */
+  quarantined: number;
 }
 
 /** The record types of one signal. */
@@ -35,13 +40,14 @@ const TRACE_RECORDS: RecordTypes = { protobuf: RecordType.TRACES_PROTOBUF, json:
 const LOG_RECORDS: RecordTypes = { protobuf: RecordType.LOGS_PROTOBUF, json: RecordType.LOGS_JSON };
 
 /** What one WAL record decodes to. */
-type ReplayedBatch = { signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] };
+type ReplayedBatch = ({ signal: 'traces'; items: Span[] } | { signal: 'logs'; items: LogRecord[] }) & { decodedBytes: number };
 
 /**
  * The stage that makes a 2xx a promise: a batch is handed to the assembler, then its request
  * bytes are appended to the write-ahead log, and only once they are synced does the receiver
- * answer. On start it replays what the log holds; periodically it deletes segments whose
- * traces are all stored.
+ * answer. On start it replays what the log holds (a record that cannot be replayed is moved
+ * to `.wal/quarantine/` with a log line, never dropped); periodically it deletes segments
+ * whose traces are all stored.
  */
 export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
   private timer: NodeJS.Timeout | undefined;
@@ -109,32 +115,44 @@ export class DurableIngest implements SpansConsumer, LogsConsumer, Component {
   }
 
   private async replay(): Promise<RecoveryStats> {
-    const stats: RecoveryStats = { segments: this.recovered.length, records: 0, spans: 0, logRecords: 0 };
+    const stats: RecoveryStats = { segments: this.recovered.length, records: 0, spans: 0, logRecords: 0, quarantined: 0 };
     for (const segment of this.recovered) {
       for (const record of segment.records) {
         const source = sourceOf(record);
-        const batch = this.decode(record.type, source, record.offset);
-        if (!batch) continue;
-        this.wal.noteTraces(segment.seq, traceIdsOf(batch.items));
-        await this.deliver(batch, this.transform(batch, source));
-        stats.records++;
-        if (batch.signal === 'traces') stats.spans += batch.items.length;
-        else stats.logRecords += batch.items.length;
+        try {
+          const batch = await this.decode(record.type, source);
+          this.wal.noteTraces(segment.seq, traceIdsOf(batch.items));
+          await this.deliver(batch, this.transform(batch, { ...source, decodedBytes: batch.decodedBytes }));
+          stats.records++;
+          if (batch.signal === 'traces') stats.spans += batch.items.length;
+          else stats.logRecords += batch.items.length;
+        } catch (err) {
+          await this.quarantine(segment.seq, record, err);
+          stats.quarantined++;
+        }
       }
     }
     return stats;
   }
 
-  private decode(type: RecordTypeValue, source: EncodedRequest, offset: number): ReplayedBatch | null {
-    try {
-      if (type === TRACE_RECORDS.protobuf || type === TRACE_RECORDS.json) {
-        return { signal: 'traces', items: decodeTraces(source.body, source.format).spans };
-      }
-      return { signal: 'logs', items: decodeLogs(source.body, source.format).logs };
-    } catch (err) {
-      this.logger.error({ offset, reason: describeError(err) }, 'write-ahead log: a record cannot be decoded; skipped');
-      return null;
+  private async decode(type: RecordTypeValue, source: EncodedRequest): Promise<ReplayedBatch> {
+    const body = source.body as Uint8Array;
+    const options = { limits: this.options.limits };
+    if (type === TRACE_RECORDS.protobuf || type === TRACE_RECORDS.json) {
+      const decoded = await decodeTracesAsync(body, source.format, options);
+      return { signal: 'traces', items: decoded.spans, decodedBytes: decoded.decodedBytes };
     }
+    const decoded = await decodeLogsAsync(body, source.format, options);
+    return { signal: 'logs', items: decoded.logs, decodedBytes: decoded.decodedBytes };
+  }
+
+  /** Keeps a record that cannot be replayed in `.wal/quarantine/`, so its segment can go. */
+  private async quarantine(seq: number, record: WalRecord, err: unknown): Promise<void> {
+    const file = await this.wal.quarantine(seq, record);
+    this.logger.error(
+      { segment: seq, offset: record.offset, file, reason: describeError(err) },
+      'write-ahead log: a record cannot be replayed; moved to quarantine',
+    );
   }
 
   private transform(batch: ReplayedBatch, source: EncodedRequest): EncodedRequest {

@@ -11,7 +11,9 @@ export interface RedactionMetrics {
 /**
  * The redaction stage (INTERFACE.md §8), between the receivers and the write-ahead log: hands
  * each batch on once {@link Redaction} has scrubbed it, so no byte of it reaches the disk
- * before.
+ * before. Redaction counts (`paracle.privacy.redactions.*`) a client sent are dropped first:
+ * only this stage writes them, so a client cannot inflate a run's `privacy` block. (The
+ * log's replay runs {@link Redaction} alone: the counts in its records are ours.)
  */
 export class RedactStage implements SpansConsumer, LogsConsumer {
   constructor(
@@ -20,12 +22,48 @@ export class RedactStage implements SpansConsumer, LogsConsumer {
   ) {}
 
   consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
-    return this.next.consumeSpans(spans, this.redaction.transformSpans(spans, source));
+    const request = dropForgedCounts(spans) ? encodedAgain(source, () => encodeTracesJson(spans)) : source;
+    return this.next.consumeSpans(spans, this.redaction.transformSpans(spans, request));
   }
 
   consumeLogs(logs: LogRecord[], source?: EncodedRequest): Promise<void> {
-    return this.next.consumeLogs(logs, this.redaction.transformLogs(logs, source));
+    const request = dropForgedCounts(logs) ? encodedAgain(source, () => encodeLogsJson(logs)) : source;
+    return this.next.consumeLogs(logs, this.redaction.transformLogs(logs, request));
   }
+}
+
+/**
+ * Removes attributes named like redaction counts from the items, their resources and scopes
+ * (in place); true when there were any.
+ */
+function dropForgedCounts(items: readonly (Span | LogRecord)[]): boolean {
+  let dropped = false;
+  const strip = (attributes: KeyValue[]): void => {
+    if (!attributes.some(isRedactionCount)) return;
+    dropped = true;
+    const kept = attributes.filter((kv) => !isRedactionCount(kv));
+    attributes.length = 0;
+    for (const kv of kept) attributes.push(kv);
+  };
+  const seen = new Set<Resource | InstrumentationScope>();
+  for (const item of items) {
+    strip(item.attributes);
+    for (const shared of [item.origin.resource, item.origin.scope]) {
+      if (seen.has(shared)) continue;
+      seen.add(shared);
+      strip(shared.attributes);
+    }
+  }
+  return dropped;
+}
+
+function isRedactionCount(kv: KeyValue): boolean {
+  return kv.key.startsWith(REDACTIONS_ATTRIBUTE_PREFIX);
+}
+
+/** The request encoded again from its (changed) items, so the write-ahead log holds what is handed on. */
+function encodedAgain(source: EncodedRequest | undefined, encode: () => string): EncodedRequest | undefined {
+  return source === undefined ? undefined : { ...source, format: 'json', body: Buffer.from(encode()) };
 }
 
 /**
@@ -59,7 +97,8 @@ export class Redaction implements BatchTransform {
   private finish(total: RedactionTally, source: EncodedRequest | undefined, encode: () => string): EncodedRequest | undefined {
     if (total.total === 0) return source;
     this.metrics.redacted(total.entries());
-    return source === undefined ? undefined : { format: 'json', body: Buffer.from(encode()) };
+    // The memory reserved for the items and their decoded size stay with them.
+    return encodedAgain(source, encode);
   }
 }
 

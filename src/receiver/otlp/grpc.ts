@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import { Metadata, setLogger, status, type sendUnaryData, type Server, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { encodeExportResponse, encodeStatus, otlpRoot, type Signal } from '../../codec/otlp/index.js';
-import { startGrpcListener, type GrpcListener, type HostPort } from '../../lib/index.js';
+import { startGrpcListener, type GrpcListener, type GrpcListenerOptions, type HostPort } from '../../lib/index.js';
 import type { Component } from '../../contracts/index.js';
 import { ingest, type IngestTarget } from './ingest.js';
 import { answerFor } from './status.js';
@@ -13,6 +13,8 @@ export interface OtlpGrpcOptions {
   maxMessageBytes: number;
   /** How long shutdown waits for calls in progress before cutting them. */
   shutdownGraceMs?: number;
+  /** Connection budget and idle timeout (`daemon.*`). */
+  listener?: GrpcListenerOptions;
 }
 
 const SERVICES: Record<Signal, string> = {
@@ -71,6 +73,7 @@ export class OtlpGrpcReceiver implements Component {
       this.options.address,
       'OTLP/gRPC',
       { 'grpc.max_receive_message_length': maxBytes },
+      this.options.listener,
     );
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeExportResponse, encodeStatus, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import {
+  GrpcCode,
   MethodNotAllowedError,
   NotFoundError,
   RetryableError,
@@ -8,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
   type HostPort,
   type HttpListener,
+  type HttpListenerOptions,
 } from '../../lib/index.js';
 import type { Component } from '../../contracts/index.js';
 import type { IngestProtocol } from '../../telemetry/index.js';
@@ -19,6 +21,8 @@ import { answerFor } from './status.js';
 export interface OtlpHttpOptions {
   address: HostPort;
   maxBodyBytes: number;
+  /** Connection budget and timeouts (`daemon.*`). */
+  listener?: Omit<HttpListenerOptions, 'busy'>;
 }
 
 const MEDIA_TYPES: Record<string, WireFormat> = {
@@ -29,6 +33,13 @@ const SUPPORTED = Object.keys(MEDIA_TYPES);
 const CONTENT_TYPE: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 const PROTOCOL: { [F in WireFormat]: IngestProtocol } = { protobuf: 'http_protobuf', json: 'http_json' };
 const SIGNAL_PATHS = new Map<string, Signal>([['/v1/traces', 'traces'], ['/v1/logs', 'logs']]);
+// A body refused for its size is still read (and dropped) up to this much, so the sender
+// gets to read the 413 instead of a reset; past it the connection is closed.
+const DRAIN_BYTES = 64 * 1024 * 1024;
+const BUSY = {
+  contentType: CONTENT_TYPE.json,
+  body: (message: string) => encodeStatus(GrpcCode.UNAVAILABLE, message, 'json', 1),
+};
 
 /**
  * OTLP/HTTP on `POST /v1/traces` and `POST /v1/logs`, answering as the Collector's
@@ -52,7 +63,10 @@ export class OtlpHttpReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    this.listener = await startHttpListener((req, res) => void this.handle(req, res), this.options.address, 'OTLP/HTTP');
+    this.listener = await startHttpListener((req, res) => void this.handle(req, res), this.options.address, 'OTLP/HTTP', {
+      ...this.options.listener,
+      busy: BUSY,
+    });
   }
 
   /** Stops accepting connections and waits for requests in progress to be answered. */
@@ -87,7 +101,7 @@ export class OtlpHttpReceiver implements Component {
     try {
       await this.export(req, res, signal, format);
     } catch (err) {
-      this.reject(res, format, err);
+      this.reject(res, format, err, req);
     }
   }
 
@@ -98,14 +112,25 @@ export class OtlpHttpReceiver implements Component {
     res.end(encodeExportResponse(signal, partial, format));
   }
 
-  private reject(res: ServerResponse, format: WireFormat, err: unknown): void {
+  private reject(res: ServerResponse, format: WireFormat, err: unknown, req?: IncomingMessage): void {
     const answer = answerFor(err);
     if (answer.httpStatus >= 500 && answer.retryAfterSeconds === null) {
       this.target.logger.error({ err }, 'OTLP/HTTP request failed');
     }
     if (answer.retryAfterSeconds !== null) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
-    if (answer.httpStatus === 413) res.setHeader('Connection', 'close');
+    if (answer.httpStatus === 413 && req) drainOrClose(req, res);
     res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
     res.end(encodeStatus(answer.rpcCode, answer.message, format, answer.retryAfterSeconds));
   }
+}
+
+/**
+ * After a 413 the connection closes once the answer is sent, and the rest of the body is read
+ * and dropped meanwhile (within the request timeout), so the sender, still writing, can read
+ * the answer instead of a reset; a body declared past {@link DRAIN_BYTES} is not worth reading.
+ */
+function drainOrClose(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (!(declared > DRAIN_BYTES)) req.resume();
 }

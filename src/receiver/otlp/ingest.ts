@@ -1,6 +1,6 @@
-import { decodeLogs, decodeTraces, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
-import type { Span } from '../../model/index.js';
-import type { LogsConsumer, SpansConsumer } from '../../contracts/index.js';
+import { decodeLogsAsync, decodeTracesAsync, type AttributeLimits, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
+import { addTruncations, type LogRecord, type Span, type TruncationCounts } from '../../model/index.js';
+import type { EncodedRequest, LogsConsumer, MemoryGate, Reservation, SpanQuota, SpansConsumer } from '../../contracts/index.js';
 import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
 
 /** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
@@ -19,6 +19,12 @@ export interface IngestTarget {
    * redaction stage (the name of a rejected span); by default the text as it is.
    */
   redact?: (text: string) => string;
+  /** `ingest.limits`, applied while decoding. */
+  limits: Readonly<AttributeLimits>;
+  /** The memory bound a request is decoded against (`ingest.max_bytes_in_memory`); unbounded without. */
+  memory?: MemoryGate;
+  /** Room left per trace (`ingest.limits.spans_per_trace_limit`); unlimited without. */
+  quota?: SpanQuota;
 }
 
 /** One decoded request: item counts, and how to hand the kept items on and count them. */
@@ -28,54 +34,78 @@ interface DecodedRequest {
   rejected: number;
   dropped: number;
   rejectionMessage: string;
+  truncated: TruncationCounts;
   consume(): Promise<void>;
   count(outcome: IngestOutcome, count: number): void;
 }
 
-function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): DecodedRequest {
-  const decoded = decodeTraces(body, format);
+/** A decoded request's memory, reserved while it was decoded, until a stage takes it over. */
+class Held implements Reservation {
+  constructor(public bytes: number) {}
+
+  take(): number {
+    const bytes = this.bytes;
+    this.bytes = 0;
+    return bytes;
+  }
+}
+
+async function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget, held: Held): Promise<DecodedRequest> {
+  const decoded = await decodeTracesAsync(body, format, { limits: target.limits, budget: target.memory });
+  held.bytes = decoded.reservedBytes;
+  const quota = target.quota?.admit(decoded.spans) ?? { admitted: decoded.spans, refused: 0, message: '' };
+  const truncated = addTruncations({}, decoded.truncated);
+  if (quota.refused > 0) truncated.spans_per_trace = (truncated.spans_per_trace ?? 0) + quota.refused;
   // Only the consumer keeps the decoded spans: none are referenced here while the request
   // waits for its ack (the write-ahead log's sync), so they die young instead of filling
   // the old generation.
-  let spans: Span[] | null = decoded.spans;
+  let spans: Span[] | null = quota.admitted;
+  const source: EncodedRequest = { format, body, decodedBytes: decoded.decodedBytes, reservation: held };
   return {
     noun: 'spans',
-    accepted: decoded.spans.length,
-    rejected: decoded.rejectedSpans,
+    accepted: quota.admitted.length,
+    rejected: decoded.rejectedSpans + quota.refused,
     dropped: 0,
-    rejectionMessage: decoded.rejectionMessage,
+    rejectionMessage: [decoded.rejectionMessage, quota.message].filter((m) => m !== '').join('; '),
+    truncated,
     consume: () => {
       const items = spans ?? [];
       spans = null;
-      return target.spans.consumeSpans(items, { format, body });
+      return target.spans.consumeSpans(items, source);
     },
     count: (outcome, count) => target.metrics.spansReceived(protocol, outcome, count),
   };
 }
 
-function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget): DecodedRequest {
-  const decoded = decodeLogs(body, format);
-  const kept = target.untracedLogs === 'drop' ? decoded.logs.filter((log) => log.traceId !== '') : decoded.logs;
+async function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestProtocol, target: IngestTarget, held: Held): Promise<DecodedRequest> {
+  const decoded = await decodeLogsAsync(body, format, { limits: target.limits, budget: target.memory });
+  held.bytes = decoded.reservedBytes;
+  const kept: LogRecord[] = target.untracedLogs === 'drop' ? decoded.logs.filter((log) => log.traceId !== '') : decoded.logs;
+  // The request bytes stand for the batch only when no record was filtered out.
+  const whole = kept.length === decoded.logs.length;
+  const source: EncodedRequest = { format, body: whole ? body : undefined, decodedBytes: decoded.decodedBytes, reservation: held };
   return {
     noun: 'log records',
     accepted: kept.length,
     rejected: decoded.rejectedLogRecords,
     dropped: decoded.logs.length - kept.length,
     rejectionMessage: decoded.rejectionMessage,
-        // The request bytes stand for the batch only when no record was filtered out.
-    consume: () => target.logs.consumeLogs(kept, kept.length === decoded.logs.length ? { format, body } : undefined),
+    truncated: decoded.truncated,
+    consume: () => target.logs.consumeLogs(kept, source),
     count: (outcome, count) => target.metrics.logRecordsReceived(protocol, outcome, count),
   };
 }
 
 /**
  * The one ingest path of every OTLP transport: decodes an Export request body of `signal`
- * (already decompressed and within the size limit), hands the usable items to the pipeline
- * and counts them by `protocol` and outcome. Resolves with the partial success to answer
- * (items with unusable ids), or null for full success.
+ * (already decompressed and within the size limit) in slices, against the memory bound and
+ * with `ingest.limits` applied, hands the usable items to the pipeline and counts them by
+ * `protocol` and outcome, and what the limits cut. Resolves with the partial success to
+ * answer (items with unusable ids, spans past their trace's limit), or null for full success.
  *
- * @throws InvalidInputError when the body cannot be decoded; the consumer's error (e.g.
- * RetryableError when shedding load) after counting the whole request as rejected.
+ * @throws InvalidInputError when the body cannot be decoded; PayloadTooLargeError when it
+ * decodes past the memory bound alone; the consumer's error (e.g. RetryableError when
+ * shedding load) after counting the whole request as rejected.
  */
 export async function ingest(
   signal: Signal,
@@ -84,18 +114,27 @@ export async function ingest(
   protocol: IngestProtocol,
   target: IngestTarget,
 ): Promise<PartialSuccess | null> {
-  const batch = signal === 'traces' ? spanBatch(body, format, protocol, target) : logBatch(body, format, protocol, target);
+  const held = new Held(0);
   try {
-    await batch.consume();
-  } catch (err) {
-    batch.count('rejected', batch.accepted + batch.rejected + batch.dropped);
-    throw err;
+    const batch = signal === 'traces'
+      ? await spanBatch(body, format, protocol, target, held)
+      : await logBatch(body, format, protocol, target, held);
+    try {
+      await batch.consume();
+    } catch (err) {
+      batch.count('rejected', batch.accepted + batch.rejected + batch.dropped);
+      throw err;
+    }
+    batch.count('accepted', batch.accepted);
+    batch.count('rejected', batch.rejected);
+    batch.count('dropped', batch.dropped);
+    target.metrics.truncated(batch.truncated);
+    if (batch.rejected === 0) return null;
+    const reason = target.redact ? target.redact(batch.rejectionMessage) : batch.rejectionMessage;
+    target.logger.warn({ signal, rejected: batch.rejected, reason }, `${batch.noun} rejected`);
+    return { rejected: batch.rejected, message: reason };
+  } finally {
+    // What no stage took over (the request failed, or was empty) goes back.
+    target.memory?.release(held.take());
   }
-  batch.count('accepted', batch.accepted);
-  batch.count('rejected', batch.rejected);
-  batch.count('dropped', batch.dropped);
-  if (batch.rejected === 0) return null;
-  const reason = target.redact ? target.redact(batch.rejectionMessage) : batch.rejectionMessage;
-  target.logger.warn({ signal, rejected: batch.rejected, reason }, `${batch.noun} rejected`);
-  return { rejected: batch.rejected, message: reason };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { faultPoint, syncPath, writeFileAtomic } from '../../lib/index.js';
+import { faultPoint, FILE_MODE, makeDirectory, syncPath, writeFileAtomic } from '../../lib/index.js';
 import { CorruptRunFileError, storeOp } from '../errors.js';
 import { KIND_FOLDERS, runDirectory } from '../layout.js';
 import type { RunRef } from '../writer.js';
@@ -34,12 +34,13 @@ export async function archiveRun(runsDir: string, location: RunRef, nowMs: numbe
   const target = archiveFile(runsDir, location.kind, location.runId);
   const folder = dirname(target);
   const tmp = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  await storeOp('mkdir', folder, () => mkdir(folder, { recursive: true }));
+  await storeOp('mkdir', folder, () => makeDirectory(folder));
   const entries = [MANIFEST_FILE, ...manifest.files.map((file) => file.path)].map((path) => `${location.runId}/${path}`);
   try {
     await storeOp('write', tmp, async () => {
       const { create } = await import('tar');
       await create({ gzip: true, file: tmp, cwd: join(runsDir, KIND_FOLDERS[location.kind]), portable: true, noDirRecurse: true }, entries);
+      await chmod(tmp, FILE_MODE);
       await syncPath(tmp);
     });
     faultPoint('packed');

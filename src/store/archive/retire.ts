@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempFile, listEntries } from '../artifacts.js';
-import { faultPoint } from '../../lib/index.js';
+import { faultPoint, makeDirectory } from '../../lib/index.js';
 import { storeOp } from '../errors.js';
 import { runDirectory } from '../layout.js';
 import { listTree } from '../run-files.js';
@@ -18,7 +18,7 @@ export async function retireRunDirectory(runsDir: string, location: RunRef): Pro
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const trash = join(runsDir, TRASH_FOLDER);
   const doomed = join(trash, `${location.runId}.${randomBytes(6).toString('hex')}`);
-  await storeOp('mkdir', trash, () => mkdir(trash, { recursive: true }));
+  await storeOp('mkdir', trash, () => makeDirectory(trash));
   await storeOp('rename', dir, () => rename(dir, doomed));
   faultPoint('retired');
   await storeOp('remove', doomed, () => rm(doomed, { recursive: true, force: true }));

@@ -1,15 +1,17 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { RunKind } from '../../model/index.js';
+import type { RunKind, StoreSize } from '../../model/index.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
 import type { RunRef } from '../writer.js';
 import { readCatalogEntry, type CatalogEntry, type RunContent } from './entry.js';
 import { whereClause, type RunQuery } from './query.js';
+import { refreshArchiveIndex } from './archive-index.js';
 import { prepareSchema } from './schema.js';
+import { FILE_MODE, makeDirectory } from '../../lib/index.js';
 
 /** Where the index reports what it did on its own (rebuilds); the daemon logs, the CLI prints. */
 export type CatalogLog = (message: string, fields: Record<string, unknown>) => void;
@@ -240,6 +242,25 @@ export class RunCatalog {
     return { kind: row.kind, runId: row.run_id, status: row.status, replayOf };
   }
 
+  /**
+   * What the store holds, from the index: runs per kind and their bytes, live (the runs
+   * indexed) and archived (`.archive/`, whose changed month folders are read again first).
+   */
+  async storeSize(): Promise<StoreSize> {
+    await refreshArchiveIndex(this.db, this.runsDir);
+    const size: StoreSize = { runs: { live: { agent: 0, workflow: 0 }, archive: { agent: 0, workflow: 0 } }, bytes: { live: 0, archive: 0 } };
+    for (const place of ['live', 'archive'] as const) {
+      const table = place === 'live' ? 'runs' : 'archives';
+      const rows = this.sql(`SELECT kind, count(*) AS runs, coalesce(sum(bytes), 0) AS bytes FROM ${table} GROUP BY kind`).all() as { kind: RunKind; runs: number; bytes: number }[];
+      for (const row of rows) {
+        if (row.kind !== 'agent' && row.kind !== 'workflow') continue;
+        size.runs[place][row.kind] = row.runs;
+        size.bytes[place] += row.bytes;
+      }
+    }
+    return size;
+  }
+
   /** Closes the database; the catalog must not be used afterwards. */
   close(): void {
     if (this.db.open) this.db.close();
@@ -248,19 +269,19 @@ export class RunCatalog {
   private put(entry: CatalogEntry): void {
     this.sql(
         `INSERT INTO runs (run_id, kind, subject, trace_id, status, started_ms, duration_s, model, project, session, tokens,
-           cost, pinned, mtime_ms, gen, metadata, text)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           cost, pinned, mtime_ms, gen, bytes, metadata, text)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, trace_id = excluded.trace_id,
            status = excluded.status, started_ms = excluded.started_ms, duration_s = excluded.duration_s,
            model = excluded.model, project = excluded.project, session = excluded.session, tokens = excluded.tokens,
            cost = excluded.cost,
-           pinned = excluded.pinned, mtime_ms = excluded.mtime_ms, gen = excluded.gen, metadata = excluded.metadata,
+           pinned = excluded.pinned, mtime_ms = excluded.mtime_ms, gen = excluded.gen, bytes = excluded.bytes, metadata = excluded.metadata,
            text = excluded.text`,
       )
       .run(
         entry.runId, entry.kind, entry.subject, entry.traceId, entry.status, entry.startedMs, entry.durationSeconds,
         entry.model, entry.project, entry.session, entry.tokens, entry.costUsd, entry.pinned ? 1 : 0, entry.mtimeMs, this.generation,
-        JSON.stringify(entry.metadata), entry.text,
+        entry.bytes, JSON.stringify(entry.metadata), entry.text,
       );
   }
 
@@ -291,7 +312,7 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
   const folder = join(runsDir, INDEX_FOLDER);
   const file = join(folder, INDEX_FILE);
   try {
-    await mkdir(folder, { recursive: true });
+    await makeDirectory(folder);
   } catch (err) {
     if (!['EACCES', 'EROFS', 'EPERM'].includes(errnoOf(err) ?? '')) throw err;
     log('the runs dir is read-only: keeping the run index in memory', { runs_dir: runsDir });
@@ -300,19 +321,30 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
     return { db, reason: 'read-only runs dir' };
   }
   try {
+    await createPrivate(file);
     const db = new Database(file);
     return { db, reason: prepareSchema(db) ? null : 'missing' };
   } catch (err) {
     if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errnoOf(err) ?? '')) throw err;
     log('the run index is corrupt: deleting it', { file });
     await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
+    await createPrivate(file);
     const db = new Database(file);
     prepareSchema(db);
     return { db, reason: 'corrupt' };
   }
 }
 
-/** The run ids in a kind folder; none when it does not exist. */
+/**
+ * Creates the index file owner-only before SQLite opens it: SQLite creates it 0644, and its
+ * -wal and -shm files take the database file's mode.
+ */
+async function createPrivate(file: string): Promise<void> {
+  const handle = await open(file, 'a', FILE_MODE);
+  await handle.close();
+}
+
+/** The mtime of a kind folder; 0 when it does not exist. */
 async function folderMtime(dir: string): Promise<number> {
   try {
     return (await stat(dir)).mtimeMs;

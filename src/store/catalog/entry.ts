@@ -5,6 +5,7 @@ import { errnoOf, storeOp } from '../errors.js';
 import { runDirectory } from '../layout.js';
 import { parseMetadata } from '../metadata.js';
 import { isPinned } from '../pin.js';
+import { directoryBytes } from '../size.js';
 import type { RunRef } from '../writer.js';
 
 /** One run as the index holds it: the columns it filters on plus the whole metadata. */
@@ -26,6 +27,8 @@ export interface CatalogEntry {
   pinned: boolean;
   /** mtime of metadata.yaml when read: a newer file means the entry is stale. */
   mtimeMs: number;
+  /** Bytes of the run directory's files. */
+  bytes: number;
   /** Lower-cased names, input and output, for `--text`. */
   text: string;
   metadata: Record<string, unknown>;
@@ -63,10 +66,11 @@ export async function readCatalogEntry(
   const known = written ? await knownMetadata(runsDir, location, written) : await readMetadata(join(dir, 'metadata.yaml'));
   if (known === null) return null;
   const { metadata, mtimeMs } = known;
-  const [input, output, pinned] = await Promise.all([
+  const [input, output, pinned, bytes] = await Promise.all([
     written?.input !== undefined ? headOf(written.input) : readHead(join(dir, 'input.json'), TEXT_BYTES),
     written?.output !== undefined ? headOf(written.output) : readHead(join(dir, 'output.json'), TEXT_BYTES),
     isPinned(runsDir, location),
+    directoryBytes(dir),
   ]);
   const subject = location.kind === 'agent' ? metadata.agent_id : metadata.workflow_id;
   const name = location.kind === 'agent' ? metadata.agent_name : metadata.workflow_name;
@@ -85,6 +89,7 @@ export async function readCatalogEntry(
     costUsd: num(location.kind === 'agent' ? metadata.cost_usd : metadata.cost_total_usd) ?? 0,
     pinned,
     mtimeMs,
+    bytes,
     text: [str(subject), str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
     metadata,
   };

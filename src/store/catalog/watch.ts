@@ -1,4 +1,4 @@
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoOf } from '../errors.js';
@@ -7,6 +7,7 @@ import { runIdsIn } from '../reader.js';
 import { kindFolders } from '../run-files.js';
 import type { RunRef } from '../writer.js';
 import type { RunCatalog } from './catalog.js';
+import { makeDirectorySync } from '../../lib/index.js';
 
 /** A running watch of a runs dir; see {@link watchRuns}. */
 export interface RunWatcher {
@@ -61,7 +62,7 @@ export function watchRuns(runsDir: string, catalog: RunCatalog, onError: (err: u
   const folders = kindFolders(runsDir);
   const watchers: FSWatcher[] = [];
   for (const { kind, dir } of folders) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectorySync(dir);
     const changed = new Set<string>();
     const look = (): void => {
       const names = [...changed];

@@ -44,17 +44,28 @@ describe('undecodable bodies', () => {
     expect(errorOf(() => decodeLogs(Buffer.from('[1]'), 'json')).message).toBe('an OTLP/JSON request must be a JSON object, got an array');
   });
 
-  it('refuses attribute values nested too deeply to convert, without crashing', () => {
+  it('empties attribute values nested past the depth limit, however deep, and counts the cut', () => {
     const depth = 200_000;
     const nested = '{"arrayValue":{"values":['.repeat(depth) + ']}}'.repeat(depth);
     const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",`
       + `"attributes":[{"key":"k","value":${nested}}]}]}]}]}`);
-    expect(errorOf(() => decodeTraces(body, 'json')).message).toMatch(/too deeply|not valid JSON/);
+    const decoded = decodeTraces(body, 'json');
+    expect(decoded.truncated).toEqual({ attribute_value_depth: 1 });
+    let value = decoded.spans[0]!.attributes[0]!.value;
+    let levels = 0;
+    while ('arrayValue' in value) {
+      levels++;
+      value = value.arrayValue.values[0]!;
+    }
+    expect(levels).toBe(64);
+    expect(value).toEqual({});
+    expect(decoded.spans[0]!.truncated).toEqual({ attribute_value_depth: 1 });
   });
 
   it('takes an empty protobuf body as an empty request', () => {
-    expect(decodeTraces(new Uint8Array(0), 'protobuf')).toEqual({ spans: [], rejectedSpans: 0, rejectionMessage: '' });
-    expect(decodeLogs(new Uint8Array(0), 'protobuf')).toEqual({ logs: [], rejectedLogRecords: 0, rejectionMessage: '' });
+    const empty = { truncated: {}, decodedBytes: 0, reservedBytes: 0 };
+    expect(decodeTraces(new Uint8Array(0), 'protobuf')).toEqual({ spans: [], rejectedSpans: 0, rejectionMessage: '', ...empty });
+    expect(decodeLogs(new Uint8Array(0), 'protobuf')).toEqual({ logs: [], rejectedLogRecords: 0, rejectionMessage: '', ...empty });
   });
 });
 

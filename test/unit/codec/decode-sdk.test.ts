@@ -19,7 +19,8 @@ function byName(spans: Span[], name: string): Span {
 describe('decodeTraces on real OpenTelemetry SDK exports', () => {
   it('gives identical spans from the protobuf and the JSON serializer', () => {
     expect(decoded.protobuf.spans).toHaveLength(3);
-    expect(decoded.json).toEqual(decoded.protobuf);
+    expect(decoded.json.spans).toEqual(decoded.protobuf.spans);
+    expect(decoded.json.truncated).toEqual({});
     expect(decoded.protobuf.rejectedSpans).toBe(0);
     expect(decoded.protobuf.rejectionMessage).toBe('');
   });
@@ -94,7 +95,7 @@ describe('decodeTraces on the less common span fields', () => {
   const fromJson = decodeTraces(serializeSpans(limited, 'json'), 'json');
 
   it('reads trace state, dropped counts, remote-parent flags and several resources alike in both formats', () => {
-    expect(fromJson).toEqual(fromProtobuf);
+    expect(fromJson.spans).toEqual(fromProtobuf.spans);
     const span = byName(fromProtobuf.spans, 'limited');
     expect(span).toMatchObject({
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -120,7 +121,7 @@ describe('decodeLogs on real OpenTelemetry SDK exports', () => {
 
   it('gives identical records from the protobuf and the JSON serializer', () => {
     expect(fromProtobuf.logs).toHaveLength(2);
-    expect(fromJson).toEqual(fromProtobuf);
+    expect(fromJson.logs).toEqual(fromProtobuf.logs);
     expect(fromProtobuf.rejectedLogRecords).toBe(0);
   });
 

@@ -34,10 +34,25 @@ describe('validateConfig', () => {
       max_body_bytes: 16_777_216,
       max_spans_in_memory: 500_000,
       max_bytes_in_memory: 268_435_456,
+      max_staged_upload_bytes: 1_073_741_824,
+      limits: {
+        attribute_count_limit: 4096,
+        attribute_value_length_limit: null,
+        attribute_value_depth_limit: 64,
+        event_count_limit: 4096,
+        link_count_limit: 1024,
+        spans_per_trace_limit: 100_000,
+      },
       unrecognized: 'agent',
       untraced_logs: 'drop',
       wal: { sync: 'adaptive', segment_bytes: 67_108_864 },
     });
+  });
+
+  it('caps attribute_value_depth_limit where writers can still follow a value', () => {
+    expect(issuesOf({ ingest: { limits: { attribute_value_depth_limit: 257 } } })).toEqual([
+      { path: 'paracle_config.ingest.limits.attribute_value_depth_limit', message: 'must be at most 256' },
+    ]);
   });
 
   it('accepts its own output, so callers can re-validate a config with overrides applied', () => {

@@ -1,5 +1,6 @@
 import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../../src/codec/otlp/index.js';
 import { formatHostPort } from '../../../src/lib/index.js';
 import type { LogRecord, Span } from '../../../src/model/index.js';
 import { OtlpGrpcReceiver, type IngestTarget } from '../../../src/receiver/otlp/index.js';
@@ -19,6 +20,7 @@ function gatedTarget() {
     metrics: new Metrics({ defaultMetrics: false }),
     logger: silentLogger(),
     untracedLogs: 'drop',
+    limits: DEFAULT_LIMITS,
   };
   return { target, received, release };
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeLogs, decodeTraces } from '../../../src/codec/otlp/index.js';
 import type { EncodedRequest } from '../../../src/contracts/index.js';
 import { Scrubber, scrubTextStream, SNIFF_BYTES, type RedactionTally } from '../../../src/privacy/index.js';
-import { Redaction } from '../../../src/processor/redact/index.js';
+import { Redaction, RedactStage } from '../../../src/processor/redact/index.js';
+import type { LogRecord, Span } from '../../../src/model/index.js';
 
 const scrubber = new Scrubber({ scrubPii: true, scrubSecrets: true, replacement: 'label', customPatterns: [], allowKeys: [] });
 
@@ -49,7 +50,7 @@ describe('Redaction', () => {
     const spans = decodeTraces(body, 'json').spans;
     const kept = new Redaction(scrubber, metrics).transformSpans(spans, { format: 'protobuf', body })!;
     expect(kept.format).toBe('json');
-    const again = decodeTraces(kept.body, 'json').spans;
+    const again = decodeTraces(kept.body!, 'json').spans;
     expect(again).toEqual(spans);
     const [first, second] = again;
     expect(first!.name).toBe('lookup [REDACTED:card]');
@@ -71,7 +72,7 @@ describe('Redaction', () => {
     const redaction = new Redaction(scrubber, recorder());
     const kept = redaction.transformSpans(decodeTraces(body, 'json').spans, { format: 'json', body })!;
     const metrics = recorder();
-    expect(new Redaction(scrubber, metrics).transformSpans(decodeTraces(kept.body, 'json').spans, kept)).toBe(kept);
+    expect(new Redaction(scrubber, metrics).transformSpans(decodeTraces(kept.body!, 'json').spans, kept)).toBe(kept);
     expect(metrics.counted).toEqual({});
   });
 
@@ -79,9 +80,53 @@ describe('Redaction', () => {
     const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { kvlistValue: { values: [{ key: 'msg', value: str('from +44 20 7946 0958') }] } }, attributes: [{ key: 'authorization', value: str('Bearer abcdefgh12345678') }] }] }] }] }));
     const logs = decodeLogs(body, 'json').logs;
     const kept = new Redaction(scrubber, recorder()).transformLogs(logs, { format: 'json', body })!;
-    const [log] = decodeLogs(kept.body, 'json').logs;
+    const [log] = decodeLogs(kept.body!, 'json').logs;
     expect(log!.body).toEqual({ kvlistValue: { values: [{ key: 'msg', value: str('from [REDACTED:phone]') }] } });
     expect(log!.attributes[0]!.value).toEqual(str('Bearer [REDACTED:bearer]'));
+  });
+});
+
+describe('RedactStage', () => {
+  const forged = (kind: string, n: number) => ({ key: `paracle.privacy.redactions.${kind}`, value: { intValue: String(n) } });
+  const capture = () => {
+    const got: { spans: Span[]; logs: LogRecord[]; source?: EncodedRequest } = { spans: [], logs: [] };
+    const next = {
+      consumeSpans: (spans: Span[], source?: EncodedRequest) => ((got.spans = spans), (got.source = source), Promise.resolve()),
+      consumeLogs: (logs: LogRecord[], source?: EncodedRequest) => ((got.logs = logs), (got.source = source), Promise.resolve()),
+    };
+    return { got, next };
+  };
+
+  it('drops redaction counts a client sent, before scrubbing, from spans, resources and what goes to the log', async () => {
+    const sent = request([forged('email', 1000), { key: 'note', value: str('mail jane.doe@example.com') }]);
+    sent.resourceSpans[0]!.resource.attributes.push(forged('card', 500) as never);
+    const body = Buffer.from(JSON.stringify(sent));
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(scrubber, recorder()), next).consumeSpans(decodeTraces(body, 'json').spans, { format: 'json', body, decodedBytes: 123 });
+    const stored = decodeTraces(got.source!.body!, 'json').spans;
+    for (const spans of [got.spans, stored]) {
+      const [first] = spans;
+      expect(first!.attributes.find((kv) => kv.key === 'paracle.privacy.redactions.email')!.value).toEqual({ intValue: '2' });
+      expect(first!.origin.resource.attributes.some((kv) => kv.key === 'paracle.privacy.redactions.card')).toBe(false);
+    }
+    expect(got.source!.decodedBytes).toBe(123);
+  });
+
+  it('drops them with the scrubber off too, and from log records', async () => {
+    const off = new Scrubber({ scrubPii: false, scrubSecrets: false, replacement: 'label', customPatterns: [], allowKeys: [] });
+    const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: str('hi'), attributes: [forged('secret', 9)] }] }] }] }));
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(off, recorder()), next).consumeLogs(decodeLogs(body, 'json').logs, { format: 'json', body });
+    expect(got.logs[0]!.attributes).toEqual([]);
+    expect(decodeLogs(got.source!.body!, 'json').logs[0]!.attributes).toEqual([]);
+  });
+
+  it('passes a request without such counts on as it came', async () => {
+    const body = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: str('hi') }] }] }] }));
+    const source: EncodedRequest = { format: 'json', body };
+    const { got, next } = capture();
+    await new RedactStage(new Redaction(scrubber, recorder()), next).consumeLogs(decodeLogs(body, 'json').logs, source);
+    expect(got.source).toBe(source);
   });
 });
 

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CorruptRunFileError, parseMetadata } from '../../../src/store/index.js';
+import { runTruncation } from '../../../src/model/index.js';
+import { CorruptRunFileError, parseMetadata, parseTruncation } from '../../../src/store/index.js';
 import { metadataFields, renderMetadata } from '../../../src/store/metadata.js';
 import { agentRecord, stepRecord, workflowRecord } from './records.js';
 
@@ -12,7 +13,7 @@ const AGENT_KEYS = [
   'files_modified', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input', 'tokens_output',
   'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write', 'tokens_reasoning', 'error',
   'incomplete', 'usage_counted_spans',
-  'cost_source', 'price_book_version', 'usage_by_model', 'privacy',
+  'cost_source', 'price_book_version', 'usage_by_model', 'privacy', 'truncated',
 ];
 
 const WORKFLOW_KEYS = [
@@ -21,7 +22,7 @@ const WORKFLOW_KEYS = [
   'cost_total_usd', 'artifacts_count', 'error_count', 'kind', 'trace_id', 'service_name', 'tokens_input',
   'tokens_output', 'span_count', 'replay_of', 'session_id', 'tokens_cache_read', 'tokens_cache_write',
   'tokens_reasoning', 'error', 'incomplete',
-  'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'privacy', 'steps',
+  'usage_counted_spans', 'cost_source', 'price_book_version', 'usage_by_model', 'privacy', 'truncated', 'steps',
 ];
 
 describe('cost extras', () => {
@@ -82,12 +83,25 @@ describe('renderMetadata for an agent run', () => {
         },
       ],
       privacy: {},
+      truncated: null,
     });
   });
 
   it('writes the privacy counts per kind, never values', () => {
     const parsed = parseMetadata(renderMetadata(RUN_ID, agentRecord({ privacy: { email: 2, openai: 1 } }), { artifactsCount: 0 }));
     expect(parsed.privacy).toEqual({ email: 2, openai: 1 });
+  });
+
+  it('says what ingest limits and failed writes left out', () => {
+    const truncated = runTruncation({ attribute_count: 12, spans_per_trace: 3 }, ['span attributes'], 'a writer failed');
+    const parsed = parseMetadata(renderMetadata(RUN_ID, agentRecord({ truncated }), { artifactsCount: 0 }));
+    expect(parsed.truncated).toEqual({
+      attribute_count: 12,
+      spans_per_trace: 3,
+      left_out: ['span attributes'],
+      note: expect.stringMatching(/^ingest limits or a failed write left part of this run out: 12 attributes past attribute_count_limit were dropped; 3 spans past spans_per_trace_limit were refused; span attributes could not be written \(a writer failed\)/),
+    });
+    expect(parseTruncation(parsed.truncated)).toEqual({ counts: { attribute_count: 12, spans_per_trace: 3 }, leftOut: ['span attributes'] });
   });
 
   it('keeps unknown fields as explicit nulls', () => {

@@ -14,7 +14,7 @@ describe('Metrics', () => {
     metrics.runFinished(finished({ kind: 'workflow', id: 'release', steps: [{ stepId: 'plan', status: 'completed', durationSeconds: 1 }] }));
     metrics.usageAdded([{ agent: 'coder', workflow: '', provider: 'openai', model: 'gpt-4o', inputTokens: 5, outputTokens: 1, cacheReadTokens: 2, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1 }]);
     metrics.observeRunsRunning(() => [{ kind: 'agent', id: 'coder' }]);
-    metrics.observeStoreSize(() => ({ runs: { live: { agent: 1, workflow: 2 }, archive: { agent: 0, workflow: 0 } }, bytes: { live: 10, archive: 0 } }));
+    metrics.observeStoreSize(() => Promise.resolve({ runs: { live: { agent: 1, workflow: 2 }, archive: { agent: 0, workflow: 0 } }, bytes: { live: 10, archive: 0 } }));
     const body = await text(metrics);
     const types = new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.fromEntries([...types].filter(([name]) => name!.startsWith('paracle_')))).toEqual({
@@ -35,6 +35,7 @@ describe('Metrics', () => {
       paracle_redactions_total: 'counter',
       paracle_store_runs: 'gauge',
       paracle_store_bytes: 'gauge',
+      paracle_truncations_total: 'counter',
     });
     expect(types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect([...types.keys()].filter((n) => n!.startsWith('nodejs_active_') && n!.endsWith('_total'))).toEqual([]);
@@ -117,5 +118,27 @@ describe('Metrics', () => {
     const result = await promtoolCheckMetrics(await text(metrics));
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('serves each format correctly whatever was served before (prom-client renames counters in place)', async () => {
+    const metrics = new Metrics();
+    metrics.spansReceived('grpc', 'accepted', 2);
+    metrics.truncated({ attribute_count: 3 });
+    const first = await text(metrics);
+    const openMetrics = (await metrics.exposition(true)).body;
+    const after = await text(metrics);
+    expect(after).toContain('\nprocess_cpu_user_seconds_total ');
+    expect(after).toContain('\nparacle_truncations_total{limit="attribute_count"} 3\n');
+    const result = await promtoolCheckMetrics(after);
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+    // The same series both ways, and OpenMetrics' own shape: counter families without `_total`, `# EOF` last.
+    const series = (body: string): string[] => parseSamples(body).map((s) => `${s.name}${JSON.stringify(s.labels)}`)
+      .filter((name) => !name.startsWith('process_') && !name.startsWith('nodejs_')).sort();
+    expect(series(openMetrics)).toEqual(series(first));
+    expect(openMetrics.endsWith('\n# EOF\n')).toBe(true);
+    expect(openMetrics).toContain('\n# TYPE paracle_truncations counter\n');
+    expect((await metrics.exposition(true)).body).toContain('\n# TYPE paracle_received_spans counter\n');
+    expect((await promtoolCheckMetrics(await text(metrics))).code).toBe(0);
   });
 });
