@@ -1,6 +1,8 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { HostPort } from './address.js';
 import { listen } from './listen.js';
+import type { TlsSource } from './tls.js';
 
 /** A started HTTP listener. */
 export interface HttpListener {
@@ -13,9 +15,16 @@ export interface HttpListener {
   close(mode: 'graceful' | 'now'): Promise<void>;
 }
 
-/** Starts an HTTP server for `handler` on `address`; `what` names it in start-up errors. */
-export async function startHttpListener(handler: RequestListener, address: HostPort, what: string): Promise<HttpListener> {
-  const server = createServer(handler);
+/**
+ * Starts an HTTP server for `handler` on `address`; `what` names it in start-up errors. With
+ * `tls`, it serves HTTPS and takes each new certificate the source reports.
+ */
+export async function startHttpListener(handler: RequestListener, address: HostPort, what: string, tls?: TlsSource | null): Promise<HttpListener> {
+  const server: Server = tls ? createTlsServer(tls.serverOptions(), handler) : createServer(handler);
+  if (tls) {
+    const unsubscribe = tls.subscribe(() => (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.contextOptions()));
+    server.once('close', unsubscribe);
+  }
   // Longer than the usual client idle timeouts, so clients close first and never race a close.
   server.keepAliveTimeout = 65_000;
   const answering = new Set<ServerResponse>();

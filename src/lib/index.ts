@@ -39,3 +39,6 @@ export { parseDurationMs, parseTimeBound } from './duration.js';
 export { faultPoint, setFaultAction } from './fault.js';
 export type { FaultAction } from './fault.js';
 export { packageVersion } from './version.js';
+export { TlsSource } from './tls.js';
+export type { TlsFiles, TlsSourceOptions } from './tls.js';
+export { globToRegExp, globToSqlite } from './glob.js';

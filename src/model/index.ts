@@ -34,3 +34,5 @@ export type { PlainValue } from './attributes.js';
 export { REDACTIONS_ATTRIBUTE_PREFIX } from './privacy.js';
 export { replayParentSpanId, startsRun } from './replay.js';
 export type { SpanRow, SpanLlmRow, SpanPage, SpanDetail, StatsGroup, SeriesLine, StatsSeries } from './views.js';
+export { AUTH_FAILURE_REASONS } from './access.js';
+export type { AuthFailureReason } from './access.js';

@@ -16,6 +16,7 @@ export interface MetricSet {
   maintenanceRuns: Counter<'job' | 'outcome'>;
   maintenanceDuration: Histogram<'job'>;
   redactions: Counter<'kind'>;
+  authFailures: Counter<'reason'>;
 }
 
 /** Registers the recorded metrics of INTERFACE.md §3 (names, types, labels) in `registry`. */
@@ -38,5 +39,6 @@ export function defineMetrics(registry: Registry<RegistryContentType>): MetricSe
     maintenanceRuns: new Counter({ name: 'paracle_maintenance_runs_total', help: 'Maintenance job runs, by job and outcome.', labelNames: ['job', 'outcome'], registers }),
     maintenanceDuration: new Histogram({ name: 'paracle_maintenance_duration_seconds', help: 'Duration of maintenance job runs.', labelNames: ['job'], buckets: MAINTENANCE_BUCKETS, registers }),
     redactions: new Counter({ name: 'paracle_redactions_total', help: 'Values replaced before storage (secrets and personal data), by kind.', labelNames: ['kind'], registers }),
+    authFailures: new Counter({ name: 'paracle_auth_failures_total', help: 'Requests refused by access control: missing or unknown token, role lacking, run out of scope.', labelNames: ['reason'], registers }),
   };
 }

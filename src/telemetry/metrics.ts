@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { Logger } from 'pino';
-import { MAINTENANCE_JOBS, type MaintenanceJob, type RunKind, type StoreSize } from '../model/index.js';
+import { AUTH_FAILURE_REASONS, MAINTENANCE_JOBS, type AuthFailureReason, type MaintenanceJob, type RunKind, type StoreSize } from '../model/index.js';
 import { defineMetrics, type MetricSet } from './definitions.js';
 import { defineGauges, type GaugeSources, type RunningRun } from './gauges.js';
 import { LabelBound } from './label-bound.js';
@@ -188,6 +188,11 @@ export class Metrics {
     for (const kind of kinds) this.m.redactions.inc({ kind }, 0);
   }
 
+  /** Counts one request refused by access control (the caller logs or audits it). */
+  authFailed(reason: AuthFailureReason): void {
+    this.m.authFailures.inc({ reason });
+  }
+
   /** Installs the function that reports the assembler's in-flight trace count on scrape. */
   observeTracesInFlight(read: () => number): void {
     this.sources.tracesInFlight = read;
@@ -217,5 +222,6 @@ export class Metrics {
       this.m.maintenanceDuration.zero({ job });
     }
     for (const kind of ['agent', 'workflow'] as const) this.m.materializeDuration.zero({ kind });
+    for (const reason of AUTH_FAILURE_REASONS) this.m.authFailures.inc({ reason }, 0);
   }
 }

@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import { Metadata, setLogger, status, type sendUnaryData, type Server, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { encodeExportResponse, encodeStatus, otlpRoot, type Signal } from '../../codec/otlp/index.js';
-import { startGrpcListener, type GrpcListener, type HostPort } from '../../lib/index.js';
+import { startGrpcListener, type GrpcListener, type HostPort, type TlsSource } from '../../lib/index.js';
 import type { Component } from '../../contracts/index.js';
 import { ingest, type IngestTarget } from './ingest.js';
 import { answerFor } from './status.js';
@@ -13,6 +13,8 @@ export interface OtlpGrpcOptions {
   maxMessageBytes: number;
   /** How long shutdown waits for calls in progress before cutting them. */
   shutdownGraceMs?: number;
+  /** Serve over TLS with this certificate source. */
+  tls?: TlsSource | null;
 }
 
 const SERVICES: Record<Signal, string> = {
@@ -71,6 +73,7 @@ export class OtlpGrpcReceiver implements Component {
       this.options.address,
       'OTLP/gRPC',
       { 'grpc.max_receive_message_length': maxBytes },
+      this.options.tls,
     );
   }
 
@@ -83,14 +86,16 @@ export class OtlpGrpcReceiver implements Component {
     for (const signal of ['traces', 'logs'] as const) {
       server.addService(serviceDefinition(signal), {
         Export: (call: ServerUnaryCall<Buffer, Uint8Array>, done: sendUnaryData<Uint8Array>) => {
-          this.export(signal, call.request, done);
+          const authorization = call.metadata.get('authorization')[0];
+          this.export(signal, call.request, typeof authorization === 'string' ? authorization : undefined, done);
         },
       });
     }
   }
 
-  private export(signal: Signal, body: Buffer, done: sendUnaryData<Uint8Array>): void {
-    ingest(signal, body, 'protobuf', 'grpc', this.target).then(
+  private export(signal: Signal, body: Buffer, authorization: string | undefined, done: sendUnaryData<Uint8Array>): void {
+    const refused = this.target.gate?.admit(authorization);
+    (refused ? refused.then(() => ingest(signal, body, 'protobuf', 'grpc', this.target)) : ingest(signal, body, 'protobuf', 'grpc', this.target)).then(
       (partial) => done(null, encodeExportResponse(signal, partial, 'protobuf')),
       (err: unknown) => {
         const answer = answerFor(err);

@@ -8,6 +8,7 @@ import {
   UnsupportedMediaTypeError,
   type HostPort,
   type HttpListener,
+  type TlsSource,
 } from '../../lib/index.js';
 import type { Component } from '../../contracts/index.js';
 import type { IngestProtocol } from '../../telemetry/index.js';
@@ -19,6 +20,8 @@ import { answerFor } from './status.js';
 export interface OtlpHttpOptions {
   address: HostPort;
   maxBodyBytes: number;
+  /** Serve HTTPS with this certificate source. */
+  tls?: TlsSource | null;
 }
 
 const MEDIA_TYPES: Record<string, WireFormat> = {
@@ -52,7 +55,7 @@ export class OtlpHttpReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    this.listener = await startHttpListener((req, res) => void this.handle(req, res), this.options.address, 'OTLP/HTTP');
+    this.listener = await startHttpListener((req, res) => void this.handle(req, res), this.options.address, 'OTLP/HTTP', this.options.tls);
   }
 
   /** Stops accepting connections and waits for requests in progress to be answered. */
@@ -80,6 +83,13 @@ export class OtlpHttpReceiver implements Component {
     }
     const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const format = MEDIA_TYPES[mediaType];
+    try {
+      const refused = this.target.gate?.admit(req.headers.authorization);
+      if (refused) await refused;
+    } catch (err) {
+      req.resume();
+      return this.reject(res, format ?? 'json', err);
+    }
     if (!format) {
       req.resume();
       return this.reject(res, 'json', new UnsupportedMediaTypeError(mediaType || '(none)', SUPPORTED));
@@ -105,6 +115,7 @@ export class OtlpHttpReceiver implements Component {
     }
     if (answer.retryAfterSeconds !== null) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
     if (answer.httpStatus === 413) res.setHeader('Connection', 'close');
+    if (answer.httpStatus === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="paracle"');
     res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
     res.end(encodeStatus(answer.rpcCode, answer.message, format, answer.retryAfterSeconds));
   }

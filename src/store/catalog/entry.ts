@@ -68,12 +68,12 @@ export async function readCatalogEntry(
     written?.output !== undefined ? headOf(written.output) : readHead(join(dir, 'output.json'), TEXT_BYTES),
     isPinned(runsDir, location),
   ]);
-  const subject = location.kind === 'agent' ? metadata.agent_id : metadata.workflow_id;
+  const subject = subjectOf(location.kind, metadata);
   const name = location.kind === 'agent' ? metadata.agent_name : metadata.workflow_name;
   return {
     runId: location.runId,
     kind: location.kind,
-    subject: str(subject),
+    subject,
     traceId: str(metadata.trace_id),
     status: str(metadata.status),
     startedMs: timeOf(metadata.started_at),
@@ -85,7 +85,7 @@ export async function readCatalogEntry(
     costUsd: num(location.kind === 'agent' ? metadata.cost_usd : metadata.cost_total_usd) ?? 0,
     pinned,
     mtimeMs,
-    text: [str(subject), str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
+    text: [subject, str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
     metadata,
   };
 }
@@ -149,6 +149,11 @@ export async function metadataMtime(runsDir: string, location: RunRef): Promise<
   } catch {
     return null;
   }
+}
+
+/** A run's subject: the agent_id of an agent run, the workflow_id of a workflow run; null when unknown. */
+export function subjectOf(kind: RunKind, metadata: Record<string, unknown>): string | null {
+  return str(kind === 'agent' ? metadata.agent_id : metadata.workflow_id);
 }
 
 function str(value: unknown): string | null {
