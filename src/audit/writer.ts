@@ -15,9 +15,9 @@ export interface AuditWriterOptions {
   clock?: () => number;
 }
 
-/** The end of the chain: the newest file (null before the first line), its lines and bytes, the newest hash. */
+/** The end of the chain: the newest file ('' before the first line), its lines and bytes, the newest hash. */
 interface ChainEnd {
-  file: string | null;
+  file: string;
   lines: number;
   bytes: number;
   hash: string;
@@ -87,7 +87,7 @@ export class AuditWriter {
       const end = await this.chainEnd();
       const time = new Date(this.clock()).toISOString();
       // A clock stepping back across a month never writes into an older file.
-      const file = end.file !== null && end.file > monthFile(time) ? end.file : monthFile(time);
+      const file = end.file > monthFile(time) ? end.file : monthFile(time);
       let hash = end.hash;
       const text = entries
         .map((entry) => {
@@ -139,7 +139,7 @@ export class AuditWriter {
       if ((await sizeOf(join(this.dir, head.file))) === head.bytes) return cached;
     }
     const end = await this.recover(head);
-    if (end.file !== null && (head?.hash !== end.hash || head.bytes !== end.bytes || head.file !== end.file)) {
+    if (head?.hash !== end.hash || head.bytes !== end.bytes || head.file !== end.file) {
       await writeHead(this.dir, { file: end.file, lines: end.lines, bytes: end.bytes, hash: end.hash });
     }
     this.end = end;
@@ -149,11 +149,16 @@ export class AuditWriter {
   private async recover(head: AuditHead | null): Promise<ChainEnd> {
     const files = await monthFiles(this.dir);
     if (!head) {
-      if (files.length === 0) return { file: null, lines: 0, bytes: 0, hash: GENESIS_HASH };
+      if (files.length === 0) {
+        // Recorded before the first line, so a crash right after writing it is told from a lost head.
+        const start = { file: '', lines: 0, bytes: 0, hash: GENESIS_HASH };
+        await writeHead(this.dir, start);
+        return start;
+      }
       this.log('error', 'the audit trail has no recorded newest line (head.json); the chain continues from the last line on disk', { dir: this.dir });
       return this.adopt({ file: files.at(-1)!, lines: 0, bytes: 0, hash: GENESIS_HASH }, [], false);
     }
-    const size = await sizeOf(join(this.dir, head.file));
+    const size = head.file === '' ? 0 : await sizeOf(join(this.dir, head.file));
     const later = files.filter((name) => name > head.file);
     if (size >= head.bytes) return this.adopt({ ...head }, later, true);
     this.log('error', 'an audit file is shorter than its recorded newest line: lines were removed; new lines chain to the recorded hash, so `paracle audit verify` shows the gap', {
@@ -167,13 +172,14 @@ export class AuditWriter {
 
   /**
    * Takes in the complete lines after `from` in its file and in the `later` files, cutting a
-   * torn last line. `check`: whether lines must chain from `from` (they were written by this
-   * trail's writers after the head was recorded); mismatches are logged, never removed.
+   * torn last line. `afterHead`: the lines were written after the head was recorded, so they
+   * must chain from `from`; mismatches are logged, never removed.
    */
-  private async adopt(from: ChainEnd, later: readonly string[], check: boolean): Promise<ChainEnd> {
+  private async adopt(from: ChainEnd, later: readonly string[], afterHead: boolean): Promise<ChainEnd> {
+    let check = afterHead;
     let end = from;
     let adopted = 0;
-    for (const file of [from.file!, ...later]) {
+    for (const file of from.file ? [from.file, ...later] : later) {
       const path = join(this.dir, file);
       const offset = file === from.file ? from.bytes : 0;
       const data = await readFrom(path, offset);
@@ -199,7 +205,7 @@ export class AuditWriter {
       adopted += texts.length;
       if (offset + complete.length > 0 || file === from.file) end = { file, lines, bytes: offset + complete.length, hash };
     }
-    if (adopted > 0 && from.bytes > 0) this.log('warn', 'adopted audit lines written just before a crash', { lines: adopted });
+    if (adopted > 0 && afterHead) this.log('warn', 'adopted audit lines written just before a crash', { lines: adopted });
     return end;
   }
 }
