@@ -81,16 +81,19 @@ function followingCredentials(grpc: Grpc, tls: TlsSource): { credentials: Server
     for (const listener of identity) listener({ certificate: material.cert, privateKey: material.key });
     for (const listener of cas) listener(caUpdate(material));
   });
+  // The first pair is handed over after the listener is added, as grpc-js's own file
+  // provider does: grpc-js registers its server's watcher only once the add returns.
   const provider: CertificateProvider = {
     addIdentityCertificateListener: (listener) => {
       identity.add(listener);
       const { cert, key } = tls.current();
-      listener({ certificate: cert, privateKey: key });
+      queueMicrotask(() => listener({ certificate: cert, privateKey: key }));
     },
     removeIdentityCertificateListener: (listener) => void identity.delete(listener),
     addCaCertificateListener: (listener) => {
       cas.add(listener);
-      listener(caUpdate(tls.current()));
+      const material = tls.current();
+      queueMicrotask(() => listener(caUpdate(material)));
     },
     removeCaCertificateListener: (listener) => void cas.delete(listener),
   };
