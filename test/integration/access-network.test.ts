@@ -115,7 +115,7 @@ describe.skipIf(unavailable !== null)(`access over TLS on a non-loopback network
     await rename(join(root, 'tls.key.new'), join(root, 'tls.key'));
     await rename(join(root, 'tls.crt.new'), join(root, 'tls.crt'));
     const deadline = Date.now() + 20_000;
-    let seen: string[] = [];
+    let seen: string[];
     do {
       await new Promise((r) => setTimeout(r, 200));
       seen = await Promise.all(listeners.map((p) => presentedCertificate(net.nsAddress, p, certs.ca)));
