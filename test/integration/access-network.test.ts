@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Route } from '../../src/api/index.js';
 import { CALLERS, matrixTokens, QUIET_SCHEDULES, runMatrix, writeMatrixRuns, type MatrixRuns } from '../helpers/access-matrix.js';
-import { makeTempDir, removeTempDir, spawnDaemon, startTestDaemon, type DaemonProcess } from '../helpers/daemon.js';
+import { makeTempDir, removeTempDir, runCli, spawnDaemon, startTestDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { makeTestNetwork, netnsUnavailable, type TestNetwork } from '../helpers/netns.js';
 import { exportOneRun, type ExporterKind } from '../helpers/otel.js';
 import { rawRequest, type ClientTls } from '../helpers/raw-http.js';
@@ -93,6 +93,14 @@ describe.skipIf(unavailable !== null)(`access over TLS on a non-loopback network
     const { mismatches, checked } = await runMatrix(routes, runs, send);
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(routes.length * CALLERS.length);
+  });
+
+  it('lets the CLI ask over TLS with a token file and the CA from NODE_EXTRA_CA_CERTS', async () => {
+    const tokenFile = join(root, 'viewer.token');
+    await writeFile(tokenFile, CALLERS.find((c) => c.label === 'viewer')!.token!);
+    const result = await runCli(['runs', 'list', '--json', '--server', `https://${daemon.listening.http}`, '--token-file', tokenFile], { NODE_EXTRA_CA_CERTS: certs.caFile });
+    expect(result.stderr).toBe('');
+    expect((JSON.parse(result.stdout) as { runs: unknown[] }).runs).toHaveLength(4);
   });
 
   it('needs an ingest token on OTLP off loopback by default, over TLS, from the real exporters', async () => {

@@ -44,6 +44,15 @@ describe('OTLP ingest tokens (access.ingest_tokens_required: true), from the rea
     });
   }
 
+  it('takes the token from OTEL_EXPORTER_OTLP_HEADERS, as the README tells agents to set it', async () => {
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = `Authorization=Bearer%20${INGEST}`;
+    try {
+      for (const kind of KINDS) expect(await exportOneRun(kind, d.endpoint(kind), `env-${kind}`), kind).toEqual({ code: 0 });
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+    }
+  });
+
   it('counts and audits the refusals', async () => {
     const metrics = (await rawRequest(d.httpUrl, 'GET', '/metrics', { headers: { authorization: `Bearer ${ADMIN}` } })).body;
     // Three transports refused each: no token, an unknown token, a viewer token.
