@@ -42,7 +42,7 @@ describe('tokens made with `paracle token new`, used by the CLI against a daemon
     await writeConfig([viewer.entry, admin.entry]);
     daemon = await spawnDaemon(['--config', configFile, '--runs-dir', join(root, 'runs'), '--http', ANY, '--otlp-http', ANY, '--otlp-grpc', ANY]);
     server = `http://${daemon.listening.http}`;
-  });
+  }, SLOW.timeout);
   afterAll(async () => {
     await stop(daemon);
     await removeTempDir(root);
