@@ -1,9 +1,10 @@
+import type * as GrpcJs from '@grpc/grpc-js';
 import type { ChannelOptions, experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import { formatHostPort, type HostPort } from './address.js';
 import { listenFailure } from './listen.js';
 import type { TlsMaterial, TlsSource } from './tls.js';
 
-type Grpc = typeof import('@grpc/grpc-js');
+type Grpc = typeof GrpcJs;
 type IdentityListener = experimental.IdentityCertificateUpdateListener;
 type CaListener = experimental.CaCertificateUpdateListener;
 type CertificateProvider = experimental.CertificateProvider;
@@ -47,11 +48,11 @@ export async function startGrpcListener(
         reject(listenFailure(address, what, ERRNO_IN_MESSAGE.exec(err.message)?.[1], err.message, err));
         return;
       }
-      resolve({ server, address: { host: address.host, port }, close: (graceMs) => {
-          secure?.unsubscribe();
-          return closeServer(server, graceMs);
-        },
-      });
+      const close = (graceMs: number): Promise<void> => {
+        secure?.unsubscribe();
+        return closeServer(server, graceMs);
+      };
+      resolve({ server, address: { host: address.host, port }, close });
     });
   });
 }
