@@ -104,7 +104,7 @@ const tokenSchema = z
       .regex(/^[0-9a-f]{64}$/, { error: "must be the token's SHA-256 as 64 lowercase hex characters" })
       .describe("the token's SHA-256, 64 lowercase hex characters (never the token itself; `paracle token new` prints it)"),
     role: z.enum(ACCESS_ROLES).describe('viewer < analyst < operator < admin (admin holds every role); ingest (OTLP and uploads) is apart'),
-    agents: globList('agent id').describe('agent_id globs (`*`, `?`, `[...]`) of the agent runs the token sees; with neither list, every run'),
+    agents: globList('agent id').describe('agent_id globs (`*` any characters, `?` one) of the agent runs the token sees; with neither list, every run'),
     workflows: globList('workflow id').describe('workflow_id globs of the workflow runs the token sees; with neither list, every run'),
   })
   .superRefine((token, ctx) => {

@@ -20,7 +20,7 @@ function ip(args: string[]): void {
 
 /**
  * Why a network namespace cannot be made here (no `ip`, not root, no CAP_NET_ADMIN), or
- * null when it can. Tests of network behaviour skip with this reason.
+ * null when it can. Tests of network behaviour fail with this reason (skip only when asked).
  */
 export function netnsUnavailable(): string | null {
   const probe = `paracle-probe-${process.pid}`;
