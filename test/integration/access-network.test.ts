@@ -78,7 +78,7 @@ describe.skipIf(unavailable !== null)(`access over TLS on a non-loopback network
     const reference = await startTestDaemon({ access: { tokens: matrixTokens() } });
     routes = reference.daemon.routes;
     await reference.stop();
-    daemon = await spawnDaemon(['--config', await configFile('paracle.yaml', config), '--runs-dir', join(root, 'runs'), ...listen()], {}, net.exec);
+    daemon = await spawnDaemon(['--config', await configFile('paracle.yaml', config), '--runs-dir', join(root, 'runs'), ...listen()], {}, undefined, net.exec);
   }, 180_000);
   afterAll(async () => {
     await stop(daemon);
@@ -145,7 +145,7 @@ describe.skipIf(unavailable !== null)(`access over TLS on a non-loopback network
   it('refuses to start off loopback without tokens, or without an ingest token, unless allowed', async () => {
     const runsDir = join(root, 'startup-runs');
     const start = async (name: string, config: Record<string, unknown>): Promise<DaemonProcess> =>
-      spawnDaemon(['--config', await configFile(name, config), '--runs-dir', runsDir, ...listen()], {}, net.exec);
+      spawnDaemon(['--config', await configFile(name, config), '--runs-dir', runsDir, ...listen()], {}, undefined, net.exec);
     await expect(start('open.yaml', {})).rejects.toThrow(/refusing to listen on 10\.251\.\S+ \(otlp_http\) without access tokens/);
     const viewerOnly = { access: { tokens: matrixTokens().filter((t) => t.role === 'viewer') } };
     await expect(start('no-ingest.yaml', viewerOnly)).rejects.toThrow(/no token has role ingest or admin/);
@@ -160,7 +160,7 @@ describe.skipIf(unavailable !== null)(`access over TLS on a non-loopback network
 
   it('with a client CA, takes only clients presenting a certificate it signed (mutual TLS)', async () => {
     const config = { daemon: { tls: { ...tlsConfig(), client_ca_file: certs.caFile } }, access: { tokens: matrixTokens() } };
-    const mutual = await spawnDaemon(['--config', await configFile('mtls.yaml', config), '--runs-dir', join(root, 'mtls-runs'), ...listen()], {}, net.exec);
+    const mutual = await spawnDaemon(['--config', await configFile('mtls.yaml', config), '--runs-dir', join(root, 'mtls-runs'), ...listen()], {}, undefined, net.exec);
     try {
       const base = `https://${mutual.listening.http}`;
       const withCert = { ...tls, cert: certs.clientCert, key: certs.clientKey };
