@@ -314,9 +314,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           503: { description: 'the daemon is shutting down', content: jsonContent('Error') },
         },
       },
-      handle: async ({ req, res, params }) => {
+      audit: 'run.replay',
+      handle: async ({ req, res, params, audited }) => {
         const request = await readReplayRequest(req);
-        sendJson(res, 202, await replay.replay(params.run_id!, request));
+        const started = await replay.replay(params.run_id!, request);
+        await audited();
+        sendJson(res, 202, started);
       },
     });
   }

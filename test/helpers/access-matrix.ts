@@ -90,6 +90,7 @@ const PARAMS: Readonly<Record<string, string>> = {
   job: 'compression',
   trace_id: 'e'.repeat(32),
   name: 'uploaded.txt',
+  span_id: 'f'.repeat(16),
 };
 
 /** A route's path with its parameters filled in for `runId` (an artifact of the run, or of its step). */
