@@ -38,7 +38,7 @@ describe('access control of the API, on loopback with tokens', () => {
   it('answers every route of the route table, every caller, in and out of scope, with the status of §4/§9', async () => {
     const paths = d.daemon.routes.map((r) => r.path);
     // The routes the issue names are in the table the matrix walks.
-    expect(paths).toEqual(expect.arrayContaining(['/metrics', '/api/v1/runs/{run_id}/pin', '/api/v1/maintenance/{job}', '/api/v1/traces/{trace_id}/artifacts/{name*}']));
+    expect(paths).toEqual(expect.arrayContaining(['/metrics', '/api/v1/runs/{run_id}/pin', '/api/v1/maintenance/{job}', '/api/v1/traces/{trace_id}/artifacts/{name*}', '/api/v1/runs/{run_id}/replay', '/api/v1/runs/{run_id}/spans', '/api/v1/stats/series']));
     const { mismatches, checked } = await runMatrix(d.daemon.routes, runs, send(d.httpUrl));
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(d.daemon.routes.length * CALLERS.length);
