@@ -23,7 +23,13 @@ export interface Sender {
   close(): void;
 }
 
-export function httpSender(target: Endpoint, maxSockets: number): Sender {
+/** Sends `Authorization: Bearer <token>` with every request (an ingest token). */
+export interface SendAuth {
+  token?: string;
+}
+
+export function httpSender(target: Endpoint, maxSockets: number, auth: SendAuth = {}): Sender {
+  const authorization = auth.token ? { authorization: `Bearer ${auth.token}` } : {};
   const agent = new Agent({ keepAlive: true, maxSockets });
   const send: Send = (body) =>
     new Promise((resolveSend, reject) => {
@@ -34,7 +40,7 @@ export function httpSender(target: Endpoint, maxSockets: number): Sender {
           path: '/v1/traces',
           method: 'POST',
           agent,
-          headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+          headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length, ...authorization },
         },
         (res) => {
           res.resume();
@@ -53,13 +59,15 @@ export function httpSender(target: Endpoint, maxSockets: number): Sender {
   return { send, close: () => agent.destroy() };
 }
 
-export function grpcSender(target: Endpoint): Sender {
+export function grpcSender(target: Endpoint, auth: SendAuth = {}): Sender {
   // A pool of its own, so each sender is its own HTTP/2 connection as separate exporters are.
   const client = new Client(`${target.host}:${target.port}`, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
   const identity = (b: Buffer): Buffer => b;
+  const metadata = new Metadata();
+  if (auth.token) metadata.set('authorization', `Bearer ${auth.token}`);
   const send: Send = (body) =>
     new Promise((resolveSend, reject) => {
-      client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, new Metadata(), (error) => {
+      client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, metadata.clone(), (error) => {
         if (!error) return resolveSend({ retryAfterMs: null });
         if (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.RESOURCE_EXHAUSTED) return resolveSend({ retryAfterMs: 1000 });
         reject(error);
@@ -68,8 +76,8 @@ export function grpcSender(target: Endpoint): Sender {
   return { send, close: () => client.close() };
 }
 
-export function makeSender(protocol: Protocol, server: { otlpHttp: Endpoint; otlpGrpc: Endpoint }, maxSockets: number): Sender {
-  return protocol === 'http' ? httpSender(server.otlpHttp, maxSockets) : grpcSender(server.otlpGrpc);
+export function makeSender(protocol: Protocol, server: { otlpHttp: Endpoint; otlpGrpc: Endpoint }, maxSockets: number, auth: SendAuth = {}): Sender {
+  return protocol === 'http' ? httpSender(server.otlpHttp, maxSockets, auth) : grpcSender(server.otlpGrpc, auth);
 }
 
 /** What a load phase measured. */
@@ -101,8 +109,9 @@ export async function closedLoop(
   bodies: readonly Buffer[],
   concurrency: number,
   maxSeconds = Infinity,
+  auth: SendAuth = {},
 ): Promise<LoadResult> {
-  const senders = Array.from({ length: concurrency }, () => makeSender(protocol, server, 1));
+  const senders = Array.from({ length: concurrency }, () => makeSender(protocol, server, 1, auth));
   const latencies: number[] = [];
   const counter = { retries: 0 };
   let next = 0;

@@ -40,6 +40,8 @@ export interface BenchOptions {
   cliRepeats: number;
   /** Sequential API search requests timed (after 10 warm-up requests). */
   apiRequests: number;
+  /** Alternating rounds of closed loops without and with an ingest token (the token-cost figures). */
+  tokenRounds: number;
   /** Where fixture stores are cached (one folder per size). */
   dataDir: string;
   /** Where the results JSON is written. */
@@ -68,6 +70,7 @@ const FULL = {
   queryRuns: 100_000,
   cliRepeats: 10,
   apiRequests: 200,
+  tokenRounds: 3,
 };
 
 const QUICK: typeof FULL = {
@@ -83,6 +86,7 @@ const QUICK: typeof FULL = {
   queryRuns: 5000,
   cliRepeats: 3,
   apiRequests: 50,
+  tokenRounds: 2,
 };
 
 const NUMERIC = {
@@ -102,11 +106,12 @@ const NUMERIC = {
   queryRuns: 'query-runs',
   cliRepeats: 'cli-repeats',
   apiRequests: 'api-requests',
+  tokenRounds: 'token-rounds',
 } as const satisfies Record<keyof typeof FULL, string>;
 
 export const USAGE = `npm run bench -- [--quick] [--dist DIR]... [--traces N] [--spans N] [--concurrency N]
   [--seconds S] [--drain-seconds S] [--open-batch N] [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
-  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
+  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--token-rounds N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
 
 /** The options of `argv` (without node and the script). */
 export function parseBenchArgs(argv: string[]): BenchOptions {

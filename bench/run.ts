@@ -4,6 +4,7 @@
  * See bench/README.md. `runBench` is also what the smoke test calls, with tiny sizes.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,6 +22,7 @@ import { encodeTraces } from './workload.js';
 import { measurePrivacy } from './privacy.js';
 
 const MB = 1024 * 1024;
+const INGEST_TOKEN = 'paracle_bench-ingest-token';
 const DEFAULT_MAX_SPANS_IN_MEMORY = 500_000;
 const DEFAULT_MAX_BYTES_IN_MEMORY = 268_435_456;
 
@@ -215,6 +217,35 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
       }
     };
 
+    // Ingest-token cost: the same closed loop against a daemon requiring an ingest token and one
+    // that does not, alternated so that the machine's drift hits both alike; the best of each.
+    const tokenConfig: Record<string, unknown> = {
+      ...defaultConfig,
+      access: { tokens: [{ name: 'bench', sha256: createHash('sha256').update(INGEST_TOKEN).digest('hex'), role: 'ingest' }], ingest_tokens_required: true },
+    };
+    const ackPhase = async (dist: string, protocol: Protocol, withToken: boolean): Promise<number> => {
+      const dir = await freshDir(`${protocol}-${withToken ? 'token' : 'no-token'}`);
+      const daemon = await startDaemon(dist, join(dir, 'runs'), dir, withToken ? tokenConfig : defaultConfig);
+      try {
+        const auth = withToken ? { token: INGEST_TOKEN } : {};
+        await closedLoop(protocol, daemon, bodies.warmup, concurrency, Infinity, auth);
+        return spansPerSecond(await closedLoop(protocol, daemon, timed, concurrency, options.seconds, auth), spans);
+      } finally {
+        // Only the acks are measured; the write backlog is thrown away with the daemon.
+        daemon.kill();
+      }
+    };
+    const tokenRounds = async (dist: string): Promise<Record<`${Protocol}${'Open' | 'Token'}`, number[]>> => {
+      const rounds = { httpOpen: [] as number[], httpToken: [] as number[], grpcOpen: [] as number[], grpcToken: [] as number[] };
+      for (let round = 0; round < options.tokenRounds; round++) {
+        for (const protocol of ['http', 'grpc'] as const) {
+          rounds[`${protocol}Open`].push(await ackPhase(dist, protocol, false));
+          rounds[`${protocol}Token`].push(await ackPhase(dist, protocol, true));
+        }
+      }
+      return rounds;
+    };
+
     const builds: BuildResult[] = [];
     let baseB: { runsPerSecond: number; seconds: number } | null = null;
     for (const dist of options.dists) {
@@ -232,6 +263,9 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
 
       log(`${dist}: OTLP/HTTP closed loop with content, scrubbing off and on by turns`);
       const privacy = await measurePrivacy(dist, contentBodies, options, defaultConfig, freshDir, warn);
+
+      log(`${dist}: ingest tokens: ${options.tokenRounds} alternating rounds of OTLP/HTTP and OTLP/gRPC acks without and with a token`);
+      const tokens = await tokenRounds(dist);
 
       log(`${dist}: open loop at ${options.rate} spans/s for ${options.rateSeconds} s`);
       const fixedDir = await freshDir('fixed-load');
@@ -328,6 +362,17 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
               ),
             ]
           : []),
+        ...(['http', 'grpc'] as const).map((protocol) =>
+          figure(
+            `${protocol}_token_ack_spans_per_s`,
+            `${protocol === 'http' ? 'OTLP/HTTP' : 'OTLP/gRPC'} ack throughput with an ingest token`,
+            'spans/s',
+            Math.max(...tokens[`${protocol}Token`]),
+            Math.max(...tokens[`${protocol}Open`]),
+            `no token, best of ${options.tokenRounds}`,
+            { kind: 'ratio-min', min: 0.95 },
+          ),
+        ),
         figure('peak_rss_mb', 'peak RSS (OTLP/HTTP closed loop)', 'MB', http.peakRss / MB, baseA.peakRssMb!, `${A} peak`),
         figure(
           'in_flight_rss_mb',
@@ -389,6 +434,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           fixedLoadAnsweredSpansPerSecond: ((fixed.requests - fixed.unanswered) * spans) / fixed.seconds,
           fixedLoadRetries: fixed.retries,
           fixedLoadUnanswered: fixed.unanswered,
+          ...Object.fromEntries(Object.entries(tokens).flatMap(([key, values]) => values.map((v, i) => [`${key}Round${i + 1}SpansPerSecond`, v]))),
           inFlightTraces: options.inFlight,
           ...Object.fromEntries((sustained?.steps ?? []).map((st, i) => [`sustainStep${i + 1}RunsPerSecond${st.held ? 'Held' : 'NotHeld'}`, st.offeredRunsPerSecond])),
           inFlightIngestSeconds: inFlightSeconds,
@@ -423,6 +469,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         queryRuns: options.queryRuns,
         cliRepeats: options.cliRepeats,
         apiRequests: options.apiRequests,
+        tokenRounds: options.tokenRounds,
         fsync: options.fsync,
         reindex: options.reindex,
         quick: options.quick,

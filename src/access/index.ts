@@ -1,2 +1,10 @@
-export { checkExposure } from './exposure.js';
-export type { AccessPolicy } from './exposure.js';
+export { checkExposure, ingestTokensRequired } from './exposure.js';
+export type { ExposurePolicy, Listeners } from './exposure.js';
+export { ROLES, holdsRole } from './roles.js';
+export type { Role } from './roles.js';
+export { compileScope, EVERY_RUN } from './scope.js';
+export type { Scope, ScopeSpec, SubjectFilter } from './scope.js';
+export { ANONYMOUS, PUBLIC, TOKEN_PREFIX, TokenTable, bearerToken, hashToken, newToken } from './tokens.js';
+export type { Principal, TokenSpec } from './tokens.js';
+export { AccessControl, failureError } from './control.js';
+export type { AccessSettings, AuthDecision, AuthFailure } from './control.js';

@@ -121,15 +121,25 @@ export interface OpenApiOptions {
   authorized: boolean;
 }
 
-/** What every route with this role or these path parameters may answer besides its own. */
-function sharedResponses(route: Route, hasParams: boolean, authorized: boolean): Record<string, ResponseDoc> {
+const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE']);
+
+/** What every route with this role, method or these path parameters may answer besides its own. */
+function sharedResponses(route: Route, method: string, hasParams: boolean, authorized: boolean): Record<string, ResponseDoc> {
   const shared: Record<string, ResponseDoc> = {};
+  const changes = STATE_CHANGING.has(method);
   if (hasParams) shared['400'] = errorResponse('a path parameter is not valid (a bad id, `..`, an absolute path)');
   if (authorized && route.role !== null) {
-    shared['401'] = errorResponse('no token, or one that is not configured (only when access tokens are configured)');
-    shared['403'] = errorResponse(`the token's role is below ${route.role}`);
+    shared['401'] = errorResponse('no token, or one that is not configured (`WWW-Authenticate: Bearer`)');
   }
-  if (route.runParam) shared['404'] = errorResponse('no such run (or file)');
+  // Browser safety (docs/access.md) applies with or without tokens.
+  const refusals = [
+    ...(authorized && route.role !== null ? [`the token's role is below ${route.role}`] : []),
+    'the `Host` is not an IP address, `localhost` or one of `daemon.allowed_hosts`',
+    ...(changes ? ["an `Origin` other than the daemon's own"] : []),
+  ];
+  shared['403'] = errorResponse(refusals.join('; or '));
+  if (changes) shared['415'] = errorResponse('a body type other than `application/json` or `application/octet-stream`');
+  if (route.runParam) shared['404'] = errorResponse(authorized ? "no such run (or file), or a run outside the token's agents/workflows scope" : 'no such run (or file)');
   shared.default = errorResponse('any other error: 500, or 503 with Retry-After while the daemon sheds load');
   return shared;
 }
@@ -149,7 +159,7 @@ function operation(route: Route, method: string, authorized: boolean): Record<st
     ...Object.entries(doc.query ?? {}).map(([name, q]) => ({ name, in: 'query', description: q.description, schema: q.schema ?? { type: 'string' } })),
   ];
   const responses = Object.fromEntries(
-    Object.entries<ResponseDoc>({ ...sharedResponses(route, names.length > 0, authorized), ...doc.responses }).map(([status, answer]) => [
+    Object.entries<ResponseDoc>({ ...sharedResponses(route, method, names.length > 0, authorized), ...doc.responses }).map(([status, answer]) => [
       status,
       responseObject(answer, method === 'HEAD'),
     ]),

@@ -1,21 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidInputError, MethodNotAllowedError, NotFoundError } from '../lib/index.js';
+import { ANONYMOUS, type Principal, type Role } from '../access/index.js';
+import type { AuditEntry } from '../audit/index.js';
+import { InvalidInputError, MethodNotAllowedError, NotFoundError, ParacleError } from '../lib/index.js';
+import { allowedHostSet, checkHost, checkStateChange } from './browser.js';
 import type { RouteDoc } from './openapi.js';
 
 /** Roles of INTERFACE.md §4: viewer < analyst < operator < admin; `ingest` is apart. */
-export type ApiRole = 'viewer' | 'analyst' | 'operator' | 'admin' | 'ingest';
+export type ApiRole = Role;
 
 /** HTTP methods the API serves. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
-/** One matched request, as a handler gets it. */
-export interface RouteRequest {
+/** One matched request, as the authorization hook gets it. */
+export interface MatchedRequest {
   req: IncomingMessage;
   res: ServerResponse;
   method: HttpMethod;
   /** The route's `{name}` parameters, percent-decoded; a `{name*}` tail is its segments joined by `/`. */
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
+}
+
+/** One authorized request, as a handler gets it. */
+export interface RouteRequest extends MatchedRequest {
+  /** Who asks: the token's name, role and scope (collections are filtered to the scope). */
+  principal: Principal;
+  /**
+   * For a route with `audit`: records its line (`outcome` default `ok`) and resolves once it
+   * is on disk. Call it right before the success answer; the router records the error code
+   * itself when the handler throws. Only the first call records; without `audit` it does nothing.
+   */
+  audited(outcome?: string): Promise<void>;
 }
 
 /**
@@ -39,17 +54,32 @@ export interface Route {
   runParam?: string;
   /** True when the handler reads the request body itself (uploads); others are drained. */
   readsBody?: boolean;
+  /**
+   * The audit action of a request (INTERFACE.md §9: run content, pin, upload, replay,
+   * maintenance, shred...), e.g. `run.read.output`; each request then gets one audit line.
+   */
+  audit?: string | ((request: MatchedRequest) => string);
   /** What the OpenAPI document (`GET /api/v1/openapi.json`) says of the route. */
   doc: RouteDoc;
   handle(request: RouteRequest): Promise<void>;
 }
 
 /**
- * Decides whether a matched request may run: throws a ParacleError (`unauthenticated`,
- * `permission_denied`, `not_found` for a run out of scope) to refuse. Called once per
- * request, before its handler, for every route.
+ * Decides whether a matched request may run and who it acts as: throws a ParacleError
+ * (`unauthenticated`, `permission_denied`, `not_found` for a run out of scope) to refuse.
+ * Called once per request, before its handler, for every route.
  */
-export type Authorize = (request: RouteRequest, route: Route) => Promise<void> | void;
+export type Authorize = (request: MatchedRequest, route: Route) => Promise<Principal> | Principal;
+
+/** What the router needs besides its routes. */
+export interface RouterOptions {
+  /** Without it every route is open to everyone (`anonymous`). */
+  authorize?: Authorize;
+  /** Where the lines of audited routes go; without it nothing is recorded. */
+  audit?: { record(entry: AuditEntry): Promise<void> };
+  /** `daemon.allowed_hosts`: Host names answered besides IP addresses and localhost. */
+  allowedHosts?: readonly string[];
+}
 
 /** A route with its path split once into segments. */
 interface CompiledRoute {
@@ -58,24 +88,31 @@ interface CompiledRoute {
 }
 
 /**
- * Matches requests against the route table and runs the one that applies: 404 when no
- * route has the path, 405 (with `Allow`) when none has the method, else the authorization
- * hook and then the handler. Paths are matched on their raw (still percent-encoded)
- * segments and decoded after, so an encoded `/` or `..` never changes which route applies.
+ * Matches requests against the route table and runs the one that applies: 403 for a Host
+ * that is not allowed, 404 when no route has the path, 405 (with `Allow`) when none has the
+ * method, then the browser-safety checks of state-changing requests (403 for a foreign
+ * Origin, 415 for a form's body type), the authorization hook, and the handler. Paths are
+ * matched on their raw (still percent-encoded) segments and decoded after, so an encoded `/`
+ * or `..` never changes which route applies.
  */
 export class Router {
   private readonly compiled: CompiledRoute[];
   /** The route each request in progress matched, for {@link routeOf}. */
   private readonly matched = new WeakMap<IncomingMessage, Route>();
+  private readonly authorize: Authorize;
+  private readonly allowedHosts: ReadonlySet<string>;
 
   constructor(
     readonly routes: readonly Route[],
-    private readonly authorize: Authorize,
+    private readonly options: RouterOptions = {},
   ) {
     this.compiled = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
+    this.authorize = options.authorize ?? (() => ANONYMOUS);
+    this.allowedHosts = allowedHostSet(options.allowedHosts ?? []);
   }
 
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkHost(req, this.allowedHosts);
     // The raw path, not URL's: URL would resolve `..` and `%2e%2e`, which the API must refuse.
     const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
     const method = (req.method ?? 'GET') as HttpMethod;
@@ -91,10 +128,10 @@ export class Router {
         continue;
       }
       this.matched.set(req, route);
-      const request: RouteRequest = { req, res, method, params, query: new URLSearchParams(query) };
+      const matched: MatchedRequest = { req, res, method, params, query: new URLSearchParams(query) };
+      checkStateChange(req, method);
       if (!route.readsBody) req.resume();
-      await this.authorize(request, route);
-      return route.handle(request);
+      return this.run(route, matched, await this.authorize(matched, route));
     }
     req.resume();
     if (allowed.length > 0) {
@@ -112,6 +149,27 @@ export class Router {
    */
   routeOf(req: IncomingMessage): string | null {
     return this.matched.get(req)?.path ?? null;
+  }
+
+  /** Runs the handler, recording the route's audit line before its answer (or its error's). */
+  private async run(route: Route, matched: MatchedRequest, principal: Principal): Promise<void> {
+    const { audit } = this.options;
+    const action = route.audit === undefined || !audit ? null : typeof route.audit === 'string' ? route.audit : route.audit(matched);
+    let recorded = action === null;
+    const audited = async (outcome = 'ok'): Promise<void> => {
+      if (recorded) return;
+      recorded = true;
+      const runId = route.runParam === undefined ? undefined : matched.params[route.runParam];
+      await audit!.record({ actor: principal.name, action: action!, outcome, ...(runId !== undefined ? { run_id: runId } : {}) });
+    };
+    try {
+      await route.handle({ ...matched, principal, audited });
+    } catch (err) {
+      await audited(err instanceof ParacleError ? err.code : 'internal');
+      throw err;
+    }
+    // A handler that answered without calling audited() still leaves its line, if late.
+    await audited();
   }
 }
 

@@ -1,6 +1,7 @@
-import type { Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
+import type { Principal } from '../access/index.js';
 import { PayloadTooLargeError } from '../lib/index.js';
-import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore, type UploadStaging } from '../store/index.js';
+import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore, type SubjectFilter, type UploadStaging } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
@@ -90,7 +91,8 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
     role: 'analyst',
     runParam: 'run_id',
     doc: { summary: `the run's ${FILE_OF[key]}`, responses: { 200: bytes(FILE_OF[key], CONTENT_TYPES[key]) } },
-    handle: async ({ res, params }) => sendStream(res, await store.openFile(params.run_id!, key), CONTENT_TYPES[key]),
+    audit: `run.read.${key}`,
+    handle: async (request) => sendAudited(request, await store.openFile(request.params.run_id!, key), CONTENT_TYPES[key]),
   });
   const stepFile = (key: 'input' | 'output'): Route => ({
     methods: GET,
@@ -98,7 +100,8 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
     role: 'analyst',
     runParam: 'run_id',
     doc: { summary: `a workflow step's ${FILE_OF[key]}`, responses: { 200: bytes(FILE_OF[key], CONTENT_TYPES[key]) } },
-    handle: async ({ res, params }) => sendStream(res, await store.openFile(params.run_id!, key, params.step_id), CONTENT_TYPES[key]),
+    audit: `run.read.step_${key}`,
+    handle: async (request) => sendAudited(request, await store.openFile(request.params.run_id!, key, request.params.step_id), CONTENT_TYPES[key]),
   });
   const routes: Route[] = [
     {
@@ -126,8 +129,8 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           },
         },
       },
-      handle: async ({ res, query }) => {
-        const page = store.list(runQueryFrom(query, now()));
+      handle: async ({ res, query, principal }) => {
+        const page = store.list({ ...runQueryFrom(query, now()), ...scoped(principal) });
         sendJson(res, 200, { runs: page.runs, next_cursor: page.nextCursor });
       },
     },
@@ -149,7 +152,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       role: 'analyst',
       runParam: 'run_id',
       doc: { summary: "a run's artifacts", responses: { 200: files('the artifact files') } },
-      handle: async ({ res, params }) => sendJson(res, 200, { run_id: params.run_id, artifacts: await store.artifacts(params.run_id!) }),
+      audit: 'run.read.artifacts',
+      handle: async ({ res, params, audited }) => {
+        const artifacts = await store.artifacts(params.run_id!);
+        await audited();
+        sendJson(res, 200, { run_id: params.run_id, artifacts });
+      },
     },
     {
       methods: GET,
@@ -157,7 +165,8 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       role: 'analyst',
       runParam: 'run_id',
       doc: { summary: 'one artifact, as stored (compressed and archived ones transparently)', responses: { 200: bytes('its bytes') } },
-      handle: async ({ res, params }) => sendStream(res, await store.openArtifact(params.run_id!, params.path!), 'application/octet-stream'),
+      audit: 'run.read.artifact',
+      handle: async (request) => sendAudited(request, await store.openArtifact(request.params.run_id!, request.params.path!), 'application/octet-stream'),
     },
     stepFile('input'),
     stepFile('output'),
@@ -167,8 +176,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       role: 'analyst',
       runParam: 'run_id',
       doc: { summary: "a workflow step's artifacts", responses: { 200: files('the artifact files') } },
-      handle: async ({ res, params }) =>
-        sendJson(res, 200, { run_id: params.run_id, artifacts: await store.artifacts(params.run_id!, params.step_id) }),
+      audit: 'run.read.step_artifacts',
+      handle: async ({ res, params, audited }) => {
+        const artifacts = await store.artifacts(params.run_id!, params.step_id);
+        await audited();
+        sendJson(res, 200, { run_id: params.run_id, artifacts });
+      },
     },
     {
       methods: GET,
@@ -176,8 +189,9 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       role: 'analyst',
       runParam: 'run_id',
       doc: { summary: "one artifact of a workflow step", responses: { 200: bytes('its bytes') } },
-      handle: async ({ res, params }) =>
-        sendStream(res, await store.openArtifact(params.run_id!, params.path!, params.step_id), 'application/octet-stream'),
+      audit: 'run.read.step_artifact',
+      handle: async (request) =>
+        sendAudited(request, await store.openArtifact(request.params.run_id!, request.params.path!, request.params.step_id), 'application/octet-stream'),
     },
     {
       methods: ['PUT', 'DELETE'],
@@ -193,7 +207,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           },
         },
       },
-      handle: async ({ res, params, method }) => sendJson(res, 200, await store.setPinned(params.run_id!, method === 'PUT')),
+      audit: ({ method }) => (method === 'PUT' ? 'run.pin' : 'run.unpin'),
+      handle: async ({ res, params, method, audited }) => {
+        const result = await store.setPinned(params.run_id!, method === 'PUT');
+        await audited();
+        sendJson(res, 200, result);
+      },
     },
     {
       methods: GET,
@@ -233,7 +252,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           },
         },
       },
-      handle: async ({ res, query }) => sendJson(res, 200, store.stats(statsQueryFrom(query, now()))),
+      handle: async ({ res, query, principal }) => sendJson(res, 200, store.stats({ ...statsQueryFrom(query, now()), ...scoped(principal) })),
     },
     {
       methods: ['PUT'],
@@ -260,6 +279,7 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           413: { description: 'larger than 256 MiB, or the staged uploads are full', content: jsonContent('Error') },
         },
       },
+      audit: 'artifact.upload',
       handle: (request) => upload(request, options),
     },
   ];
@@ -298,9 +318,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           503: { description: 'the daemon is shutting down', content: jsonContent('Error') },
         },
       },
-      handle: async ({ req, res, params }) => {
+      audit: 'run.replay',
+      handle: async ({ req, res, params, audited }) => {
         const request = await readReplayRequest(req);
-        sendJson(res, 202, await replay.replay(params.run_id!, request));
+        const started = await replay.replay(params.run_id!, request);
+        await audited();
+        sendJson(res, 202, started);
       },
     });
   }
@@ -328,16 +351,35 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           409: { description: 'another process holds the maintenance lease', content: jsonContent('Error') },
         },
       },
-      handle: async ({ res, params, query }) => {
+      audit: ({ params }) => `maintenance.${params.job!}`,
+      handle: async ({ res, params, query, audited }) => {
         const { job, request } = maintenanceRequestFrom(params.job!, query);
-        sendJson(res, 200, await maintenance.run(job, request));
+        const report = await maintenance.run(job, request);
+        await audited();
+        sendJson(res, 200, report);
       },
     });
   }
   return routes;
 }
 
-async function upload({ req, res, params }: RouteRequest, options: RunsApiOptions): Promise<void> {
+/** The scope filter of a caller's token, as store query fields (none for a token that sees every run). */
+export function scoped(principal: Principal): { subjects?: SubjectFilter } {
+  return principal.scope.filter ? { subjects: principal.scope.filter } : {};
+}
+
+/** Streams what the store opened, once the request's audit line is on disk. */
+async function sendAudited({ res, audited }: RouteRequest, stream: Readable, contentType: string): Promise<void> {
+  try {
+    await audited();
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
+  await sendStream(res, stream, contentType);
+}
+
+async function upload({ req, res, params, audited }: RouteRequest, options: RunsApiOptions): Promise<void> {
   const { store, maxArtifactBytes, scrubUpload } = options;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   // Refused before reading: the client learns at once instead of after sending it all.
@@ -351,5 +393,6 @@ async function upload({ req, res, params }: RouteRequest, options: RunsApiOption
   }, options.staging);
   // Once told, the trace's run has taken the upload in and counted it (or has no run yet).
   await options.artifactsChanged?.(result.trace_id);
+  await audited();
   sendJson(res, 201, result);
 }

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageVersion, startHttpListener, type HostPort, type HttpListener, type HttpListenerOptions } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
+import { accessRoutes } from './auth.js';
 import { jsonContent, openApiDocument } from './openapi.js';
 import { sendJson, sendThrown } from './respond.js';
-import { Router, type Authorize, type Route } from './router.js';
+import { Router, type Route, type RouterOptions } from './router.js';
 import { runsRoutes, type RunsApiOptions } from './runs-api.js';
 import { viewRoutes } from './views-api.js';
 
@@ -13,13 +14,16 @@ export interface ApiServerOptions {
   address: HostPort;
   /** The `/api/v1` routes; without them only metrics and health are served. */
   runs?: RunsApiOptions;
-  /** Decides whether each request may run its route; without it every route is open. */
-  authorize?: Authorize;
   /** More routes served from the same table (the web UI's). */
   routes?: readonly Route[];
-  /** Connection budget and timeouts (`daemon.*`). */
+  /** Connection budget, timeouts and TLS (`daemon.*`). */
   listener?: HttpListenerOptions;
+  /** Authorization, audit and allowed hosts; without them every route is open to every host name. */
+  router?: RouterOptions;
 }
+
+/** The path of the Prometheus endpoint. */
+export const METRICS_PATH = '/metrics';
 
 /** What the server asks the daemon about its state. */
 export interface Readiness {
@@ -43,10 +47,15 @@ export class ApiServer implements Component {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    const routes = [...this.opsRoutes(), ...(options.runs ? [...runsRoutes(options.runs), ...viewRoutes(options.runs)] : []), ...(options.routes ?? [])];
-    this.router = new Router(routes, options.authorize ?? (() => undefined));
+    const routes = [
+      ...this.opsRoutes(),
+      ...accessRoutes(),
+      ...(options.runs ? [...runsRoutes(options.runs), ...viewRoutes(options.runs)] : []),
+      ...(options.routes ?? []),
+    ];
+    this.router = new Router(routes, options.router);
     // Compiled once: the table does not change while the listener runs.
-    this.openApi = JSON.stringify(openApiDocument(routes, { version: packageVersion(), authorized: options.authorize !== undefined }));
+    this.openApi = JSON.stringify(openApiDocument(routes, { version: packageVersion(), authorized: options.router?.authorize !== undefined }));
   }
 
   /** The bound address; valid after start(). */
@@ -97,7 +106,7 @@ export class ApiServer implements Component {
       },
       {
         methods: ['GET', 'HEAD'],
-        path: '/metrics',
+        path: METRICS_PATH,
         role: 'viewer',
         doc: {
           summary: 'Prometheus metrics (docs/metrics.md)',

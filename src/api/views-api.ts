@@ -3,7 +3,7 @@ import { jsonContent, type SchemaObject } from './openapi.js';
 import { seriesQueryFrom, spanPageFrom } from './query.js';
 import { sendJson } from './respond.js';
 import type { Route } from './router.js';
-import { RUN_FILTERS, type RunsApiOptions } from './runs-api.js';
+import { RUN_FILTERS, scoped, type RunsApiOptions } from './runs-api.js';
 
 const GET = ['GET', 'HEAD'] as const;
 const nullable = (type: string): SchemaObject => ({ type: [type, 'null'] });
@@ -173,7 +173,7 @@ export function viewRoutes(options: RunsApiOptions): Route[] {
           },
         },
       },
-      handle: async ({ res, query }) => sendJson(res, 200, store.statsSeries(seriesQueryFrom(query, now()), now())),
+      handle: async ({ res, query, principal }) => sendJson(res, 200, store.statsSeries({ ...seriesQueryFrom(query, now()), ...scoped(principal) }, now())),
     },
   ];
 }

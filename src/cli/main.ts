@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, classifyError, describeError, packageVersion } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
+import type { AuditFlags } from './audit.js';
 import type { ServeFlags } from './settings.js';
+import type { TokenFlags } from './token.js';
 
 function program(): Command {
   const root = new Command('paracle')
@@ -38,7 +40,38 @@ function program(): Command {
       const { configJsonSchema } = await import('../config/index.js');
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
+  const token = root.command('token').description('access tokens');
+  token
+    .command('new')
+    .description('make a random token: prints it once, and the access.tokens entry with its SHA-256')
+    .requiredOption('--name <name>', 'the token\'s name (the actor in the audit trail)')
+    .requiredOption('--role <role>', 'viewer, analyst, operator, admin or ingest')
+    .option('--agents <glob>', 'only runs of agents matching (repeat, or separate with commas; * and ? wildcards)', collect)
+    .option('--workflows <glob>', 'only runs of workflows matching (repeat, or separate with commas)', collect)
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: TokenFlags) => (await import('./token.js')).tokenNewCommand(flags));
+  const audit = root.command('audit').description('the hash-chained audit trail in <runs dir>/.audit');
+  const auditOptions = (command: Command): Command =>
+    command
+      .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
+      .option('--config <file>', 'config file naming the runs dir (default .parac/project.yaml if present)')
+      .option('--json', 'print machine-readable JSON');
+  auditOptions(audit.command('list').description('who did what, oldest first'))
+    .option('--since <dur|iso>', 'lines at or after: 30s, 15m, 12h, 7d, 2w or an ISO-8601 time')
+    .option('--actor <name>', 'lines of this actor (a token name, anonymous, unknown, local:<user>)')
+    .option('--run <run_id>', 'lines about this run')
+    .action(async (flags: AuditFlags) => (await import('./audit.js')).auditListCommand(flags));
+  auditOptions(audit.command('verify').description('check the chain: exit 1 naming the first edited, inserted or removed line')).action(
+    async (flags: AuditFlags) => {
+      process.exitCode = await (await import('./audit.js')).auditVerifyCommand(flags);
+    },
+  );
   return root;
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -22,8 +22,8 @@ validation (e.g. \`# yaml-language-server: $schema=paracle.schema.json\` after
 \`paracle config schema > paracle.schema.json\`). \`config/paracle.example.yaml\` spells out
 every default.
 
-The file is watched: a valid change to \`runs\` (except \`runs.dir\`) applies without a restart;
-other changes are logged as needing one; an invalid change is refused with a log line and the
+The file is watched: a valid change to \`runs\` (except \`runs.dir\`) or \`access\` applies without
+a restart (removing a token revokes it); other changes are logged as needing one; an invalid change is refused with a log line and the
 old configuration stays.
 `;
 
@@ -37,6 +37,7 @@ function typeOf(schema: JsonSchema): string {
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as JsonSchema[]).map(typeOf).join(' or ');
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (Array.isArray(schema.enum)) return (schema.enum as unknown[]).map((v) => `\`${String(v)}\``).join(', ');
+  if (Array.isArray(schema.type)) return schema.type.map((type) => typeOf({ ...schema, type })).join(' or ');
   if (schema.type === 'null') return 'null';
   if (schema.type === 'integer' || schema.type === 'number') return numberType(schema);
   if (schema.type === 'string') return typeof schema.pattern === 'string' ? `string matching \`${schema.pattern}\`` : 'string';
@@ -62,10 +63,13 @@ function rows(schema: JsonSchema, prefix: string): KeyRow[] {
     const row: KeyRow = {
       key,
       type: isSection(child) ? 'section' : typeOf(child),
-      default: isSection(child) ? '' : required.includes(name) ? 'required' : `\`${JSON.stringify(child.default)}\``,
+      default: isSection(child) ? '' : required.includes(name) ? 'required' : child.default === undefined ? 'none' : `\`${JSON.stringify(child.default)}\``,
       description: typeof child.description === 'string' ? child.description : '',
     };
     if (isSection(child)) return [row, ...rows(child, `${key}.`)];
+    // A block that may be null (`daemon.tls`): its keys apply when it is given.
+    const block = Array.isArray(child.anyOf) ? (child.anyOf as JsonSchema[]).find(isSection) : undefined;
+    if (block) return [{ ...row, type: 'section or null' }, ...rows(block, `${key}.`)];
     const items = child.items as JsonSchema | undefined;
     if (child.type === 'array' && items && isSection(items)) return [row, ...rows(items, `${key}[].`)];
     const values = child.additionalProperties as JsonSchema | undefined;

@@ -5,6 +5,7 @@
  */
 import cron from 'node-cron';
 import { z } from 'zod';
+import { ROLES } from '../access/index.js';
 import { tryParseHostPort } from '../lib/index.js';
 import { customPatternProblem, KIND_NAME } from '../privacy/index.js';
 import { describeValue } from './issues.js';
@@ -82,22 +83,41 @@ function section<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.preprocess((value) => value ?? undefined, z.strictObject(shape).prefault({} as never));
 }
 
-/** Access roles: viewer < analyst < operator < admin; `ingest` only uploads artifacts. */
-export const ACCESS_ROLES = ['viewer', 'analyst', 'operator', 'admin', 'ingest'] as const;
+/** Access roles: viewer < analyst < operator < admin; `ingest` sends OTLP and uploads artifacts. */
+export const ACCESS_ROLES = ROLES;
 
 /** Run-keeping modes: how many runs per agent/workflow stay in the live store. */
 export const RUN_MODES = ['lite', 'standard', 'full'] as const;
 
-const tokenSchema = z.strictObject({
-  name: nonEmptyString().describe('a name for the token, used in logs'),
-  // The value is never echoed: a user may have pasted the secret itself here.
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { error: "must be the token's SHA-256 as 64 lowercase hex characters" })
-    .describe("the token's SHA-256, 64 lowercase hex characters (never the token itself)"),
-  role: z.enum(ACCESS_ROLES).describe('viewer < analyst < operator < admin; ingest is apart'),
-  agents: z.array(nonEmptyString()).min(1, { error: 'must list at least one agent id, or "*" for all' }).default(['*']).describe('agent ids the token will be limited to ("*" for all); not checked yet'),
-});
+function globList(what: string) {
+  return z.array(nonEmptyString()).min(1, { error: `must list at least one ${what} glob ("*" for all); leave the key out instead` }).optional();
+}
+
+function hostName() {
+  return z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/, { error: (issue) => `must be a host name without scheme or port, ${got(issue)}` });
+}
+
+const tokenSchema = z
+  .strictObject({
+    name: nonEmptyString().describe('a name for the token: the actor of its audit lines and log lines'),
+    // The value is never echoed: a user may have pasted the secret itself here.
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: "must be the token's SHA-256 as 64 lowercase hex characters" })
+      .describe("the token's SHA-256, 64 lowercase hex characters (never the token itself; `paracle token new` prints it)"),
+    role: z.enum(ACCESS_ROLES).describe('viewer < analyst < operator < admin (admin holds every role); ingest (OTLP and uploads) is apart'),
+    agents: globList('agent id').describe('agent_id globs (`*` any characters, `?` one) of the agent runs the token sees; with neither list, every run'),
+    workflows: globList('workflow id').describe('workflow_id globs of the workflow runs the token sees; with neither list, every run'),
+  })
+  .superRefine((token, ctx) => {
+    // OTLP and uploads carry no run to judge, so a scope on them would promise what it cannot keep.
+    if (token.role !== 'ingest') return;
+    for (const key of ['agents', 'workflows'] as const) {
+      if (token[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'an ingest token cannot be scoped: OTLP and uploads are not restricted by agent or workflow', input: token[key] });
+      }
+    }
+  });
 
 /** Two tokens with one hash would make the role ambiguous; two with one name confuse logs. */
 function rejectDuplicateTokens(tokens: readonly z.output<typeof tokenSchema>[], ctx: z.core.$RefinementCtx): void {
@@ -168,6 +188,19 @@ export const paracleConfigSchema = section({
     header_timeout_ms: positiveInt().default(10_000).describe("a request's headers must arrive within this long, else the connection is closed"),
     request_timeout_ms: positiveInt().default(60_000).describe('a whole request (headers and body) must arrive within this long, else 408'),
     idle_timeout_ms: positiveInt().default(65_000).describe('an idle keep-alive connection is closed after this long'),
+    tls: z
+      .strictObject({
+        cert_file: nonEmptyString().describe('PEM certificate chain served on every listener'),
+        key_file: nonEmptyString().describe('its PEM private key'),
+        client_ca_file: nonEmptyString().nullable().default(null).describe('PEM CA bundle: clients must present a certificate it signed (mutual TLS)'),
+      })
+      .nullable()
+      .default(null)
+      .describe('serve every listener over TLS; the files are re-read when they change (docs/access.md)'),
+    allowed_hosts: z
+      .array(hostName())
+      .default([])
+      .describe('Host header names answered besides IP addresses and localhost (others get 403: DNS-rebinding defence)'),
   }).describe('the listeners'),
   ingest: section({
     max_body_bytes: positiveInt().default(16_777_216).describe('larger request bodies or gRPC messages (after decompression) get 413 / RESOURCE_EXHAUSTED'),
@@ -230,13 +263,23 @@ export const paracleConfigSchema = section({
     }).describe('reserved for encryption at rest'),
   }).describe('scrubbing of PII and secrets before anything reaches disk, the write-ahead log included'),
   access: section({
-    allow_unauthenticated: z.boolean().default(false).describe('without tokens, allow listening on non-loopback addresses (an open API)'),
+    allow_unauthenticated: z.boolean().default(false).describe('with no token configured, allow listeners off loopback (an open API, and OTLP without a token); ignored once a token exists'),
     tokens: z
       .array(tokenSchema)
       .default([])
       .superRefine(rejectDuplicateTokens)
-      .describe('API tokens, each as its SHA-256; today only their presence counts (a listener off loopback needs one): requests are not checked yet'),
-  }).describe('who may listen off loopback'),
+      .describe('access tokens, each as its SHA-256, checked on every route with a role and on OTLP when ingest tokens are required (docs/access.md)'),
+    ingest_tokens_required: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe('OTLP needs a token with role ingest (or admin); null: true when an OTLP listener is off loopback, unless allow_unauthenticated'),
+    metrics_public: z.boolean().default(false).describe('serve /metrics without a token (it needs viewer otherwise)'),
+    audit_retention_days: positiveInt('a positive integer or null')
+      .nullable()
+      .default(null)
+      .describe('delete audit trail months older than this many days; null: keep them all (run retention never removes audit lines)'),
+  }).describe('tokens, roles and the audit trail'),
   replay: section({
     agents: replayCommands().describe('agent id -> how to re-run its runs (paracle runs replay, POST /api/v1/runs/{id}/replay)'),
     workflows: replayCommands().describe('workflow id -> how to re-run its runs, steps included'),

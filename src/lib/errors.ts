@@ -91,14 +91,17 @@ export class InvalidInputError extends ParacleError {
   }
 }
 
-/** The request carries no credentials, or ones that match no token (HTTP 401). */
+/** The request carries no credentials, or ones that match no token (HTTP 401); the message never repeats them. */
 export class UnauthenticatedError extends ParacleError {
   constructor(message: string) {
     super('unauthenticated', message);
   }
 }
 
-/** The credentials are valid but their role does not allow this (HTTP 403). */
+/**
+ * The credentials are valid but their role does not allow this, or the request is refused as
+ * unsafe (a foreign `Origin` or `Host`): HTTP 403.
+ */
 export class PermissionDeniedError extends ParacleError {
   constructor(message: string) {
     super('permission_denied', message);

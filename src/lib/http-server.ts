@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { HostPort } from './address.js';
 import type { ConnectionGuard } from './connection-guard.js';
 import { listen } from './listen.js';
+import type { TlsSource } from './tls.js';
 
 /** A started HTTP listener. */
 export interface HttpListener {
@@ -27,6 +29,8 @@ export interface HttpListenerOptions {
   idleTimeoutMs?: number;
   /** The body of a 503 answered while shedding load (the listener's own error format). */
   busy?: { contentType: string; body: (message: string) => string | Uint8Array };
+  /** Serve HTTPS, taking each new certificate the source reports. */
+  tls?: TlsSource | null;
 }
 
 const DEFAULT_BUSY = {
@@ -42,7 +46,7 @@ const RETRY_AFTER_SECONDS = 1;
  * connections count against `options.guard`: a connection the guard does not admit, and
  * every request while the process is short of file descriptors, is answered 503 with
  * Retry-After and closed. An accept that fails for lack of descriptors does not stop the
- * server; it puts the guard under pressure.
+ * server; it puts the guard under pressure. With `options.tls` it serves HTTPS.
  */
 export async function startHttpListener(
   handler: RequestListener,
@@ -59,14 +63,17 @@ export async function startHttpListener(
     handler(req, res);
   };
   const requestTimeout = options.requestTimeoutMs ?? 300_000;
-  const server = createServer(
-    {
-      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-      requestTimeout,
-      headersTimeout: Math.min(options.headerTimeoutMs ?? 60_000, requestTimeout),
-    },
-    guarded,
-  );
+  const { tls } = options;
+  const httpOptions = {
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    requestTimeout,
+    headersTimeout: Math.min(options.headerTimeoutMs ?? 60_000, requestTimeout),
+  };
+  const server: Server = tls ? createTlsServer({ ...httpOptions, ...tls.serverOptions() }, guarded) : createServer(httpOptions, guarded);
+  if (tls) {
+    const unsubscribe = tls.subscribe(() => (server as ReturnType<typeof createTlsServer>).setSecureContext(tls.contextOptions()));
+    server.once('close', unsubscribe);
+  }
   // Longer than the usual client idle timeouts, so clients close first and never race a close.
   server.keepAliveTimeout = options.idleTimeoutMs ?? 65_000;
   server.on('connection', (socket: Socket) => {
@@ -74,7 +81,9 @@ export async function startHttpListener(
     // Answered and closed at once: waiting for its request would let a client that never
     // finishes one hold the descriptor anyway.
     shed.add(socket);
-    socket.end(rawBusy(busy, 'the daemon has too many connections open; retry later'));
+    // Under TLS a plaintext answer would be garbage to the client: it is cut instead.
+    if (tls) socket.destroy();
+    else socket.end(rawBusy(busy, 'the daemon has too many connections open; retry later'));
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EMFILE' || err.code === 'ENFILE') guard?.noteExhausted();

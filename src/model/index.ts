@@ -36,3 +36,5 @@ export { replayParentSpanId, startsRun } from './replay.js';
 export type { SpanRow, SpanLlmRow, SpanPage, SpanDetail, StatsGroup, SeriesLine, StatsSeries } from './views.js';
 export { TRUNCATION_LIMITS, addTruncations, isUntruncated, runTruncation } from './truncation.js';
 export type { TruncationLimit, TruncationCounts, RunTruncation } from './truncation.js';
+export { AUTH_FAILURE_REASONS } from './access.js';
+export type { AuthFailureReason } from './access.js';

@@ -14,7 +14,7 @@ import { WriteAheadLog } from '../wal/index.js';
 import { DurableIngest } from '../processor/durable/index.js';
 import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
-import { checkExposure } from '../access/index.js';
+import { buildSecurity } from './security.js';
 import { CatalogFollower, ensureWritableRunsDir, UploadStaging } from '../store/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
 import { loadUiAssets, uiRoutes } from '../ui/index.js';
@@ -42,7 +42,7 @@ export interface Daemon {
   /** The bound addresses (real ports when 0 was asked). */
   readonly addresses: { otlpHttp: HostPort; otlpGrpc: HostPort; http: HostPort };
   readonly metrics: Metrics;
-  /** The --http listener's route table: what GET /api/v1/openapi.json documents. */
+  /** The --http listener's route table: what GET /api/v1/openapi.json documents, each route with its role. */
   readonly routes: readonly Route[];
   /** Runs written with tokens the price book could not price (logged; no metric yet). */
   unpricedRuns(): number;
@@ -60,10 +60,9 @@ export async function startDaemon(
   metrics = new Metrics({ maxIds: settings.config.metrics.max_ids, logger: logger.child({ component: 'telemetry' }) }),
 ): Promise<Daemon> {
   const { config } = settings;
-  checkExposure(
-    { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http },
-    { allowUnauthenticated: config.access.allow_unauthenticated, tokenCount: config.access.tokens.length },
-  );
+  const listeners = { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http };
+  // Access rules and TLS files are checked before anything touches the runs dir.
+  const security = await buildSecurity(config, listeners, settings.runsDir, (runId) => index.store.subjectOf(runId), metrics, logger);
   // Before anything is opened: a missing HMAC key stops the start.
   const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
   await ensureWritableRunsDir(settings.runsDir);
@@ -119,12 +118,14 @@ export async function startDaemon(
     limits,
     memory: assembler.memory,
     quota: assembler,
+    gate: security.gate,
   });
   const maxBytes = config.ingest.max_body_bytes;
-  const listener = listenerOptions(config, logger.child({ component: 'listeners' }));
+  const { tls } = security;
+  const listener = { ...listenerOptions(config, logger.child({ component: 'listeners' })), tls };
   const otlpHttp = new OtlpHttpReceiver({ address: settings.otlpHttp, maxBodyBytes: maxBytes, listener }, ingest('receiver/otlp-http'));
   const otlpGrpc = new OtlpGrpcReceiver(
-    { address: settings.otlpGrpc, maxMessageBytes: maxBytes, listener: { guard: listener.guard, idleTimeoutMs: listener.idleTimeoutMs } },
+    { address: settings.otlpGrpc, maxMessageBytes: maxBytes, listener: { guard: listener.guard, idleTimeoutMs: listener.idleTimeoutMs, tls } },
     ingest('receiver/otlp-grpc'),
   );
   // The store gauges read the run index at each scrape.
@@ -169,6 +170,7 @@ export async function startDaemon(
         artifactsChanged: (traceId) => exporter.artifactsChanged(traceId),
       },
       routes: uiRoutes(ui),
+      router: security.router,
     },
     { ready: () => accepting },
     metrics,
@@ -178,15 +180,20 @@ export async function startDaemon(
   // Downstream first, stopped in the reverse order. The API comes up first and goes down
   // last, so /readyz answers "not ready" all through the drain. The WAL replays what a
   // previous run left before any receiver takes new data. Replays stop first, while their
-  // commands' spans and their end spans can still get in.
-  const components: Component[] = [index, maintenance, staging, api, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
+  // commands' spans and their end spans can still get in. The audit trail outlives every
+  // listener that records into it; TLS files are followed while serving.
+  const components: Component[] = [index, security.audit, maintenance, staging, api, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
+  if (tls) components.splice(1, 0, { start: async () => tls.start(), shutdown: async () => tls.shutdown() });
   if (settings.configFile !== null) {
+    const configLogger = logger.child({ component: 'config' });
     const apply = (next: ParacleConfig, previous: ParacleConfig): string[] => {
       maintenance.reconfigure(next.runs);
       replayer.reconfigure(next.replay);
-      return sectionsNeedingRestart(next, previous);
+      const refused = security.reconfigure(next);
+      if (refused !== null) configLogger.error({ reason: refused }, 'access change refused: the previous access settings stay');
+      return sectionsNeedingRestart(next, previous).filter((section) => section !== 'access' || refused !== null);
     };
-    components.push(new ConfigWatcher(settings.configFile, config, apply, logger.child({ component: 'config' })));
+    components.push(new ConfigWatcher(settings.configFile, config, apply, configLogger));
   }
   const started: Component[] = [];
   try {
@@ -244,7 +251,7 @@ function attributeLimits(config: ParacleConfig): AttributeLimits {
 
 /**
  * The changed settings a running daemon cannot take over: everything but the maintenance
- * policy (`runs`, except its `dir`) and the replay commands is read once at start.
+ * policy (`runs`, except its `dir`), the replay commands and `access` is read once at start.
  */
 function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): string[] {
   const changed = (a: unknown, b: unknown): boolean => JSON.stringify(a) !== JSON.stringify(b);

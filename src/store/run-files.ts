@@ -43,7 +43,15 @@ export async function locateRun(runsDir: string, runId: string): Promise<RunRef>
     });
     if (found) return { kind, runId };
   }
-  throw new NotFoundError(`no run with id ${runId}`);
+  throw noSuchRun(runId);
+}
+
+/**
+ * The error for a run that does not exist, also given for a run outside a token's scope, so
+ * that the two cannot be told apart.
+ */
+export function noSuchRun(runId: string): NotFoundError {
+  return new NotFoundError(`no run with id ${runId}`);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '../lib/index.js';
-import type { SpanDetail, SpanPage, StatsGroup, StatsSeries, StorePlace } from '../model/index.js';
+import type { RunKind, SpanDetail, SpanPage, StatsGroup, StatsSeries, StorePlace } from '../model/index.js';
 import type { RunCatalog, RunPage } from './catalog/catalog.js';
-import { checkRunQuery, type RunQuery } from './catalog/query.js';
+import { subjectOf } from './catalog/entry.js';
+import { checkRunQuery, type RunQuery, type SubjectFilter } from './catalog/query.js';
 import { computeSeries, defaultStepMs } from './catalog/series.js';
 import { checkDimension, computeStats, kindOfDimension } from './catalog/stats.js';
 import { parseMetadata } from './metadata.js';
@@ -31,6 +32,8 @@ export interface StatsQuery {
   by?: string;
   sinceMs?: number;
   untilMs?: number;
+  /** Only runs whose subject matches (a token's scope). */
+  subjects?: SubjectFilter;
 }
 
 /** Stats over time: the filters of stats, a window (default: the last 7 days) and a step (default: a round one). */
@@ -65,6 +68,18 @@ export class RunStore {
     return { ...parseMetadata(text), pinned, place: run.place, files };
   }
 
+  /**
+   * A run's kind and subject (agent_id / workflow_id, null when unknown), from the index or,
+   * for a run it does not hold (archived, just written), its metadata.yaml. Throws like
+   * {@link get} for a bad id or a missing run.
+   */
+  async subjectOf(runId: string): Promise<{ kind: RunKind; subject: string | null }> {
+    const indexed = this.catalog.subjectOf(runId);
+    if (indexed) return indexed;
+    const run = await openStoredRun(this.runsDir, runId);
+    return { kind: run.kind, subject: subjectOf(run.kind, parseMetadata(await run.metadataText())) };
+  }
+
   /** The files in a run's (or one step's) `artifacts/`. */
   async artifacts(runId: string, stepId?: string): Promise<RunFileEntry[]> {
     const run = await openStoredRun(this.runsDir, runId);
@@ -93,7 +108,7 @@ export class RunStore {
   /** Counts, failures, tokens, cost and duration percentiles per group. */
   stats(query: StatsQuery): { by: string | null; groups: StatsGroup[] } {
     const by = query.by === undefined ? undefined : checkDimension(query.by);
-    const rows = this.catalog.statsRows({ kind: kindOfDimension(by), sinceMs: query.sinceMs, untilMs: query.untilMs });
+    const rows = this.catalog.statsRows({ kind: kindOfDimension(by), sinceMs: query.sinceMs, untilMs: query.untilMs, subjects: query.subjects });
     return { by: by ?? null, groups: computeStats(rows, by) };
   }
 

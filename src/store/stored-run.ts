@@ -17,7 +17,7 @@ import {
 import { CorruptRunFileError, errnoOf, storeOp } from './errors.js';
 import { runDirectory } from './layout.js';
 import { isPinned } from './pin.js';
-import { checkRelativePath, listFiles, locateRun, openFile, resolveFileInside, type RunFileEntry } from './run-files.js';
+import { checkRelativePath, listFiles, locateRun, noSuchRun, openFile, resolveFileInside, type RunFileEntry } from './run-files.js';
 
 /**
  * One run, live or archived, read the same way: callers never learn where the bytes come
@@ -56,7 +56,7 @@ export async function openStoredRun(runsDir: string, runId: string): Promise<Sto
     const file = archiveFile(runsDir, kind, runId);
     if (await isFile(file)) return ArchivedRun.open(kind, runId, file);
   }
-  throw new NotFoundError(`no run with id ${runId}`);
+  throw noSuchRun(runId);
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -17,6 +17,7 @@ export interface MetricSet {
   maintenanceDuration: Histogram<'job'>;
   redactions: Counter<'kind'>;
   truncations: Counter<'limit'>;
+  authFailures: Counter<'reason'>;
 }
 
 /** Registers the recorded metrics of INTERFACE.md §3 (names, types, labels) in `registry`. */
@@ -40,5 +41,6 @@ export function defineMetrics(registry: Registry<RegistryContentType>): MetricSe
     maintenanceDuration: new Histogram({ name: 'paracle_maintenance_duration_seconds', help: 'Duration of maintenance job runs.', labelNames: ['job'], buckets: MAINTENANCE_BUCKETS, registers }),
     redactions: new Counter({ name: 'paracle_redactions_total', help: 'Values replaced before storage (secrets and personal data), by kind.', labelNames: ['kind'], registers }),
     truncations: new Counter({ name: 'paracle_truncations_total', help: 'Attributes, values, events, links and spans cut or refused by ingest.limits, by limit.', labelNames: ['limit'], registers }),
+    authFailures: new Counter({ name: 'paracle_auth_failures_total', help: 'Requests refused by access control: missing or unknown token, role lacking, run out of scope.', labelNames: ['reason'], registers }),
   };
 }

@@ -1,6 +1,15 @@
 import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { Logger } from 'pino';
-import { MAINTENANCE_JOBS, TRUNCATION_LIMITS, type MaintenanceJob, type RunKind, type StoreSize, type TruncationCounts } from '../model/index.js';
+import {
+  AUTH_FAILURE_REASONS,
+  MAINTENANCE_JOBS,
+  TRUNCATION_LIMITS,
+  type AuthFailureReason,
+  type MaintenanceJob,
+  type RunKind,
+  type StoreSize,
+  type TruncationCounts,
+} from '../model/index.js';
 import { defineMetrics, type MetricSet } from './definitions.js';
 import { defineGauges, type GaugeSources, type RunningRun } from './gauges.js';
 import { LabelBound } from './label-bound.js';
@@ -200,6 +209,11 @@ export class Metrics {
     for (const kind of kinds) this.m.redactions.inc({ kind }, 0);
   }
 
+  /** Counts one request refused by access control (the caller logs or audits it). */
+  authFailed(reason: AuthFailureReason): void {
+    this.m.authFailures.inc({ reason });
+  }
+
   /** Installs the function that reports the assembler's in-flight trace count on scrape. */
   observeTracesInFlight(read: () => number): void {
     this.sources.tracesInFlight = read;
@@ -256,5 +270,6 @@ export class Metrics {
     }
     for (const kind of ['agent', 'workflow'] as const) this.m.materializeDuration.zero({ kind });
     for (const limit of TRUNCATION_LIMITS) this.m.truncations.inc({ limit }, 0);
+    for (const reason of AUTH_FAILURE_REASONS) this.m.authFailures.inc({ reason }, 0);
   }
 }

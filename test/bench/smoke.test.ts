@@ -22,6 +22,8 @@ const FIGURES = [
   'fixed_load_p50_ms',
   'fixed_load_p99_ms',
   'sustained_runs_per_s',
+  'http_token_ack_spans_per_s',
+  'grpc_token_ack_spans_per_s',
   'peak_rss_mb',
   'in_flight_rss_mb',
   'privacy_http_ack_spans_per_s',
@@ -38,7 +40,7 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => removeTempDir(dir));
 
-  // Eight daemons start one after another (four for the privacy figure's turns).
+  // Ten daemons start one after another (four for the privacy figure's turns, two per token round).
   it('measures every figure against its baseline and writes them as JSON', { timeout: 120_000 }, async () => {
     const options: BenchOptions = {
       dists: [resolve('dist')],
@@ -58,6 +60,7 @@ describe('npm run bench (smoke)', () => {
       queryRuns: 30,
       cliRepeats: 1,
       apiRequests: 5,
+      tokenRounds: 1,
       dataDir: join(dir, 'data'),
       resultsDir: join(dir, 'results'),
       fsync: false,

@@ -7,6 +7,9 @@ import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js'
 import { rawRequest } from '../helpers/raw-http.js';
 import { waitForFinalRuns } from '../helpers/runs.js';
 
+// Uploads are bytes: a state-changing request with a browser form's body type is refused (415).
+const OCTETS = { 'content-type': 'application/octet-stream' };
+
 let root: string;
 let runsDir: string;
 let fixture: FixtureRun[];
@@ -107,13 +110,13 @@ describe('HTTP API', () => {
   it('takes artifact uploads into a written run, refuses traversal and oversize bodies', async () => {
     const run = fixture.find((r) => r.kind === 'agent') as FixtureRun;
     const put = (name: string, body: string): Promise<Response> =>
-      fetch(`${server}/api/v1/traces/${run.traceId}/artifacts/${name}`, { method: 'PUT', body });
+      fetch(`${server}/api/v1/traces/${run.traceId}/artifacts/${name}`, { method: 'PUT', body, headers: OCTETS });
     const answer = await put('logs%2Fbuild.txt', 'built');
     expect([answer.status, await answer.json()]).toEqual([201, { trace_id: run.traceId, run_id: run.runId, path: 'logs/build.txt', size: 5 }]);
     expect(await readFile(join(runsDir, 'agents', run.runId, 'artifacts', 'logs', 'build.txt'), 'utf8')).toBe('built');
-    expect((await rawRequest(server, 'PUT', `/api/v1/traces/${run.traceId}/artifacts/..%2F..%2Fevil`, { body: 'x' })).status).toBe(400);
-    expect((await put('x', 'y').then(() => fetch(`${server}/api/v1/traces/nothex/artifacts/x`, { method: 'PUT', body: 'x' }))).status).toBe(400);
-    const big = await rawRequest(server, 'PUT', `/api/v1/traces/${run.traceId}/artifacts/big.bin`, { headers: { 'content-length': 2 ** 30 } });
+    expect((await rawRequest(server, 'PUT', `/api/v1/traces/${run.traceId}/artifacts/..%2F..%2Fevil`, { body: 'x', headers: OCTETS })).status).toBe(400);
+    expect((await put('x', 'y').then(() => fetch(`${server}/api/v1/traces/nothex/artifacts/x`, { method: 'PUT', body: 'x', headers: OCTETS }))).status).toBe(400);
+    const big = await rawRequest(server, 'PUT', `/api/v1/traces/${run.traceId}/artifacts/big.bin`, { headers: { 'content-length': 2 ** 30, ...OCTETS } });
     expect(big.status).toBe(413);
   });
 });
@@ -123,7 +126,7 @@ describe('paracle runs export and staged uploads', () => {
     const target = await startTestDaemon();
     try {
       const run = fixture.find((r) => r.kind === 'agent' && r.status === 'completed') as FixtureRun;
-      const staged = await fetch(`${target.httpUrl}/api/v1/traces/${run.traceId}/artifacts/early.txt`, { method: 'PUT', body: 'early' });
+      const staged = await fetch(`${target.httpUrl}/api/v1/traces/${run.traceId}/artifacts/early.txt`, { method: 'PUT', body: 'early', headers: OCTETS });
       expect(await staged.json()).toMatchObject({ run_id: null, path: 'early.txt' });
       const result = await viaDir('export', run.runId, '--otlp', target.otlpUrl, '--json');
       expect(JSON.parse(result.stdout)).toMatchObject({ run_id: run.runId, spans: 1, status: 200 });

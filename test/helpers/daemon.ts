@@ -50,15 +50,16 @@ export async function startTestDaemon(
     { config: parsed, configFile: null, runsDir, otlpHttp: loopback, otlpGrpc: loopback, http: loopback },
     silentLogger(),
   );
-  const otlpUrl = `http://${formatHostPort(daemon.addresses.otlpHttp)}`;
-  const otlpGrpcUrl = `http://${formatHostPort(daemon.addresses.otlpGrpc)}`;
+  const scheme = parsed.daemon.tls ? 'https' : 'http';
+  const otlpUrl = `${scheme}://${formatHostPort(daemon.addresses.otlpHttp)}`;
+  const otlpGrpcUrl = `${scheme}://${formatHostPort(daemon.addresses.otlpGrpc)}`;
   return {
     daemon,
     runsDir,
     otlpUrl,
     otlpGrpcUrl,
     endpoint: (kind) => (kind === 'grpc' ? otlpGrpcUrl : otlpUrl),
-    httpUrl: `http://${formatHostPort(daemon.addresses.http)}`,
+    httpUrl: `${scheme}://${formatHostPort(daemon.addresses.http)}`,
     async stop() {
       await daemon.shutdown();
       await removeTempDir(runsDir);
@@ -88,10 +89,12 @@ export const CLI_PATH = resolve('dist/cli/main.js');
 
 /**
  * Spawns the built `paracle serve` with `args` (in `cwd`, default this process's) and waits
- * for its listening line; rejects with its stderr if it exits first.
+ * for its listening line; rejects with its stderr if it exits first. `wrap` runs it through a
+ * command (e.g. `ip netns exec NS`).
  */
-export function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
+export function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string, wrap: string[] = []): Promise<DaemonProcess> {
+  const command = [...wrap, process.execPath, CLI_PATH, 'serve', ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

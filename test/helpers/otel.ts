@@ -12,9 +12,11 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from 
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
+  InMemorySpanExporter,
   SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
+import { credentials, Metadata } from '@grpc/grpc-js';
 
 // As the Node SDK does for an agent: the active span follows async calls, so children nest.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -30,21 +32,63 @@ export interface TestTracing {
   shutdown(): Promise<void>;
 }
 
+/** A credential and TLS trust for an exporter, set through the exporters' own options. */
+export interface ExporterAuth {
+  /** Sent as `Authorization: Bearer` (HTTP headers, gRPC metadata). */
+  token?: string;
+  /** For https:// URLs: the CA to trust, and a client certificate for mutual TLS. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+/** The exporters' options for `auth`: HTTP headers and agent options, or gRPC metadata and credentials. */
+function exporterOptions(kind: ExporterKind, auth: ExporterAuth): Record<string, unknown> {
+  const { token, tls } = auth;
+  if (kind === 'grpc') {
+    const metadata = new Metadata();
+    if (token) metadata.set('authorization', `Bearer ${token}`);
+    return { metadata, ...(tls ? { credentials: credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) } : {}) };
+  }
+  return { ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}), ...(tls ? { httpAgentOptions: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}) };
+}
+
 /**
  * Builds the real span exporter of `kind`: the HTTP ones post to `baseUrl`/v1/traces, the
- * gRPC one calls `baseUrl` (the daemon's OTLP/gRPC address as http://HOST:PORT).
+ * gRPC one calls `baseUrl` (the daemon's OTLP/gRPC address as http://HOST:PORT, or https://).
  */
-export function makeExporter(kind: ExporterKind, baseUrl: string): SpanExporter {
-  if (kind === 'grpc') return new GrpcExporter({ url: baseUrl });
+export function makeExporter(kind: ExporterKind, baseUrl: string, auth: ExporterAuth = {}): SpanExporter {
+  const options = exporterOptions(kind, auth);
+  if (kind === 'grpc') return new GrpcExporter({ url: baseUrl, ...options });
   const url = `${baseUrl}/v1/traces`;
-  return kind === 'http-json' ? new JsonExporter({ url }) : new ProtoExporter({ url });
+  return kind === 'http-json' ? new JsonExporter({ url, ...options }) : new ProtoExporter({ url, ...options });
 }
 
 /** Builds the real log record exporter of `kind`, addressed like {@link makeExporter}. */
-export function makeLogExporter(kind: ExporterKind, baseUrl: string): LogRecordExporter {
-  if (kind === 'grpc') return new GrpcLogExporter({ url: baseUrl });
+export function makeLogExporter(kind: ExporterKind, baseUrl: string, auth: ExporterAuth = {}): LogRecordExporter {
+  const options = exporterOptions(kind, auth);
+  if (kind === 'grpc') return new GrpcLogExporter({ url: baseUrl, ...options });
   const url = `${baseUrl}/v1/logs`;
-  return kind === 'http-json' ? new JsonLogExporter({ url }) : new ProtoLogExporter({ url });
+  return kind === 'http-json' ? new JsonLogExporter({ url, ...options }) : new ProtoLogExporter({ url, ...options });
+}
+
+/**
+ * Exports one finished agent run (a root `invoke_agent` span of `agentId`) through the real
+ * exporter of `kind` and resolves with the exporter's own result: code 0 when the daemon
+ * took it; else its error (`code`: the HTTP status, or the gRPC status code).
+ */
+export async function exportOneRun(kind: ExporterKind, baseUrl: string, agentId: string, auth: ExporterAuth = {}): Promise<{ code: number; error?: Error & { code?: number } }> {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'auth-test' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  provider.getTracer('auth-test').startSpan('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': agentId } }).end();
+  const exporter = makeExporter(kind, baseUrl, auth);
+  try {
+    return await new Promise((resolve) => exporter.export(memory.getFinishedSpans(), (result) => resolve(result as { code: number; error?: Error & { code?: number } })));
+  } finally {
+    await exporter.shutdown();
+    await provider.shutdown();
+  }
 }
 
 /** A real OTel SDK logger provider exporting to the daemon. */

@@ -30,11 +30,12 @@ export function freePort(): Promise<number> {
 /**
  * Starts `prometheus` scraping `target` (HOST:PORT of /metrics) every second, listening on a
  * free loopback port with storage in a temp dir; resolves once it is ready (within `timeoutMs`).
+ * `configText` replaces the generated config file (a test of a config users are given).
  */
-export async function startPrometheus(target: string, timeoutMs = 15_000): Promise<PrometheusProcess> {
+export async function startPrometheus(target: string, timeoutMs = 15_000, configText?: string): Promise<PrometheusProcess> {
   const dir = await makeTempDir('paracle-prometheus-');
   const config = join(dir, 'prometheus.yml');
-  await writeFile(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: paracle\n    static_configs:\n      - targets: ["${target}"]\n`);
+  await writeFile(config, configText ?? `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: paracle\n    static_configs:\n      - targets: ["${target}"]\n`);
   const port = await freePort();
   const child = spawn('prometheus', [
     `--config.file=${config}`,

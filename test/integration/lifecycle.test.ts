@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiServer } from '../../src/api/index.js';
 import { DEFAULT_LIMITS } from '../../src/codec/otlp/index.js';
+import { AuditTrail, verifyAudit } from '../../src/audit/index.js';
 import { ConfigWatcher, validateConfig, type ParacleConfig } from '../../src/config/index.js';
 import type { Component } from '../../src/contracts/index.js';
 import { RunStoreExporter } from '../../src/exporter/runstore/index.js';
@@ -242,6 +243,19 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
     };
   },
 
+  async AuditTrail() {
+    const trail = new AuditTrail({ runsDir: dir });
+    return {
+      component: trail,
+      async shutdownDuringWork() {
+        const lines = Array.from({ length: 50 }, (_, i) => trail.record({ actor: 'lifecycle', action: 'run.read.input', run_id: `run-${i}`, outcome: 'ok' }));
+        await trail.shutdown();
+        // Every line asked for before the shutdown is on disk once it returns, and the chain holds.
+        expect(await verifyAudit(dir)).toMatchObject({ lines: 50, problem: null });
+        await Promise.all(lines);
+      },
+    };
+  },
   async ConfigWatcher() {
     const file = join(dir, 'paracle.yaml');
     await writeFile(file, 'paracle_config: {}\n');

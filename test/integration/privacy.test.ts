@@ -98,7 +98,7 @@ describe('privacy: the corpus over every transport', () => {
       const uploaded = await fetch(`${http}/api/v1/traces/${traceId}/artifacts/corpus.txt`, { method: 'PUT', body: uploadText, headers: { 'content-type': 'application/octet-stream' } });
       expect(uploaded.status).toBe(201);
       const binary = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff]), Buffer.from(' binary-owner@example.net')]);
-      expect((await fetch(`${http}/api/v1/traces/${traceId}/artifacts/image.png`, { method: 'PUT', body: binary })).status).toBe(201);
+      expect((await fetch(`${http}/api/v1/traces/${traceId}/artifacts/image.png`, { method: 'PUT', body: binary, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
       // A span refused for its ids: its name reaches a log line, scrubbed.
       const refused = await fetch(`http://${process.listening.otlp_http}/v1/traces`, {
         method: 'POST',

@@ -95,6 +95,8 @@ export class HttpSource implements RunsSource {
     // The reverse of the error catalogue (lib/errors.ts): the answer's code, else its status.
     const code = isErrorCode(body?.error?.code) ? body.error.code : (errorCodeOfHttpStatus(response.status) ?? 'server_error');
     if (response.status >= 500) throw errorOfCode(code, `the daemon answered ${response.status}: ${message}`);
+    if (code === 'unauthenticated') throw errorOfCode(code, `the daemon refused the request: ${message} (give --token-file, PARACLE_TOKEN or --token)`);
+    if (code === 'permission_denied') throw errorOfCode(code, `the daemon refused the request: ${message}`);
     throw errorOfCode(code, message);
   }
 }

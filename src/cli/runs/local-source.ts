@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { recordLocalAction, type AuditLog } from '../../audit/index.js';
+import { ParacleError } from '../../lib/index.js';
 import { buffer } from 'node:stream/consumers';
 import { RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
@@ -12,8 +14,13 @@ export async function openLocalStore(runsDir: string): Promise<RunStore> {
   return new RunStore(runsDir, catalog);
 }
 
-/** Answers from a runs dir and its index, without a daemon. */
+const READ_ONLY = ['EACCES', 'EROFS', 'EPERM'];
+const auditLog: AuditLog = (_level, message, fields) => process.stderr.write(`paracle: ${message} ${JSON.stringify(fields)}\n`);
+
+/** Answers from a runs dir and its index, without a daemon; reads of content and changes are audited. */
 export class LocalSource implements RunsSource {
+  private warned = false;
+
   /** `policy`: loads the `runs` settings maintenance follows, when a job is asked for. */
   constructor(
     private readonly store: RunStore,
@@ -34,11 +41,11 @@ export class LocalSource implements RunsSource {
   }
 
   readArtifact(runId: string, path: string): Promise<Readable> {
-    return this.store.openArtifact(runId, path);
+    return this.audited('run.read.artifact', runId, () => this.store.openArtifact(runId, path));
   }
 
   async readFile(runId: string, key: RunFileKey): Promise<Buffer> {
-    return buffer(await this.store.openFile(runId, key));
+    return buffer(await this.audited(`run.read.${key}`, runId, () => this.store.openFile(runId, key)));
   }
 
   async stats(query: StatsQuery): Promise<StatsAnswer> {
@@ -46,7 +53,7 @@ export class LocalSource implements RunsSource {
   }
 
   setPinned(runId: string, pinned: boolean): ReturnType<RunStore['setPinned']> {
-    return this.store.setPinned(runId, pinned);
+    return this.audited(pinned ? 'run.pin' : 'run.unpin', runId, () => this.store.setPinned(runId, pinned));
   }
 
   async maintain(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {
@@ -55,7 +62,39 @@ export class LocalSource implements RunsSource {
     const { createLogger } = await import('../../telemetry/index.js');
     const logger = createLogger({ level: process.env.PARACLE_LOG_LEVEL ?? 'warn' });
     const maintenance = new Maintenance({ store: this.store, policy: await this.policy(), logger });
-    return maintenance.run(job, request);
+    return this.audited(`maintenance.${job}`, undefined, () => maintenance.run(job, request));
+  }
+
+  /**
+   * Runs `action` and records it in the audit trail as `local:<OS user>` before handing its
+   * result over (INTERFACE.md §9). A runs dir this user cannot write (a read-only copy) is
+   * read without a line, with a warning: nothing there can be changed either.
+   */
+  private async audited<T>(action: string, runId: string | undefined, body: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await body();
+    } catch (err) {
+      await this.record(action, runId, err instanceof ParacleError ? err.code : 'internal').catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.record(action, runId, 'ok');
+    } catch (err) {
+      (result as { destroy?: () => void }).destroy?.();
+      throw err;
+    }
+    return result;
+  }
+
+  private async record(action: string, runId: string | undefined, outcome: string): Promise<void> {
+    try {
+      await recordLocalAction(this.store.runsDir, { action, outcome, ...(runId !== undefined ? { run_id: runId } : {}) }, auditLog);
+    } catch (err) {
+      if (!READ_ONLY.includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      if (!this.warned) process.stderr.write(`paracle: the runs dir is not writable: this command is not recorded in the audit trail\n`);
+      this.warned = true;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatHostPort, InvalidInputError, localAddressOf, parseHostPort, parseTimeBound } from '../../lib/index.js';
+import { describeError, formatHostPort, InvalidInputError, localAddressOf, parseHostPort, parseTimeBound } from '../../lib/index.js';
 import type { ParacleConfig } from '../../config/index.js';
 import type { RunsPolicy } from '../../maintenance/index.js';
 import { HttpSource } from './http-source.js';
@@ -12,6 +13,7 @@ export interface RunsFlags {
   runsDir?: string;
   server?: string;
   token?: string;
+  tokenFile?: string;
   config?: string;
 }
 
@@ -26,7 +28,7 @@ export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
   const policy = async (): Promise<RunsPolicy> => (await configured(flags, env)).runs;
   if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir)), policy);
   const server = flags.server ?? env.PARACLE_SERVER;
-  if (server) return new HttpSource(server, flags.token ?? env.PARACLE_TOKEN);
+  if (server) return new HttpSource(server, await tokenFor(flags, env));
   return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)), policy);
 }
 
@@ -39,13 +41,30 @@ export async function openDaemon(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
   if (flags.runsDir !== undefined) {
     throw new InvalidInputError('runs replay is carried out by a daemon: give --server (or nothing, for the configured daemon.http), not --runs-dir');
   }
-  const token = flags.token ?? env.PARACLE_TOKEN;
+  const token = await tokenFor(flags, env);
   const server = flags.server ?? env.PARACLE_SERVER;
   if (server) return new HttpSource(server, token);
   const http = env.PARACLE_HTTP ?? (await configured(flags, env)).daemon.http;
   const address = localAddressOf(parseHostPort(http));
   if (address.port === 0) throw new InvalidInputError(`the daemon's configured HTTP address ${http} names no port: give --server`);
   return new HttpSource(`http://${formatHostPort(address)}`, token);
+}
+
+/** The bearer token for `--server`: the first of `--token`, `--token-file`, `PARACLE_TOKEN`. */
+export async function tokenFor(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (flags.token !== undefined) return flags.token;
+  if (flags.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(flags.tokenFile, 'utf8');
+    } catch (err) {
+      throw new InvalidInputError(`cannot read --token-file ${flags.tokenFile} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
+    }
+    const token = text.trim();
+    if (token === '') throw new InvalidInputError(`--token-file ${flags.tokenFile} is empty`);
+    return token;
+  }
+  return env.PARACLE_TOKEN || undefined;
 }
 
 /** The runs dir `paracle serve` would use with the same environment and config. */

@@ -19,7 +19,8 @@ function runsCommand(parent: Command, spec: string, description: string): Comman
     .option('--json', 'print machine-readable JSON')
     .option('--runs-dir <dir>', 'read the store directly (no daemon needed)')
     .option('--server <url>', 'ask a running daemon instead (env PARACLE_SERVER)')
-    .option('--token <token>', 'bearer token for --server (env PARACLE_TOKEN)')
+    .option('--token-file <file>', 'read the bearer token for --server from this file')
+    .option('--token <token>', 'bearer token for --server; visible to other users in the process list, prefer --token-file or env PARACLE_TOKEN')
     .option('--config <file>', 'config file naming the runs dir (default .parac/project.yaml if present)')
     .option('--verbose', 'print stack traces with errors');
 }

@@ -86,14 +86,16 @@ export class OtlpGrpcReceiver implements Component {
     for (const signal of ['traces', 'logs'] as const) {
       server.addService(serviceDefinition(signal), {
         Export: (call: ServerUnaryCall<Buffer, Uint8Array>, done: sendUnaryData<Uint8Array>) => {
-          this.export(signal, call.request, done);
+          const authorization = call.metadata.get('authorization')[0];
+          this.export(signal, call.request, typeof authorization === 'string' ? authorization : undefined, done);
         },
       });
     }
   }
 
-  private export(signal: Signal, body: Buffer, done: sendUnaryData<Uint8Array>): void {
-    ingest(signal, body, 'protobuf', 'grpc', this.target).then(
+  private export(signal: Signal, body: Buffer, authorization: string | undefined, done: sendUnaryData<Uint8Array>): void {
+    const refused = this.target.gate?.admit(authorization);
+    (refused ? refused.then(() => ingest(signal, body, 'protobuf', 'grpc', this.target)) : ingest(signal, body, 'protobuf', 'grpc', this.target)).then(
       (partial) => done(null, encodeExportResponse(signal, partial, 'protobuf')),
       (err: unknown) => {
         const answer = answerFor(err);

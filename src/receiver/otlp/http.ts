@@ -94,6 +94,13 @@ export class OtlpHttpReceiver implements Component {
     }
     const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const format = MEDIA_TYPES[mediaType];
+    try {
+      const refused = this.target.gate?.admit(req.headers.authorization);
+      if (refused) await refused;
+    } catch (err) {
+      req.resume();
+      return this.reject(res, format ?? 'json', err);
+    }
     if (!format) {
       req.resume();
       return this.reject(res, 'json', new UnsupportedMediaTypeError(mediaType || '(none)', SUPPORTED));
@@ -119,6 +126,7 @@ export class OtlpHttpReceiver implements Component {
     }
     if (answer.retryAfterSeconds !== null) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
     if (answer.httpStatus === 413 && req) drainOrClose(req, res);
+    if (answer.httpStatus === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="paracle"');
     res.writeHead(answer.httpStatus, { 'Content-Type': CONTENT_TYPE[format] });
     res.end(encodeStatus(answer.rpcCode, answer.message, format, answer.retryAfterSeconds));
   }

@@ -6,8 +6,20 @@ import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telem
 /** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
 export type UntracedLogsPolicy = 'drop' | 'file';
 
+/**
+ * Admits or refuses an OTLP request by its credential (the `Authorization` header, the
+ * `authorization` gRPC metadata) before its body is read: returns nothing to admit it, or a
+ * promise rejecting with UnauthenticatedError / PermissionDeniedError once the refusal is
+ * counted and recorded.
+ */
+export interface IngestGate {
+  admit(authorization: string | undefined): Promise<void> | undefined;
+}
+
 /** Where the OTLP receivers hand decoded telemetry, and how they account for it. */
 export interface IngestTarget {
+  /** Checks each request's credential; without it every request is admitted. */
+  gate?: IngestGate;
   spans: SpansConsumer;
   logs: LogsConsumer;
   metrics: Metrics;

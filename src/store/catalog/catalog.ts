@@ -261,6 +261,11 @@ export class RunCatalog {
     return size;
   }
 
+  /** The kind and subject (agent_id / workflow_id) of an indexed run; null when it is not indexed. */
+  subjectOf(runId: string): { kind: RunKind; subject: string | null } | null {
+    return (this.sql('SELECT kind, subject FROM runs WHERE run_id = ?').get(runId) as { kind: RunKind; subject: string | null } | undefined) ?? null;
+  }
+
   /** Closes the database; the catalog must not be used afterwards. */
   close(): void {
     if (this.db.open) this.db.close();

@@ -72,12 +72,12 @@ export async function readCatalogEntry(
     isPinned(runsDir, location),
     directoryBytes(dir),
   ]);
-  const subject = location.kind === 'agent' ? metadata.agent_id : metadata.workflow_id;
+  const subject = subjectOf(location.kind, metadata);
   const name = location.kind === 'agent' ? metadata.agent_name : metadata.workflow_name;
   return {
     runId: location.runId,
     kind: location.kind,
-    subject: str(subject),
+    subject,
     traceId: str(metadata.trace_id),
     status: str(metadata.status),
     startedMs: timeOf(metadata.started_at),
@@ -90,7 +90,7 @@ export async function readCatalogEntry(
     pinned,
     mtimeMs,
     bytes,
-    text: [str(subject), str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
+    text: [subject, str(name), input?.text, output?.text].filter(Boolean).join('\n').toLowerCase(),
     metadata,
   };
 }
@@ -154,6 +154,11 @@ export async function metadataMtime(runsDir: string, location: RunRef): Promise<
   } catch {
     return null;
   }
+}
+
+/** A run's subject: the agent_id of an agent run, the workflow_id of a workflow run; null when unknown. */
+export function subjectOf(kind: RunKind, metadata: Record<string, unknown>): string | null {
+  return str(kind === 'agent' ? metadata.agent_id : metadata.workflow_id);
 }
 
 function str(value: unknown): string | null {

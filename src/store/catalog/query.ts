@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../lib/index.js';
+import { globToSqlite, InvalidInputError } from '../../lib/index.js';
 import type { RunKind, RunStatus } from '../../model/index.js';
 import { isValidRunId } from '../layout.js';
 
@@ -25,6 +25,18 @@ export interface RunQuery {
   limit: number;
   /** The `next_cursor` of the previous page. */
   cursor?: string;
+  /** Only runs whose subject matches one of these globs (a token's scope). */
+  subjects?: SubjectFilter;
+}
+
+/**
+ * Runs by subject glob (`*` any run of characters, `?` one; see lib/glob.ts): agent runs whose
+ * agent_id matches one of `agents`, workflow runs whose workflow_id matches one of
+ * `workflows`. An empty list lets no run of its kind through; an unknown id is matched as ''.
+ */
+export interface SubjectFilter {
+  agents: readonly string[];
+  workflows: readonly string[];
 }
 
 /** The largest page one query returns. */
@@ -75,5 +87,20 @@ export function whereClause(query: Omit<RunQuery, 'limit'>): { sql: string; para
   add('trace_id = ?', query.traceId);
   add('instr(text, ?) > 0', query.text?.toLowerCase());
   add('run_id < ?', query.cursor);
+  if (query.subjects) {
+    const clause = subjectClause(query.subjects);
+    parts.push(clause.sql);
+    params.push(...clause.params);
+  }
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
+}
+
+function subjectClause(filter: SubjectFilter): { sql: string; params: string[] } {
+  const kinds = [
+    { kind: 'agent', globs: filter.agents },
+    { kind: 'workflow', globs: filter.workflows },
+  ].filter(({ globs }) => globs.length > 0);
+  if (kinds.length === 0) return { sql: '0', params: [] };
+  const sql = kinds.map(({ kind, globs }) => `(kind = '${kind}' AND (${globs.map(() => "coalesce(subject, '') GLOB ?").join(' OR ')}))`);
+  return { sql: `(${sql.join(' OR ')})`, params: kinds.flatMap(({ globs }) => globs.map(globToSqlite)) };
 }

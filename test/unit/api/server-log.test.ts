@@ -19,7 +19,7 @@ describe('ApiServer failure log', () => {
     const follower = await CatalogFollower.open(dir, captureLogger().logger);
     const { logger, records } = captureLogger();
     const api = new ApiServer(
-      { address: { host: '127.0.0.1', port: 0 }, runs: { store: follower.store, maxArtifactBytes: 1024 }, authorize: () => { throw new Error('the token store is down'); } },
+      { address: { host: '127.0.0.1', port: 0 }, runs: { store: follower.store, maxArtifactBytes: 1024 }, router: { authorize: () => { throw new Error('the token store is down'); } } },
       { ready: () => true },
       new Metrics({ defaultMetrics: false }),
       logger,
@@ -30,7 +30,7 @@ describe('ApiServer failure log', () => {
       await follower.shutdown();
     };
     const url = `http://${formatHostPort(api.address)}/api/v1/traces/${'ab'.repeat(16)}/artifacts/jane.doe%40example.com-notes.txt?sig=secret`;
-    const res = await fetch(url, { method: 'PUT', body: 'hello' });
+    const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: 'hello' });
     expect(res.status).toBe(500);
     const lines = records().filter((r) => r.level === 50);
     expect(lines).toHaveLength(1);

@@ -32,8 +32,11 @@ describe('loadConfigFile: valid files', () => {
       { name: 'employee_id', regex: 'EMP-\\d{6}' },
       { name: 'corp_user', regex: '(?P<user>[a-z]+)@corp\\.example' },
     ]);
-    expect(config.access.tokens[0]?.agents).toEqual(['*']);
-    expect(config.access.tokens[1]).toMatchObject({ role: 'operator', agents: ['coder', 'reviewer'] });
+    expect(config.access.tokens[0]?.agents).toBeUndefined();
+    expect(config.access.tokens[1]).toMatchObject({ role: 'operator', agents: ['coder', 'reviewer'], workflows: ['release-*'] });
+    expect(config.access).toMatchObject({ ingest_tokens_required: true, metrics_public: true, audit_retention_days: 400 });
+    expect(config.daemon.tls).toEqual({ cert_file: '/etc/paracle/tls.crt', key_file: '/etc/paracle/tls.key', client_ca_file: null });
+    expect(config.daemon.allowed_hosts).toEqual(['paracle.internal', 'paracle']);
     expect(config.replay.agents).toEqual({
       coder: { command: ['node', 'agents/coder.js'], timeout_s: 120 },
       'my.agent': { command: ['python3', '-m', 'agent'], timeout_s: 600 },

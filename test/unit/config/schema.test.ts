@@ -84,9 +84,27 @@ describe('validateConfig', () => {
     ]);
   });
 
-  it('requires a token to name at least one agent', () => {
-    expect(issuesOf({ access: { tokens: [{ name: 'a', sha256: SHA, role: 'viewer', agents: [] }] } })).toEqual([
-      { path: 'paracle_config.access.tokens[0].agents', message: 'must list at least one agent id, or "*" for all' },
+  it('requires a scope list, when given, to name at least one glob', () => {
+    expect(issuesOf({ access: { tokens: [{ name: 'a', sha256: SHA, role: 'viewer', agents: [], workflows: [] }] } })).toEqual([
+      { path: 'paracle_config.access.tokens[0].agents', message: 'must list at least one agent id glob ("*" for all); leave the key out instead' },
+      { path: 'paracle_config.access.tokens[0].workflows', message: 'must list at least one workflow id glob ("*" for all); leave the key out instead' },
+    ]);
+  });
+
+  it('refuses scopes on ingest tokens, which nothing could restrict', () => {
+    const token = { name: 'agents', sha256: SHA, role: 'ingest', agents: ['*'], workflows: ['etl'] };
+    const message = 'an ingest token cannot be scoped: OTLP and uploads are not restricted by agent or workflow';
+    expect(issuesOf({ access: { tokens: [token] } })).toEqual([
+      { path: 'paracle_config.access.tokens[0].agents', message },
+      { path: 'paracle_config.access.tokens[0].workflows', message },
+    ]);
+    expect(validateConfig({ access: { tokens: [{ ...token, role: 'admin' }] } }, null).access.tokens[0]?.workflows).toEqual(['etl']);
+  });
+
+  it('checks daemon.tls and daemon.allowed_hosts', () => {
+    expect(issuesOf({ daemon: { tls: { cert_file: 'a.crt' }, allowed_hosts: ['ok.example', 'http://x:1'] } })).toEqual([
+      { path: 'paracle_config.daemon.tls.key_file', message: expect.any(String) as string },
+      { path: 'paracle_config.daemon.allowed_hosts[1]', message: 'must be a host name without scheme or port, got "http://x:1"' },
     ]);
   });
 

@@ -79,6 +79,8 @@ describe('deploy/docker-compose.yaml', () => {
     const scrape = parse(readFileSync(mount.host, 'utf8')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
     const { daemon } = await containerConfig();
     expect(scrape.scrape_configs[0]!.static_configs[0]!.targets).toEqual([`paracle:${parseHostPort(daemon.http).port}`]);
+    // Prometheus sends the target's name as Host: the API answers only names it allows.
+    expect(daemon.allowed_hosts).toContain('paracle');
   });
 
   it('mounts the Grafana provisioning and dashboards where the provisioning files look', () => {

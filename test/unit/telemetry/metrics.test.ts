@@ -36,6 +36,7 @@ describe('Metrics', () => {
       paracle_store_runs: 'gauge',
       paracle_store_bytes: 'gauge',
       paracle_truncations_total: 'counter',
+      paracle_auth_failures_total: 'counter',
     });
     expect(types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect([...types.keys()].filter((n) => n!.startsWith('nodejs_active_') && n!.endsWith('_total'))).toEqual([]);
