@@ -258,8 +258,13 @@ export const paracleConfigSchema = section({
       .describe('more patterns to scrub (RE2 syntax); matches become [REDACTED:<name>]'),
     allow_keys: z.array(nonEmptyString()).default([]).describe('attribute keys never scrubbed, e.g. [ticket.id]'),
     encryption: section({
-      enabled: z.boolean().default(false).describe('reserved for encryption at rest (not applied yet)'),
-      key_env: envName().default('PARACLE_ENCRYPTION_KEY').describe('reserved: the environment variable that will hold the key'),
+      // Refused rather than ignored: a store the user believes encrypted must not be written in clear.
+      enabled: z
+        .boolean()
+        .default(false)
+        .refine((on) => !on, 'encryption at rest is not available in this version; run data is stored unencrypted, so leave this false')
+        .describe('reserved for encryption at rest: true is refused at start (not available yet)'),
+      key_env: envName().default('PARACLE_ENCRYPTION_KEY').describe('the environment variable that will hold the key; never passed to replay commands'),
     }).describe('reserved for encryption at rest'),
   }).describe('scrubbing of PII and secrets before anything reaches disk, the write-ahead log included'),
   access: section({

@@ -137,6 +137,15 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('refuses encryption at rest, which this version does not do, instead of storing in clear', () => {
+    expect(issuesOf({ privacy: { encryption: { enabled: true } } })).toEqual([
+      {
+        path: 'paracle_config.privacy.encryption.enabled',
+        message: 'encryption at rest is not available in this version; run data is stored unencrypted, so leave this false',
+      },
+    ]);
+  });
+
   it('summarises the issues in the error message', () => {
     expect(() => validateConfig({ runs: { mode: 'x', foo: 1 } }, 'project.yaml')).toThrow(
       'project.yaml is invalid: paracle_config.runs.mode: must be one of lite, standard, full, got "x" (and 1 more)',
