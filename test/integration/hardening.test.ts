@@ -39,7 +39,7 @@ async function storedRun(daemon: TestDaemon, name = 'invoke_agent hardened') {
 }
 
 const put = (daemon: TestDaemon, traceId: string, name: string, body: string) =>
-  fetch(`${daemon.httpUrl}/api/v1/traces/${traceId}/artifacts/${name}`, { method: 'PUT', body });
+  fetch(`${daemon.httpUrl}/api/v1/traces/${traceId}/artifacts/${name}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body });
 
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
