@@ -362,7 +362,8 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
               ),
             ]
           : []),
-        ...(['http', 'grpc'] as const).map((protocol) =>
+        // --token-rounds 0 skips them (a build from before ingest tokens refuses their config).
+        ...(options.tokenRounds > 0 ? (['http', 'grpc'] as const) : []).map((protocol) =>
           figure(
             `${protocol}_token_ack_spans_per_s`,
             `${protocol === 'http' ? 'OTLP/HTTP' : 'OTLP/gRPC'} ack throughput with an ingest token`,
