@@ -55,8 +55,11 @@ export async function startGrpcListener(
   setup(server);
   const secure = options.tls ? followingCredentials(grpc, options.tls) : null;
   const injector = server.createConnectionInjector(secure?.credentials ?? grpc.ServerCredentials.createInsecure());
+  const open = new Set<Socket>();
   const sockets: NetServer = createServer((socket: Socket) => {
     if (guard && !guard.admit(socket, true)) return void socket.destroy();
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     injector.injectConnection(socket);
   });
   sockets.on('error', (err: NodeJS.ErrnoException) => {
@@ -68,21 +71,33 @@ export async function startGrpcListener(
   });
   const close = (graceMs: number): Promise<void> => {
     secure?.unsubscribe();
-    return closeServer(server, sockets, graceMs);
+    return closeServer(server, sockets, open, graceMs);
   };
   return { server, address: bound, close };
 }
 
-function closeServer(server: Server, sockets: NetServer, graceMs: number): Promise<void> {
+function closeServer(server: Server, sockets: NetServer, open: ReadonlySet<Socket>, graceMs: number): Promise<void> {
   sockets.close();
   return new Promise((resolve) => {
+    let shutDown = false;
     const force = setTimeout(() => {
       server.forceShutdown();
+      // grpc-js does not always close connections injected into it (Node 24): a call still
+      // running would hang its client. Cutting the sockets ends it (the client sees UNAVAILABLE).
+      for (const socket of open) socket.destroy();
       resolve();
     }, graceMs);
-    server.tryShutdown(() => {
+    // Done once grpc-js has shut down and every connection it was given has closed: on Node 24
+    // tryShutdown can report done while an injected connection still carries a call.
+    const settle = (): void => {
+      if (!shutDown || open.size > 0) return;
       clearTimeout(force);
       resolve();
+    };
+    for (const socket of open) socket.once('close', () => setImmediate(settle));
+    server.tryShutdown(() => {
+      shutDown = true;
+      settle();
     });
   });
 }
