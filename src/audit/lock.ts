@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RetryableError } from '../lib/index.js';
-
-const errno = (err: unknown): string | undefined => (err as { code?: string }).code;
+import { breakLockDirectory, errnoCode as errno, RetryableError } from '../lib/index.js';
 
 /**
  * The lock that orders appends to one audit trail across processes (the daemon, CLI
@@ -47,14 +44,7 @@ export class AuditLock {
       if (errno(err) === 'ENOENT') return true;
       throw err;
     }
-    // Renamed away first, so of two processes breaking it only one succeeds.
-    const stale = `${this.path}.stale-${randomBytes(4).toString('hex')}`;
-    try {
-      await rename(this.path, stale);
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-    }
-    await rm(stale, { recursive: true, force: true });
+    await breakLockDirectory(this.path);
     return true;
   }
 }

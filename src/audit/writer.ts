@@ -1,6 +1,6 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { faultPoint, syncPath } from '../lib/index.js';
+import { errnoCode as errno, faultPoint, syncPath } from '../lib/index.js';
 import { auditDir, ensureAuditDir, monthFile, monthFiles, readHead, writeHead, type AuditHead } from './files.js';
 import { chainLine, checkLine, GENESIS_HASH, type AuditEntry } from './line.js';
 import { AuditLock } from './lock.js';
@@ -22,8 +22,6 @@ interface ChainEnd {
   bytes: number;
   hash: string;
 }
-
-const errno = (err: unknown): string | undefined => (err as { code?: string }).code;
 
 async function sizeOf(path: string): Promise<number> {
   try {

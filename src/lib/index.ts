@@ -23,6 +23,7 @@ export {
 export type { ConfigIssue, ErrorCode, ErrorMapping, ClassifiedError, RetryableCode } from './errors.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { FILE_MODE, DIR_MODE, makeDirectory, makeDirectorySync } from './private-fs.js';
+export { breakLockDirectory, errnoCode } from './lock-dir.js';
 export { syncPath } from './sync-path.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { nanosToMillis, isoFromMillis, millisToNanos } from './time.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DIR_MODE, writeFileAtomic } from '../lib/index.js';
+import { breakLockDirectory, DIR_MODE, errnoCode as errno, writeFileAtomic } from '../lib/index.js';
 
 /** The lock directory under the runs dir; its `owner.json` says who holds it until when. */
 export const LEASE_FOLDER = '.maintenance.lock';
@@ -14,8 +14,6 @@ interface Holder {
   pid: number;
   expires_at_ms: number;
 }
-
-const errno = (err: unknown): string | undefined => (err as { code?: string }).code;
 
 /**
  * A lock with a lease on one runs dir, so that of several daemons (or a daemon and a CLI)
@@ -40,14 +38,8 @@ export class MaintenanceLease {
   async acquire(): Promise<boolean> {
     if (await this.tryCreate()) return true;
     if (!(await this.isExpired())) return false;
-    const stale = `${this.dir}.stale-${randomBytes(4).toString('hex')}`;
-    try {
-      await rename(this.dir, stale);
-    } catch (err) {
-      // Another taker moved it first; whoever creates the lock next holds it.
-      if (errno(err) !== 'ENOENT') throw err;
-    }
-    await rm(stale, { recursive: true, force: true });
+    // Whoever creates the lock next holds it.
+    await breakLockDirectory(this.dir);
     return this.tryCreate();
   }
 
