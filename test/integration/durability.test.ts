@@ -86,7 +86,7 @@ describe('acknowledged means durable', () => {
     expect(missing).toEqual([]);
     const twice = [...spanRuns].filter(([, inRuns]) => inRuns.length > 1);
     expect(twice).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('skips a torn last WAL record with a log line and recovers the rest', async () => {
     const runsDir = join(dir, 'runs');
