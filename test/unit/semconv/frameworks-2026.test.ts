@@ -13,7 +13,7 @@ function workflow(builder: TraceBuilder): WorkflowRunRecord {
   return record;
 }
 
-const usage = (input: number, output: number, cacheRead = 0, cacheWrite = 0, reasoning = 0) => ({ input, output, cacheRead, cacheWrite, reasoning });
+const usage = (input: number, output: number, cacheRead = 0, cacheWrite = 0, reasoning = 0) => ({ input, output, cacheRead, cacheWrite, reasoning, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
 
 // Prices per million tokens (genai-prices 0.1.8): gemini-2.5-flash 0.30 in / 0.03 cache read / 2.50 out;
 // gpt-4o-mini 0.15 / 0.075 / 0.60; gpt-4o 2.50 / 1.25 / 10; Bedrock Claude Sonnet 4 3 / 0.30 read / 3.75 write / 15.
