@@ -66,6 +66,7 @@ export const PRECEDENCE: PrecedenceTable = {
 
   agentId: [
     paracle.agentId.id,
+    strands.agentId.name,
     genAi.agentId.id,
     genAi.agentId.name,
     traceloop.agentId.entityName,
