@@ -27,6 +27,7 @@ export type {
   UsageShare,
   ModelUsage,
 } from './run.js';
+export { TOKEN_USAGE_KEYS, usageOf, emptyUsage } from './run.js';
 export type { StorePlace, StoreSize, MaintenanceJob } from './store.js';
 export { MAINTENANCE_JOBS } from './store.js';
 export { plainValue, plainObject, attributeMap, anyValue } from './attributes.js';

@@ -12,14 +12,43 @@ export type StepStatus = 'completed' | 'failed' | 'skipped' | 'running';
 /** Where a cost figure came from. */
 export type CostSource = 'reported' | 'estimated' | 'mixed' | 'none';
 
-/** Token counts of one run or span; cached and reasoning are subsets of input and output. */
+/**
+ * Token counts of one run or span. Cached and reasoning tokens are parts of input and
+ * output; so are audio tokens (`audioInput` of input, `audioOutput` of output), and
+ * `audioCacheRead` is the audio part of `cacheRead`. Parts are never added on top.
+ */
 export interface TokenUsage {
   input: number;
   output: number;
   cacheRead: number;
   cacheWrite: number;
   reasoning: number;
+  audioInput: number;
+  audioOutput: number;
+  audioCacheRead: number;
 }
+
+/** Every count of {@link TokenUsage}, in its order. */
+export const TOKEN_USAGE_KEYS = [
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'reasoning',
+  'audioInput',
+  'audioOutput',
+  'audioCacheRead',
+] as const satisfies readonly (keyof TokenUsage)[];
+
+/** A usage with every count `f(key)`; `emptyUsage()` gives all zeros. */
+export function usageOf(f: (key: keyof TokenUsage) => number): TokenUsage {
+  const usage = {} as TokenUsage;
+  for (const key of TOKEN_USAGE_KEYS) usage[key] = f(key);
+  return usage;
+}
+
+/** A usage of no tokens. */
+export const emptyUsage = (): TokenUsage => usageOf(() => 0);
 
 /**
  * The tokens and reported cost one span contributed to its run once duplicates were

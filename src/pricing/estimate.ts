@@ -1,4 +1,5 @@
 import { roundNano } from '../lib/index.js';
+import { usageOf } from '../model/index.js';
 import type { CostSource, ModelUsage, TokenUsage } from '../model/index.js';
 import type { PriceBook } from './price-book.js';
 
@@ -15,15 +16,7 @@ export interface RunCost {
   unpriced: ModelUsage[];
 }
 
-function scaled(usage: TokenUsage, factor: number): TokenUsage {
-  return {
-    input: usage.input * factor,
-    output: usage.output * factor,
-    cacheRead: usage.cacheRead * factor,
-    cacheWrite: usage.cacheWrite * factor,
-    reasoning: usage.reasoning * factor,
-  };
-}
+const scaled = (usage: TokenUsage, factor: number): TokenUsage => usageOf((key) => usage[key] * factor);
 
 /**
  * The estimate of one group: its tokens priced as `calls` equal calls, so per-request

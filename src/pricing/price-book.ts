@@ -26,18 +26,26 @@ const PROVIDER_IDS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * The usage keys genai-prices prices: input inclusive of cache, output inclusive of
- * reasoning, and the cached and reasoning parts, each at its own rate where the model has
- * one (cache reads at a tenth of input, reasoning at Perplexity's separate rate ...) and at
- * the rate of the whole otherwise.
+ * The usage keys genai-prices prices: input inclusive of cache and audio, output inclusive
+ * of reasoning and audio, and those parts, each at its own rate where the model has one
+ * (cache reads at a tenth of input, audio at gpt-realtime's audio rates ...) and at the
+ * rate of the whole otherwise. Audio larger than its whole is cut to it (the library
+ * refuses such usage). Cached audio that no span states is the least the counts imply:
+ * cached and audio tokens overlap only as far as they together exceed the input (the
+ * library refuses to guess it when a model prices cached audio).
  */
 function libraryUsage(usage: TokenUsage): Record<string, number> {
+  const audioInput = Math.min(usage.audioInput, usage.input);
+  const impliedAudioCache = Math.max(0, usage.cacheRead + audioInput - usage.input);
   return {
     input_tokens: usage.input,
     output_tokens: usage.output,
     cache_read_tokens: usage.cacheRead,
     cache_write_tokens: usage.cacheWrite,
     output_reasoning_tokens: usage.reasoning,
+    input_audio_tokens: audioInput,
+    output_audio_tokens: Math.min(usage.audioOutput, usage.output),
+    cache_audio_read_tokens: Math.max(impliedAudioCache, Math.min(usage.audioCacheRead, usage.cacheRead, audioInput)),
   };
 }
 

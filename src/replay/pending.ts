@@ -1,3 +1,4 @@
+import { emptyUsage } from '../model/index.js';
 import type { RunKind, RunRecord, RunCommon } from '../model/index.js';
 
 /** The original run a replay starts from, as its metadata names it. */
@@ -34,7 +35,7 @@ export function pendingRecord(original: Original, traceId: string, requestedAtMs
     completedAtMs: null,
     status: 'pending',
     incomplete: false,
-    usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    usage: emptyUsage(),
     usageCountedSpans: [],
     usageShares: [],
     costUsd: 0,

@@ -61,6 +61,10 @@ export interface FieldTypes {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** Audio parts of input, output and cache reads (never added on top of them). */
+  audioInputTokens: number;
+  audioOutputTokens: number;
+  audioCacheReadTokens: number;
   costUsd: number;
   /**
    * The span's input count leaves out its cached part (Anthropic-native and Bedrock counts,
@@ -100,6 +104,9 @@ export const TOKEN_FIELDS = [
   'cacheReadTokens',
   'cacheWriteTokens',
   'reasoningTokens',
+  'audioInputTokens',
+  'audioOutputTokens',
+  'audioCacheReadTokens',
 ] as const satisfies readonly Field[];
 
 /** Reads one field from one span; undefined means "nothing to say, ask the next rule". */

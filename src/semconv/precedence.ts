@@ -66,6 +66,7 @@ export const PRECEDENCE: PrecedenceTable = {
 
   agentId: [
     paracle.agentId.id,
+    strands.agentId.name,
     genAi.agentId.id,
     genAi.agentId.name,
     traceloop.agentId.entityName,
@@ -245,6 +246,9 @@ export const PRECEDENCE: PrecedenceTable = {
     vercelAi.reasoningTokens.reasoning,
     adk.reasoningTokens.thoughts,
   ],
+  audioInputTokens: [genAi.audioInputTokens.modality, genAi.audioInputTokens.flat, genAi.audioInputTokens.details, pydanticAi.audioInputTokens.aggregated, openInference.audioInputTokens.audio],
+  audioOutputTokens: [genAi.audioOutputTokens.modality, genAi.audioOutputTokens.flat, genAi.audioOutputTokens.details, pydanticAi.audioOutputTokens.aggregated, openInference.audioOutputTokens.audio],
+  audioCacheReadTokens: [genAi.audioCacheReadTokens.modality, genAi.audioCacheReadTokens.details, pydanticAi.audioCacheReadTokens.aggregated],
   totalTokens: [genAi.totalTokens.total, openInference.totalTokens.total],
   cacheExcluded: [claudeCode.cacheExcluded.flat],
   cumulativeUsage: [strands.cumulativeUsage.agentSpan],

@@ -75,6 +75,9 @@ function llmOf(node: SpanNode, counted: boolean): SpanLlm | null {
     cacheRead: resolve('cacheReadTokens', node) ?? 0,
     cacheWrite: resolve('cacheWriteTokens', node) ?? 0,
     reasoning: resolve('reasoningTokens', node) ?? 0,
+    audioInput: resolve('audioInputTokens', node) ?? 0,
+    audioOutput: resolve('audioOutputTokens', node) ?? 0,
+    audioCacheRead: resolve('audioCacheReadTokens', node) ?? 0,
   };
   const model = resolve('model', node) ?? null;
   const hasUsage = Object.values(usage).some((n) => n > 0);

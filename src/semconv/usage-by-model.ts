@@ -1,4 +1,5 @@
 import { roundNano } from '../lib/index.js';
+import { TOKEN_USAGE_KEYS, emptyUsage } from '../model/index.js';
 import type { ModelUsage, UsageShare } from '../model/index.js';
 
 /**
@@ -15,7 +16,7 @@ export function usageByModel(shares: readonly UsageShare[]): ModelUsage[] {
       group = {
         provider: share.provider,
         model: share.model,
-        usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+        usage: emptyUsage(),
         calls: 0,
         reportedCostUsd: share.costReported ? 0 : null,
         estimatedCostUsd: null,
@@ -23,7 +24,7 @@ export function usageByModel(shares: readonly UsageShare[]): ModelUsage[] {
       groups.set(key, group);
     }
     group.calls++;
-    for (const field of Object.keys(group.usage) as (keyof ModelUsage['usage'])[]) group.usage[field] += share.usage[field];
+    for (const key of TOKEN_USAGE_KEYS) group.usage[key] += share.usage[key];
     if (group.reportedCostUsd !== null) group.reportedCostUsd = roundNano(group.reportedCostUsd + share.costUsd);
   }
   return [...groups.values()];

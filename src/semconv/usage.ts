@@ -1,4 +1,5 @@
 import { roundNano } from '../lib/index.js';
+import { TOKEN_USAGE_KEYS, usageOf } from '../model/index.js';
 import type { TokenUsage } from '../model/index.js';
 import type { Field } from './fields.js';
 import { resolve } from './precedence.js';
@@ -14,6 +15,9 @@ const MEASURE_FIELDS = {
   cacheRead: 'cacheReadTokens',
   cacheWrite: 'cacheWriteTokens',
   reasoning: 'reasoningTokens',
+  audioInput: 'audioInputTokens',
+  audioOutput: 'audioOutputTokens',
+  audioCacheRead: 'audioCacheReadTokens',
   costUsd: 'costUsd',
 } as const satisfies Record<Measure, Field>;
 
@@ -68,7 +72,7 @@ export function countUsage(tree: SpanTree): UsageCount {
     return [{ node, usage: tokenUsage(amounts), costUsd: amounts.costUsd ?? 0, costReported }];
   });
   const usage = tokenUsage({});
-  for (const share of shares) for (const key of Object.keys(usage) as (keyof TokenUsage)[]) usage[key] += share.usage[key];
+  for (const share of shares) for (const key of TOKEN_USAGE_KEYS) usage[key] += share.usage[key];
   const costUsd = shares.reduce((sum, s) => sum + s.costUsd, 0);
   return { usage, costUsd: roundNano(costUsd), costReported, shares };
 }
@@ -155,12 +159,4 @@ function countMeasure(tree: SpanTree, own: Map<SpanNode, Amounts>, measure: Meas
   }
 }
 
-function tokenUsage(amounts: Amounts): TokenUsage {
-  return {
-    input: amounts.input ?? 0,
-    output: amounts.output ?? 0,
-    cacheRead: amounts.cacheRead ?? 0,
-    cacheWrite: amounts.cacheWrite ?? 0,
-    reasoning: amounts.reasoning ?? 0,
-  };
-}
+const tokenUsage = (amounts: Amounts): TokenUsage => usageOf((key) => amounts[key] ?? 0);

@@ -1,5 +1,5 @@
 import { roundNano } from '../lib/index.js';
-import type { CostSource, ModelUsage, RunCommon } from '../model/index.js';
+import type { CostSource, ModelUsage, RunCommon, TokenUsage } from '../model/index.js';
 
 /** The cost a run was given, as metadata.yaml states it. */
 export interface MetadataCost {
@@ -9,11 +9,24 @@ export interface MetadataCost {
   priceBookVersion: string | null;
 }
 
+const AUDIO_KEYS = [
+  ['audio_input', 'audioInput'],
+  ['audio_output', 'audioOutput'],
+  ['audio_cache_read', 'audioCacheRead'],
+] as const satisfies readonly (readonly [string, keyof TokenUsage])[];
+
 const COST_SOURCES: readonly CostSource[] = ['reported', 'estimated', 'mixed', 'none'];
 
 /** Distinct non-null values in order of first use; only worth listing when there are two or more. */
 function distinct(values: readonly (string | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== null))];
+}
+
+/** Audio counts are written only when a call had audio, so text-only runs read as before. */
+function audioEntry(usage: TokenUsage): Record<string, number> {
+  const entry: Record<string, number> = {};
+  for (const [key, field] of AUDIO_KEYS) if (usage[field] > 0) entry[key] = usage[field];
+  return entry;
 }
 
 function usageEntry(group: ModelUsage): Record<string, unknown> {
@@ -26,6 +39,7 @@ function usageEntry(group: ModelUsage): Record<string, unknown> {
     cache_read: group.usage.cacheRead,
     cache_write: group.usage.cacheWrite,
     reasoning: group.usage.reasoning,
+    ...audioEntry(group.usage),
     reported_cost_usd: group.reportedCostUsd === null ? null : roundNano(group.reportedCostUsd),
     estimated_cost_usd: group.estimatedCostUsd === null ? null : roundNano(group.estimatedCostUsd),
   };
@@ -66,7 +80,16 @@ export function readUsageByModel(fields: Record<string, unknown>): ModelUsage[] 
         provider: text(e.provider),
         model: text(e.model),
         calls: Math.max(1, count(e.calls)),
-        usage: { input: count(e.input), output: count(e.output), cacheRead: count(e.cache_read), cacheWrite: count(e.cache_write), reasoning: count(e.reasoning) },
+        usage: {
+          input: count(e.input),
+          output: count(e.output),
+          cacheRead: count(e.cache_read),
+          cacheWrite: count(e.cache_write),
+          reasoning: count(e.reasoning),
+          audioInput: count(e.audio_input),
+          audioOutput: count(e.audio_output),
+          audioCacheRead: count(e.audio_cache_read),
+        },
         reportedCostUsd: usd(e.reported_cost_usd),
         estimatedCostUsd: usd(e.estimated_cost_usd),
       },

@@ -8,7 +8,7 @@ import { newRunId, writeRun } from '../../src/store/index.js';
 import { makeTempDir, removeTempDir, runCli } from '../helpers/daemon.js';
 import { agentRecord, START_MS } from '../unit/store/records.js';
 
-const USAGE = { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+const USAGE = { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 };
 
 /** An agent run priced as the daemon prices it with the bundled data (gpt-4o: $0.011). */
 function estimatedRun(): AgentRunRecord {

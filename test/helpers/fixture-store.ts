@@ -103,7 +103,7 @@ function fixtureRun(i: number, startedAtMs: number): FixtureRun {
 }
 
 function recordOf(run: FixtureRun): RunRecord {
-  const usage = { input: run.tokens - 40, output: 40, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+  const usage = { input: run.tokens - 40, output: 40, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 };
   const common = {
     traceId: run.traceId,
     startedAtMs: run.startedAtMs,

@@ -61,6 +61,8 @@ export interface TraceBuilderOptions {
   baseMs?: number;
   /** Default resource attributes; default `{ 'service.name': 'test-service' }`. */
   resource?: AttributeInit;
+  /** Instrumentation scope name of every span; default `test-instrumentation`. */
+  scope?: string;
 }
 
 /** The base time of builders: 2026-01-06T10:30:00.000Z. */
@@ -104,6 +106,7 @@ export class TraceBuilder {
   readonly spans: Span[] = [];
   readonly logs: LogRecord[] = [];
   private readonly defaultResource: AttributeInit;
+  private readonly scope: string;
   private readonly origins = new Map<AttributeInit, Origin>();
   private nextId = 1;
 
@@ -111,6 +114,7 @@ export class TraceBuilder {
     this.traceId = options.traceId ?? TRACE_ID;
     this.baseMs = options.baseMs ?? BASE_MS;
     this.defaultResource = options.resource ?? { 'service.name': 'test-service' };
+    this.scope = options.scope ?? 'test-instrumentation';
   }
 
   /** Epoch milliseconds of an offset. */
@@ -184,7 +188,7 @@ export class TraceBuilder {
       origin = {
         resource: { attributes: keyValues(resource), droppedAttributesCount: 0 },
         resourceSchemaUrl: '',
-        scope: { name: 'test-instrumentation', version: '1.0.0', attributes: [], droppedAttributesCount: 0 },
+        scope: { name: this.scope, version: '1.0.0', attributes: [], droppedAttributesCount: 0 },
         scopeSchemaUrl: '',
       };
       this.origins.set(resource, origin);

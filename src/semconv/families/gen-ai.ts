@@ -187,6 +187,22 @@ export const genAi = {
     reasoningFlat: numberRule('gen_ai.usage.reasoning_tokens'),
     details: numberRule('gen_ai.usage.details.reasoning_tokens'),
   },
+  // Audio is a modality subset of input and output (semantic-conventions-genai), spelled
+  // flat by Mastra (`audio_input_tokens`) and as usage details by Pydantic AI.
+  audioInputTokens: {
+    modality: numberRule('gen_ai.usage.audio.input_tokens'),
+    flat: numberRule('gen_ai.usage.audio_input_tokens'),
+    details: numberRule('gen_ai.usage.details.input_audio_tokens'),
+  },
+  audioOutputTokens: {
+    modality: numberRule('gen_ai.usage.audio.output_tokens'),
+    flat: numberRule('gen_ai.usage.audio_output_tokens'),
+    details: numberRule('gen_ai.usage.details.output_audio_tokens'),
+  },
+  audioCacheReadTokens: {
+    modality: numberRule('gen_ai.usage.audio.cache_read.input_tokens'),
+    details: numberRule('gen_ai.usage.details.cache_audio_read_tokens'),
+  },
   totalTokens: { total: numberRule('gen_ai.usage.total_tokens') },
   session: { conversation: textRule('gen_ai.conversation.id') },
   costUsd: { usage: numberRule('gen_ai.usage.cost') },

@@ -100,6 +100,8 @@ export const openInference = {
   cacheReadTokens: { cacheRead: numberRule('llm.token_count.prompt_details.cache_read') },
   cacheWriteTokens: { cacheWrite: numberRule('llm.token_count.prompt_details.cache_write') },
   reasoningTokens: { reasoning: numberRule('llm.token_count.completion_details.reasoning') },
+  audioInputTokens: { audio: numberRule('llm.token_count.prompt_details.audio') },
+  audioOutputTokens: { audio: numberRule('llm.token_count.completion_details.audio') },
   totalTokens: { total: numberRule('llm.token_count.total') },
   costUsd: { total: numberRule('llm.cost.total'), parts: costParts },
 } satisfies Family;

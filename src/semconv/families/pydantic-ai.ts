@@ -17,6 +17,9 @@ export const pydanticAi = {
     aggregatedCreation: numberRule(`${AGGREGATE}.cache_creation.input_tokens`),
   },
   reasoningTokens: { aggregated: numberRule(`${AGGREGATE}.details.reasoning_tokens`) },
+  audioInputTokens: { aggregated: numberRule(`${AGGREGATE}.details.input_audio_tokens`) },
+  audioOutputTokens: { aggregated: numberRule(`${AGGREGATE}.details.output_audio_tokens`) },
+  audioCacheReadTokens: { aggregated: numberRule(`${AGGREGATE}.details.cache_audio_read_tokens`) },
   costUsd: { operation: numberRule('operation.cost') },
   output: {
     finalResult: (s) => (textAt(s.own, 'gen_ai.operation.name') === 'invoke_agent' ? contentAt(s.own, 'final_result') : undefined),

@@ -49,7 +49,7 @@ const GENAI_PRICES_IDS: Record<string, string> = { 'gcp.gemini': 'google', 'aws.
 describe('cache-heavy usage priced exactly as genai-prices computes it (10 models, 4 providers)', () => {
   it.each(TABLE)('%s %s', (provider, model, exclusive, usd) => {
     const record = mapTrace(call(provider, model, exclusive).trace(), { unrecognized: 'agent' });
-    expect(record?.usage).toEqual({ input: TURN.input, output: TURN.output, cacheRead: TURN.cacheRead, cacheWrite: TURN.cacheWrite, reasoning: TURN.reasoning });
+    expect(record?.usage).toEqual({ input: TURN.input, output: TURN.output, cacheRead: TURN.cacheRead, cacheWrite: TURN.cacheWrite, reasoning: TURN.reasoning, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
     const cost = priceUsage(record?.usageByModel ?? [], BOOK, new Date(record?.startedAtMs ?? 0));
     const library = calcPrice(
       { input_tokens: TURN.input, cache_read_tokens: TURN.cacheRead, cache_write_tokens: TURN.cacheWrite, output_tokens: TURN.output, output_reasoning_tokens: TURN.reasoning },

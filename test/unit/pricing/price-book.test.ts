@@ -7,7 +7,7 @@ import type { TokenUsage } from '../../../src/model/index.js';
 import { createPriceBook, loadPriceBook, parseOverrides } from '../../../src/pricing/index.js';
 import type { PriceBook } from '../../../src/pricing/index.js';
 
-const MILLION: TokenUsage = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+const MILLION: TokenUsage = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 };
 const AT = new Date('2026-01-06T10:30:00Z');
 
 let book: PriceBook;

@@ -38,7 +38,7 @@ describe('each family gives the same, correct run (CONVENTIONS.md §2–§8)', (
     const r = run(vercelGenerateText('v6'));
     expect(tokens(r)).toEqual([600, 90]);
     expect(r.usageByModel).toEqual([
-      { provider: 'openai', model: 'gpt-4o-mini-2024-07-18', usage: { input: 600, output: 90, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, calls: 3, reportedCostUsd: null, estimatedCostUsd: 0.000144 },
+      { provider: 'openai', model: 'gpt-4o-mini-2024-07-18', usage: { input: 600, output: 90, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 }, calls: 3, reportedCostUsd: null, estimatedCostUsd: 0.000144 },
     ]);
     expect(r.costSource).toBe('estimated');
   });
@@ -77,7 +77,7 @@ describe('each family gives the same, correct run (CONVENTIONS.md §2–§8)', (
 
   it('Anthropic-native input without cache: cache reads and writes are added in and priced at their rates', () => {
     const r = run(anthropicCachedCall());
-    expect(r.usage).toEqual({ input: 3512, output: 300, cacheRead: 3000, cacheWrite: 500, reasoning: 0 });
+    expect(r.usage).toEqual({ input: 3512, output: 300, cacheRead: 3000, cacheWrite: 500, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
     // 12 × $3 + 3000 × $0.30 + 500 × $3.75 + 300 × $15, per million.
     expect(r.costUsd).toBe(0.007311);
     expect(r.costSource).toBe('estimated');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkflowRunRecord } from '../../../src/model/index.js';
 import { pricedRun } from '../../helpers/priced-run.js';
 import type { TraceBuilder } from '../../helpers/span-builder.js';
-import { adkAgent, claudeCodeInteraction, llamaIndexAgent, pydanticAiAgent, springAiChatClient, strandsSecondRun } from '../../fixtures/semconv/frameworks-agents.js';
+import { adkAgent, claudeCodeInteraction, llamaIndexAgent, pydanticAiAgent, springAiChatClient, strandsSecondRun, strandsTypeScriptAgent } from '../../fixtures/semconv/frameworks-agents.js';
 import { adkJsWorkflow, adkWorkflow, agentFrameworkWorkflow, mastraAgent, mastraWorkflow, mastraZeroAgent, mastraZeroWorkflow, strandsSwarm } from '../../fixtures/semconv/frameworks-workflows.js';
 
 const run = pricedRun;
@@ -13,7 +13,7 @@ function workflow(builder: TraceBuilder): WorkflowRunRecord {
   return record;
 }
 
-const usage = (input: number, output: number, cacheRead = 0, cacheWrite = 0, reasoning = 0) => ({ input, output, cacheRead, cacheWrite, reasoning });
+const usage = (input: number, output: number, cacheRead = 0, cacheWrite = 0, reasoning = 0) => ({ input, output, cacheRead, cacheWrite, reasoning, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
 
 // Prices per million tokens (genai-prices 0.1.8): gemini-2.5-flash 0.30 in / 0.03 cache read / 2.50 out;
 // gpt-4o-mini 0.15 / 0.075 / 0.60; gpt-4o 2.50 / 1.25 / 10; Bedrock Claude Sonnet 4 3 / 0.30 read / 3.75 write / 15.
@@ -47,6 +47,13 @@ describe('2026 agent frameworks: one run each, right identity, tokens counted on
     expect(r).toMatchObject({ costUsd: 0.003915, costSource: 'estimated' });
     expect(r.input).toEqual([{ role: 'user', content: '[{"text":"Summarise the findings"}]' }]);
     expect(r.output).toEqual({ role: 'assistant', message: '[{"text":"Three findings stand out."}]', finish_reason: 'end_turn' });
+  });
+
+  it('Strands TypeScript: gen_ai.agent.id is the SDK\'s session key (`agent`), the agent is its name; strands-agents is no provider', () => {
+    const r = run(strandsTypeScriptAgent());
+    expect(r).toMatchObject({ kind: 'agent', agentId: 'greeter', agentName: 'greeter', provider: null, model: null, costSource: 'none' });
+    expect(r.usage).toEqual(usage(100, 20));
+    expect(r.usageShares).toHaveLength(1);
   });
 
   it('Claude Code: flat Anthropic-native counts (input without cache), cost from claude_code.api_request log events, session.id', () => {

@@ -33,7 +33,7 @@ describe('an OTel GenAI agent run', () => {
       completedAtMs: BASE_MS + 2000,
       status: 'completed',
       incomplete: false,
-      usage: { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+      usage: { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 },
       usageCountedSpans: [firstChat.spanId, secondChat.spanId],
       usageShares: expect.any(Array),
       costUsd: 0,
@@ -42,7 +42,7 @@ describe('an OTel GenAI agent run', () => {
         {
           provider: 'openai',
           model: 'gpt-4o-2024-08-06',
-          usage: { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+          usage: { input: 1800, output: 650, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 },
           calls: 2,
           reportedCostUsd: null,
           estimatedCostUsd: null,

@@ -31,7 +31,7 @@ describe('describeSpans', () => {
     expect(views[3]!.parentSpanId).toBe(tool.spanId);
     expect(views[0]!.parentSpanId).toBeNull();
     const [agent, early, , http, lateView] = views;
-    expect(early!.llm).toEqual({ provider: 'openai', model: 'gpt-4o', usage: { input: 10, output: 2, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, reportedCostUsd: 0.5, counted: true });
+    expect(early!.llm).toEqual({ provider: 'openai', model: 'gpt-4o', usage: { input: 10, output: 2, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 }, reportedCostUsd: 0.5, counted: true });
     expect(lateView!.llm).toMatchObject({ reportedCostUsd: null, counted: true });
     expect(agent!.llm).toMatchObject({ usage: { input: 30, output: 7 }, counted: false });
     expect(http!.llm).toBeNull();

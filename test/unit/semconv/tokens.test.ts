@@ -12,7 +12,7 @@ function map(builder: TraceBuilder): RunRecord {
   return record;
 }
 
-const NO_CACHE = { cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+const NO_CACHE = { cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 };
 
 describe('tokens counted once (CONVENTIONS.md §8)', () => {
   it('sums two chat calls under an invoke_agent that reports nothing', () => {
@@ -51,7 +51,7 @@ describe('tokens counted once (CONVENTIONS.md §8)', () => {
 
   it('adds Anthropic cache reads and writes to an input that excludes them', () => {
     const run = map(anthropicCachedCall());
-    expect(run.usage).toEqual({ input: 3512, output: 300, cacheRead: 3000, cacheWrite: 500, reasoning: 0 });
+    expect(run.usage).toEqual({ input: 3512, output: 300, cacheRead: 3000, cacheWrite: 500, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
   });
 
   it('keeps an OTel input that already includes its cached part, and reasoning as a subset of output', () => {
@@ -63,7 +63,7 @@ describe('tokens counted once (CONVENTIONS.md §8)', () => {
         'gen_ai.usage.reasoning.output_tokens': 700,
       },
     });
-    expect(map(builder).usage).toEqual({ input: 4000, output: 900, cacheRead: 3000, cacheWrite: 0, reasoning: 700 });
+    expect(map(builder).usage).toEqual({ input: 4000, output: 900, cacheRead: 3000, cacheWrite: 0, reasoning: 700, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
   });
 
   it('reads one key per field: the released name wins over the deprecated alias, never both', () => {
@@ -78,7 +78,7 @@ describe('tokens counted once (CONVENTIONS.md §8)', () => {
         'gen_ai.usage.cache_creation_input_tokens': 10,
       },
     });
-    expect(map(builder).usage).toEqual({ input: 50, output: 7, cacheRead: 20, cacheWrite: 10, reasoning: 0 });
+    expect(map(builder).usage).toEqual({ input: 50, output: 7, cacheRead: 20, cacheWrite: 10, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 });
   });
 
   it('applies eff() per field: a parent may win one field and lose another', () => {

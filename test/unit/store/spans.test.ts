@@ -67,7 +67,7 @@ describe('TraceViews', () => {
       [0.001, 'estimated'],
       [0.25, 'reported'],
     ]);
-    expect(asked).toEqual([{ provider: null, model: 'gpt-4o', usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0 } }]);
+    expect(asked).toEqual([{ provider: null, model: 'gpt-4o', usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0, audioInput: 0, audioOutput: 0, audioCacheRead: 0 } }]);
     expect(page.spans[1]!.llm).toMatchObject({ tokens_input: 100, tokens_output: 10, model: 'gpt-4o', counted: true });
   });
 
