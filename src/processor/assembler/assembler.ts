@@ -1,5 +1,5 @@
 import { RetryableError } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, Span, TracePhase, TruncationCounts } from '../../model/index.js';
+import type { AssembledTrace, HeldSpans, LogRecord, Span, TracePhase, TruncationCounts } from '../../model/index.js';
 import type {
   Component,
   EncodedRequest,
@@ -328,7 +328,8 @@ function decodedBytes(source: EncodedRequest | undefined): number {
 /**
  * The trace as held now. Its spans are decoded from their packed form when first read, not
  * here: a `started` snapshot may wait behind thousands of writes (or be skipped), and the
- * packed spans it names are the ones the assembler holds anyway. (A class, not a literal with
+ * packed spans it names are the ones the assembler holds anyway. The run-store exporter
+ * reads them packed ({@link held}) and has its worker thread decode them. (A class, not a literal with
  * a getter, which V8 would keep as a dictionary: thousands of these may be queued.)
  */
 class Snapshot implements AssembledTrace {
@@ -355,6 +356,10 @@ class Snapshot implements AssembledTrace {
       this.#held = null;
     }
     return this.#spans;
+  }
+
+  held(): HeldSpans | null {
+    return this.#held && { spans: this.#held.spans, count: this.#count, origins: this.#held.origins };
   }
 }
 
