@@ -10,7 +10,7 @@ export type {
   LogRecord,
 } from './otlp.js';
 export { StatusCode } from './otlp.js';
-export type { TracePhase, AssembledTrace } from './trace.js';
+export type { TracePhase, AssembledTrace, HeldSpans } from './trace.js';
 export type {
   RunStatus,
   RunKind,

@@ -1,4 +1,4 @@
-import type { LogRecord, Span } from './otlp.js';
+import type { LogRecord, Origin, Span } from './otlp.js';
 import type { TruncationCounts } from './truncation.js';
 
 /** Why the assembler handed a trace on. */
@@ -26,4 +26,21 @@ export interface AssembledTrace {
   late: boolean;
   /** What ingest limits cut from the telemetry of this snapshot; absent or empty when nothing. */
   truncated?: TruncationCounts;
+  /**
+   * The snapshot's spans in the compact form the assembler holds them in, when it does: a
+   * consumer that hands them to another thread sends these and leaves `spans` unread (reading
+   * it decodes every span). Null once `spans` was read.
+   */
+  held?(): HeldSpans | null;
+}
+
+/**
+ * The first `count` of a trace's spans as held: packed strings (codec/otlp packed-span.ts),
+ * or decoded where a span could not be packed; packed spans name their origin by its index
+ * in `origins`.
+ */
+export interface HeldSpans {
+  readonly spans: readonly (string | Span)[];
+  readonly count: number;
+  readonly origins: readonly Origin[];
 }

@@ -84,21 +84,21 @@ class Watch {
 
 let watch: Watch;
 /**
- * Set by a case the daemon does not yet keep within the health and memory bounds (see that
- * case); its figures are printed instead of asserted.
+ * Set by a case the daemon does not yet keep within the memory bound (see that case): its
+ * peak is printed instead of asserted. `/healthz` is asserted in every case.
  */
-let knownGap = false;
+let knownMemoryGap = false;
 beforeEach(() => {
   watch = new Watch();
-  knownGap = false;
+  knownMemoryGap = false;
 });
 afterEach(async () => {
   const { worstHealthMs, worstRss } = await watch.stop();
-  if (knownGap) {
-    console.warn(`known gap: /healthz worst ${Math.round(worstHealthMs)} ms, RSS peak ${Math.round(worstRss / 2 ** 20)} MiB`);
+  expect(worstHealthMs, '/healthz answered within 1 s throughout').toBeLessThan(1_000);
+  if (knownMemoryGap) {
+    console.warn(`known gap: RSS peak ${Math.round(worstRss / 2 ** 20)} MiB (bound ${Math.round(RSS_BOUND / 2 ** 20)} MiB)`);
     return;
   }
-  expect(worstHealthMs, '/healthz answered within 1 s throughout').toBeLessThan(1_000);
   expect(worstRss, 'resident memory under max_bytes_in_memory + 150 MB').toBeLessThan(RSS_BOUND);
 });
 
@@ -182,11 +182,12 @@ describe('hostile input: a 2xx means stored', () => {
     }
   }, 180_000);
 
-  // Last: its peak RSS would stay with the process. KNOWN GAP (issue 13): handing a
-  // 200,000-span trace to the run-store worker (structured clone on the event loop) stalls
-  // /healthz for seconds and peaks past the memory bound; the data is stored whole.
+  // Last: its peak RSS would stay with the process. KNOWN GAP (issue 13): the run-store
+  // worker rewrites the whole trace for each late batch (trace.json read back and decoded,
+  // merged, mapped, encoded again), so its peak grows with the trace and passes the memory
+  // bound; the event loop stays free (ingest in slices, spans handed over packed).
   it('stores a root with 200,000 direct children, every acknowledged span', async () => {
-    knownGap = true;
+    knownMemoryGap = true;
     const traceId = nextTraceId();
     const spans = [spanProto({ traceId, index: 0 })];
     for (let i = 1; i <= 200_000; i++) spans.push(spanProto({ traceId, index: i, parent: 0 }));

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { packBatch } from '../../codec/otlp/index.js';
 import { Limiter } from '../../lib/index.js';
 import type { AssembledTrace, LogRecord } from '../../model/index.js';
 import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
@@ -180,10 +181,12 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
 
   private async materialize(trace: AssembledTrace): Promise<void> {
     const location = this.locations.get(trace.traceId);
-    // Only what the worker reads crosses the thread boundary (a snapshot's spans are decoded here).
-    const { traceId, phase, spans, logs, late, truncated } = trace;
-    const job = { trace: { traceId, phase, spans, logs, late, truncated }, location };
-    const outcome = await this.pool.materialize(job);
+    // Only what the worker reads crosses the thread boundary; spans held packed go packed,
+    // in one buffer, and are decoded there (packed again on a retry: the buffer moved).
+    const { traceId, phase, logs, late, truncated } = trace;
+    const held = trace.held?.();
+    const spans = held ? { packed: packBatch(held), origins: held.origins } : trace.spans;
+    const outcome = await this.pool.materialize({ trace: { traceId, phase, spans, logs, late, truncated }, location });
     if (outcome.location) this.locations.set(trace.traceId, outcome.location);
     this.apply(outcome);
   }

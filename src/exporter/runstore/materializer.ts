@@ -8,6 +8,7 @@ import { logRecordLines, mapTrace } from '../../semconv/index.js';
 import {
   adoptStagedUploads,
   appendRunLogs,
+  directoryBytesSync,
   moveRun,
   newRunId,
   parseMetadata,
@@ -175,7 +176,9 @@ export class Materializer {
     faultPoint('run-written');
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
-    outcome.indexed = { kind: record.kind, runId: next.runId, replaced, metadata, input, output, mtimeMs };
+    // Counted here, off the event loop, which would otherwise list the directory to index it.
+    const bytes = directoryBytesSync(written.dir);
+    outcome.indexed = { kind: record.kind, runId: next.runId, replaced, metadata, input, output, mtimeMs, bytes };
     outcome.location = next;
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.push({ type: 'materialized', kind: record.kind, seconds: (performance.now() - started) / 1000 });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { packedNames } from '../../codec/otlp/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import type { MaterializeJob, MaterializeOutcome } from './materializer.js';
+import type { MaterializeOutcome } from './materializer.js';
 import type { TraceRun } from './trace-runs.js';
-import { workerFailure, type Reply, type Request } from './protocol.js';
+import { workerFailure, type Reply, type Request, type WireJob } from './protocol.js';
 import type { WorkerSetup } from './worker.js';
 
 interface Waiting {
@@ -19,6 +20,8 @@ interface Slot {
   ready: Promise<void>;
   /** It loaded and took requests (one that fails to start is not replaced). */
   serving: boolean;
+  /** Names of the packed-span name table this worker was sent. */
+  namesSent: number;
 }
 
 /**
@@ -47,10 +50,25 @@ export class MaterializerPool {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  /** Materializes one trace in its worker. */
-  materialize(job: MaterializeJob): Promise<MaterializeOutcome> {
+  /**
+   * Materializes one trace in its worker; a packed batch's buffer is transferred (unusable
+   * here afterwards). The names the worker lacks to unpack it go with it.
+   */
+  materialize(job: Omit<WireJob, 'names'>): Promise<MaterializeOutcome> {
     const slot = this.slots[hashOf(job.trace.traceId) % this.slots.length]!;
-    return this.send(slot, (id) => ({ id, type: 'job', job })) as Promise<MaterializeOutcome>;
+    const spans = job.trace.spans;
+    const transfer = Array.isArray(spans) ? [] : [spans.packed.bytes.buffer];
+    return this.send(
+      slot,
+      (id) => {
+        // Taken when the message goes (after `ready`), so that names reach a new worker in order.
+        const table = packedNames();
+        const names = table.slice(slot.namesSent);
+        slot.namesSent = table.length;
+        return { id, type: 'job', job: { ...job, names } };
+      },
+      transfer,
+    ) as Promise<MaterializeOutcome>;
   }
 
   /** Counts the artifacts of the trace's run again after an upload, in its worker (after its writes handed in before). */
@@ -74,13 +92,13 @@ export class MaterializerPool {
     this.slots.length = 0;
   }
 
-  private async send(slot: Slot, request: (id: number) => Request): Promise<MaterializeOutcome | null> {
+  private async send(slot: Slot, request: (id: number) => Request, transfer: ArrayBuffer[] = []): Promise<MaterializeOutcome | null> {
     if (this.stopped) throw new Error('the run-store exporter is stopped');
     await slot.ready;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.waiting.set(id, { resolve, reject });
-      slot.worker.postMessage(request(id));
+      slot.worker.postMessage(request(id), transfer);
     });
   }
 
@@ -92,7 +110,7 @@ export class MaterializerPool {
     let failed!: (err: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject)));
     ready.catch(() => undefined); // reported to whoever sends to it
-    const slot: Slot = { worker, waiting, ready, serving: false };
+    const slot: Slot = { worker, waiting, ready, serving: false, namesSent: 0 };
     worker.on('message', (reply: Reply) => {
       if (reply.id === 0) {
         slot.serving = true;

@@ -1,12 +1,34 @@
-import type { MaterializeJob, MaterializeOutcome } from './materializer.js';
+import type { PackedBatch } from '../../codec/otlp/index.js';
+import type { AssembledTrace, Origin, Span } from '../../model/index.js';
+import type { MaterializeOutcome } from './materializer.js';
 import type { TraceRun } from './trace-runs.js';
+
+/**
+ * A trace as it crosses to a worker: what the worker reads of it, with its spans either as
+ * the assembler holds them (packed in one transferred buffer, decoded in the worker, so the
+ * event loop never decodes nor clones a large trace) or decoded.
+ */
+export interface WireTrace extends Pick<AssembledTrace, 'traceId' | 'phase' | 'logs' | 'late' | 'truncated'> {
+  spans: Span[] | { packed: PackedBatch; origins: readonly Origin[] };
+}
+
+/** One trace to write, with where its run lives now, as it crosses to a worker. */
+export interface WireJob {
+  trace: WireTrace;
+  location: TraceRun | null;
+  /**
+   * Names added to the sending thread's packed-span name table since its previous job to
+   * this worker (the worker appends them to its copy before it unpacks).
+   */
+  names: string[];
+}
 
 /**
  * A message to a materializer worker: write one trace, count a run's artifacts again after
  * an upload, or sync what was written.
  */
 export type Request =
-  | { id: number; type: 'job'; job: MaterializeJob }
+  | { id: number; type: 'job'; job: WireJob }
   | { id: number; type: 'artifacts'; traceId: string; location: TraceRun | null }
   | { id: number; type: 'sync' };
 

@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { unpackBatch } from '../../codec/otlp/index.js';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
 import { RunFiles } from '../../store/index.js';
 import { Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
-import { errorMessage, type Reply, type Request } from './protocol.js';
+import { errorMessage, type Reply, type Request, type WireJob } from './protocol.js';
 
 /** What the pool hands each worker when it starts. */
 export interface WorkerSetup extends MaterializerOptions {
@@ -21,6 +22,8 @@ const setup = workerData as WorkerSetup;
 const io = new RunFiles();
 const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io);
 const port = parentPort!;
+/** The pool's packed-span name table, as far as it was sent. */
+const names: string[] = [];
 
 // A sync runs on the thread pool while jobs go on; one at a time, in order.
 let syncing: Promise<void> = Promise.resolve();
@@ -41,11 +44,19 @@ port.on('message', (request: Request) => {
 });
 port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
 
-function materialize(id: number, job: MaterializeJob): Reply {
-  const reply = answer(id, () => materializer.materialize(job));
+function materialize(id: number, wire: WireJob): Reply {
+  for (const name of wire.names) names.push(name);
+  const reply = answer(id, () => materializer.materialize(decoded(wire)));
   // Failures are left for the next sync asked for.
   if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
   return reply;
+}
+
+/** The job with its trace's spans decoded (here, off the event loop that received them). */
+function decoded({ trace, location }: WireJob): MaterializeJob {
+  const { spans } = trace;
+  if (Array.isArray(spans)) return { trace: { ...trace, spans }, location };
+  return { trace: { ...trace, spans: unpackBatch(spans.packed, trace.traceId, spans.origins, names) }, location };
 }
 
 function answer(id: number, work: () => MaterializeOutcome): Reply {

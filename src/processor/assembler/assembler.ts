@@ -1,5 +1,6 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { RetryableError } from '../../lib/index.js';
-import type { AssembledTrace, LogRecord, Span, TracePhase, TruncationCounts } from '../../model/index.js';
+import type { AssembledTrace, HeldSpans, LogRecord, Span, TracePhase, TruncationCounts } from '../../model/index.js';
 import type {
   Component,
   EncodedRequest,
@@ -33,6 +34,12 @@ export interface AssemblerOptions extends AssemblyTiming, MemoryLimits {
 
 /** Seconds a sender is asked to wait when the daemon is stopping. */
 const RETRY_AFTER_STOPPING_SECONDS = 5;
+
+/**
+ * Spans of one batch added without yielding to the event loop: a few milliseconds of
+ * packing, so a batch of 50,000 spans never holds it for long.
+ */
+const SPANS_PER_SLICE = 2_000;
 
 /**
  * `started` snapshots handed on and not yet stored, at most. More new traces wait here, as
@@ -131,10 +138,30 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
    * Takes a batch of spans, or rejects the whole batch with `RetryableError` when a memory
    * bound would be exceeded or the daemon is stopping: never accept-and-drop. Its decoded
    * bytes are counted until its trace is stored; what a receiver reserved for it is taken over.
+   * A large batch is taken {@link SPANS_PER_SLICE} spans at a time, yielding to the event loop
+   * in between (other requests, `/healthz`); should the daemon begin stopping meanwhile, the
+   * spans taken so far are handed on and the batch is refused, to be sent again.
    */
-  consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
+  async consumeSpans(spans: Span[], source?: EncodedRequest): Promise<void> {
     const charge = this.charge(spans.length, source);
-    if (charge instanceof RetryableError) return Promise.reject(charge);
+    if (charge instanceof RetryableError) throw charge;
+    let kept = 0;
+    for (let at = 0; at < spans.length; at += SPANS_PER_SLICE) {
+      if (at > 0) {
+        await yieldToLoop();
+        if (this.stopping) {
+          this.budget.release(charge * (spans.length - kept));
+          throw stoppingError();
+        }
+      }
+      kept += this.addSlice(at === 0 && spans.length <= SPANS_PER_SLICE ? spans : spans.slice(at, at + SPANS_PER_SLICE), charge);
+    }
+    // Duplicates and spans past the limit are not held: their share of the bytes goes back.
+    this.budget.release(charge * (spans.length - kept));
+  }
+
+  /** Adds spans to their traces' states, each charged `charge` bytes; returns how many were new. */
+  private addSlice(spans: readonly Span[], charge: number): number {
     const nowMs = this.now();
     let kept = 0;
     for (const [traceId, group] of groupByTrace(spans)) {
@@ -148,10 +175,8 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
       kept += added;
       if (!hadSpans && state.spans.length > 0 && !state.late) this.startLater(state, nowMs);
     }
-    // Duplicates and spans past the limit are not held: their share of the bytes goes back.
-    this.budget.release(charge * (spans.length - kept));
     this.sendStarts();
-    return Promise.resolve();
+    return kept;
   }
 
   /** Takes a batch of log records, refusing it as {@link consumeSpans} does. */
@@ -220,9 +245,7 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
    * and returns the bytes charged per item, or the error to refuse the batch with.
    */
   private charge(count: number, source: EncodedRequest | undefined): number | RetryableError {
-    if (this.stopping) {
-      return new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS);
-    }
+    if (this.stopping) return stoppingError();
     const reserved = source?.reservation?.bytes ?? 0;
     // Whole bytes per item, so that what is released later adds up to what was counted.
     const perItem = count > 0 ? Math.ceil(Math.max(decodedBytes(source), reserved) / count) : 0;
@@ -320,6 +343,10 @@ export class TraceAssembler implements SpansConsumer, LogsConsumer, SettledTrace
   }
 }
 
+function stoppingError(): RetryableError {
+  return new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_STOPPING_SECONDS);
+}
+
 /** A batch's decoded bytes: the codec's count, else (a caller that has none) its request's size. */
 function decodedBytes(source: EncodedRequest | undefined): number {
   return source?.decodedBytes ?? source?.body?.length ?? 0;
@@ -328,7 +355,8 @@ function decodedBytes(source: EncodedRequest | undefined): number {
 /**
  * The trace as held now. Its spans are decoded from their packed form when first read, not
  * here: a `started` snapshot may wait behind thousands of writes (or be skipped), and the
- * packed spans it names are the ones the assembler holds anyway. (A class, not a literal with
+ * packed spans it names are the ones the assembler holds anyway. The run-store exporter
+ * reads them packed ({@link held}) and has its worker thread decode them. (A class, not a literal with
  * a getter, which V8 would keep as a dictionary: thousands of these may be queued.)
  */
 class Snapshot implements AssembledTrace {
@@ -355,6 +383,10 @@ class Snapshot implements AssembledTrace {
       this.#held = null;
     }
     return this.#spans;
+  }
+
+  held(): HeldSpans | null {
+    return this.#held && { spans: this.#held.spans, count: this.#count, origins: this.#held.origins };
   }
 }
 

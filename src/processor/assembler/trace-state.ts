@@ -1,5 +1,5 @@
 import { addTruncations, replayParentSpanId, type LogRecord, type Origin, type Span, type TracePhase, type TruncationCounts } from '../../model/index.js';
-import { keyOfPacked, packSpan, spanKey, unpackSpan } from './packed-span.js';
+import { keyOfPacked, packSpan, spanKey, unpackSpan } from '../../codec/otlp/index.js';
 
 /** Timing rules of assembly, from `assembly.*` config. */
 export interface AssemblyTiming {

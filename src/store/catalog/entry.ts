@@ -45,6 +45,8 @@ export interface RunContent {
   output?: string | null;
   /** metadata.yaml's mtime, when the writer knows it (else read from disk). */
   mtimeMs?: number;
+  /** The run directory's bytes, when the writer counted them after writing (else counted here). */
+  bytes?: number;
 }
 
 // Enough of input.json/output.json for a substring search; a run's huge output should not
@@ -70,7 +72,7 @@ export async function readCatalogEntry(
     written?.input !== undefined ? headOf(written.input) : readHead(join(dir, 'input.json'), TEXT_BYTES),
     written?.output !== undefined ? headOf(written.output) : readHead(join(dir, 'output.json'), TEXT_BYTES),
     isPinned(runsDir, location),
-    directoryBytes(dir),
+    written?.bytes ?? directoryBytes(dir),
   ]);
   const subject = subjectOf(location.kind, metadata);
   const name = location.kind === 'agent' ? metadata.agent_name : metadata.workflow_name;

@@ -103,8 +103,8 @@ export class CatalogFollower {
         changes.push({ remove: w.replaced.runId });
         runOf.push(w.replaced.runId);
       }
-      const { metadata, input, output, mtimeMs } = w;
-      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata, input, output, mtimeMs } });
+      const { metadata, input, output, mtimeMs, bytes } = w;
+      changes.push({ upsert: { kind: w.kind, runId: w.runId }, written: { metadata, input, output, mtimeMs, bytes } });
       runOf.push(w.runId);
     }
     try {

@@ -200,6 +200,37 @@ describe('TraceAssembler', () => {
     await assembler.shutdown();
   });
 
+  it('takes a large batch in slices, letting the event loop run between them', async () => {
+    const { sink, assembler, advance } = setup({ maxSpansInMemory: 10_000 });
+    const b = new TraceBuilder();
+    const root = b.span('invoke_agent a', { endMs: 100, attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+    const spans = [root, ...Array.from({ length: 5_000 }, (_, i) => b.span(`tool ${i}`, { parent: root, startMs: 1, endMs: 2 }))];
+    let ranMeanwhile = false;
+    setImmediate(() => (ranMeanwhile = true));
+    const taken = assembler.consumeSpans(spans);
+    expect(ranMeanwhile).toBe(false);
+    await taken;
+    expect(ranMeanwhile).toBe(true);
+    expect(assembler.spansInMemory).toBe(5_001);
+    advance(2000);
+    expect(sink.inPhase('complete')[0]?.spans).toHaveLength(5_001);
+  });
+
+  it('refuses a large batch when shutdown begins between its slices, and hands on what it took', async () => {
+    const { sink, assembler } = setup({ maxSpansInMemory: 10_000 });
+    const b = new TraceBuilder();
+    const spans = Array.from({ length: 5_000 }, (_, i) => b.span(`tool ${i}`, { startMs: 1, endMs: 2 }));
+    const taken = assembler.consumeSpans(spans);
+    const stopped = assembler.shutdown();
+    await expect(taken).rejects.toBeInstanceOf(RetryableError);
+    await stopped;
+    const handedOn = sink.traces.filter((t) => t.phase !== 'started').flatMap((t) => t.spans);
+    expect(handedOn.length).toBeGreaterThan(0);
+    expect(handedOn.length).toBeLessThan(5_000);
+    expect(assembler.spansInMemory).toBe(0);
+    expect(assembler.bytesInMemory).toBe(0);
+  });
+
   it('can be shut down before it was started', async () => {
     const { assembler } = setup();
     await expect(assembler.shutdown()).resolves.toBeUndefined();

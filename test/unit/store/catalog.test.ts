@@ -1,7 +1,8 @@
 import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunCatalog, RunStore } from '../../../src/store/index.js';
+import { directoryBytesSync, RunCatalog, RunStore } from '../../../src/store/index.js';
+import { directoryBytes } from '../../../src/store/size.js';
 import { watchRuns } from '../../../src/store/catalog/watch.js';
 import { writeFixtureStore, type FixtureRun } from '../../helpers/fixture-store.js';
 import { tempDir } from './records.js';
@@ -171,5 +172,18 @@ describe('watchRuns', () => {
       await watcher.close();
       catalog.close();
     }
+  });
+});
+
+describe('directoryBytesSync', () => {
+  it('counts a run directory as the index counts it when it reads the directory itself', async () => {
+    const run = fixture[0]!;
+    const dir = join(runsDir, run.kind === 'agent' ? 'agents' : 'workflows', run.runId);
+    await writeFile(join(dir, 'extra.bin'), Buffer.alloc(1234));
+    const bytes = directoryBytesSync(dir);
+    expect(bytes).toBeGreaterThan(1234);
+    expect(bytes).toBe(await directoryBytes(dir));
+    await rm(join(dir, 'extra.bin'));
+    expect(directoryBytesSync(join(runsDir, 'agents', 'no-such-run'))).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
  * span names a number from a bounded table of names; any other value of those fields is
  * written as a string, so nothing is normalised on the way.
  */
-import type { AnyValue, KeyValue, Origin, Span } from '../../model/index.js';
+import type { AnyValue, HeldSpans, KeyValue, Origin, Span } from '../../model/index.js';
 
 const Value = {
   Empty: 0,
@@ -250,11 +250,13 @@ interface ReadFrame {
   i: number;
 }
 
-/** Reads one packed span back. */
+/** Reads packed spans back from `buf`, starting at `at`; names by number from `table`. */
 class Unpacker {
-  at = 0;
-
-  constructor(private readonly buf: Buffer) {}
+  constructor(
+    private readonly buf: Buffer,
+    public at = 0,
+    private readonly table: readonly string[] = names,
+  ) {}
 
   varint(): number {
     let n = 0;
@@ -287,7 +289,7 @@ class Unpacker {
 
   name(): string {
     const n = this.varint();
-    return n === 0 ? this.string() : (names[n - 1] as string);
+    return n === 0 ? this.string() : (this.table[n - 1] as string);
   }
 
   time(): string {
@@ -407,4 +409,73 @@ class Unpacker {
 /** The span of trace `traceId` packed as `packed` (by {@link packSpan}); the trace's origins are `origins`. */
 export function unpackSpan(packed: string, traceId: string, origins: readonly Origin[]): Span {
   return new Unpacker(Buffer.from(packed, 'latin1')).span(traceId, origins);
+}
+
+/**
+ * The names packed spans refer to by number, in the order numbered. The table only grows,
+ * so another thread that unpacks this thread's spans keeps a copy and is sent what was
+ * added since (see {@link unpackBatch}).
+ */
+export function packedNames(): readonly string[] {
+  return names;
+}
+
+/**
+ * Held spans of one trace as one buffer, to hand to another thread without copying (its
+ * `bytes.buffer` can be transferred) and without decoding them first: each packed span
+ * prefixed by its length. A span held decoded (see trace-state.ts) goes in `decoded`, by
+ * its position, and its place in `bytes` is empty.
+ */
+export interface PackedBatch {
+  bytes: Uint8Array<ArrayBuffer>;
+  count: number;
+  decoded: [number, Span][];
+}
+
+/** The first `held.count` spans of `held` as a {@link PackedBatch}. */
+export function packBatch(held: HeldSpans): PackedBatch {
+  let size = 0;
+  for (let i = 0; i < held.count; i++) {
+    const span = held.spans[i];
+    size += typeof span === 'string' ? span.length + 5 : 1;
+  }
+  // Its own ArrayBuffer (not a slice of Node's pool), so that it can be transferred.
+  const bytes = Buffer.from(new ArrayBuffer(size));
+  const decoded: [number, Span][] = [];
+  let at = 0;
+  const varint = (n: number): void => {
+    for (; n > 0x7f; n >>>= 7) bytes[at++] = (n & 0x7f) | 0x80;
+    bytes[at++] = n;
+  };
+  for (let i = 0; i < held.count; i++) {
+    const span = held.spans[i] as string | Span;
+    if (typeof span === 'string') {
+      varint(span.length);
+      at += bytes.write(span, at, 'latin1');
+    } else {
+      varint(0);
+      decoded.push([i, span]);
+    }
+  }
+  return { bytes: bytes.subarray(0, at), count: held.count, decoded };
+}
+
+/**
+ * The spans of a {@link PackedBatch} of trace `traceId`, decoded; `origins` are the trace's
+ * origins and `table` the packing thread's {@link packedNames} (a copy at least as long as
+ * it was when the batch was packed).
+ */
+export function unpackBatch(batch: PackedBatch, traceId: string, origins: readonly Origin[], table: readonly string[]): Span[] {
+  const buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  const spans = new Array<Span>(batch.count);
+  for (const [i, span] of batch.decoded) spans[i] = span;
+  const reader = new Unpacker(buf, 0, table);
+  for (let i = 0; i < batch.count; i++) {
+    const length = reader.varint();
+    if (length === 0) continue;
+    const end = reader.at + length;
+    spans[i] = reader.span(traceId, origins);
+    reader.at = end;
+  }
+  return spans;
 }

@@ -1,6 +1,7 @@
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { Origin, Span } from '../../../src/model/index.js';
-import { keyOfPacked, packSpan, spanKey, unpackSpan } from '../../../src/processor/assembler/packed-span.js';
+import { keyOfPacked, packBatch, packedNames, packSpan, spanKey, unpackBatch, unpackSpan } from '../../../src/codec/otlp/packed-span.js';
 
 const origin: Origin = {
   resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0 },
@@ -120,5 +121,29 @@ describe('packed spans', () => {
     const packed = packSpan(plain, 0);
     const json = JSON.stringify({ ...plain, origin: undefined });
     expect(packed.length).toBeLessThan(json.length / 2);
+  });
+
+  it('cross to another thread as one transferable batch, decoded with a copy of the name table', async () => {
+    const spans: (string | Span)[] = [
+      packSpan(plain, 0),
+      { ...plain, spanId: '0000000000000002', origin: other },
+      packSpan({ ...plain, spanId: '0000000000000003', name: 'a name first seen here', origin: other }, 1),
+      packSpan({ ...plain, spanId: '0000000000000004' }, 0),
+    ];
+    // Only the first three are in this snapshot.
+    const batch = packBatch({ spans, count: 3, origins: [origin, other] });
+    expect(batch.bytes.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(batch.decoded).toEqual([[1, spans[1]]]);
+    // What another thread gets: the bytes moved (not copied), the names as plain strings.
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<{ batch: typeof batch; names: string[] }>((resolve) => port2.once('message', resolve));
+    port1.postMessage({ batch, names: [...packedNames()] }, [batch.bytes.buffer]);
+    const message = await received;
+    port1.close();
+    expect(batch.bytes.byteLength).toBe(0);
+    const origins = [origin, other];
+    const back = unpackBatch(message.batch, plain.traceId, origins, message.names);
+    expect(back).toEqual([plain, { ...plain, spanId: '0000000000000002', origin: other }, { ...plain, spanId: '0000000000000003', name: 'a name first seen here', origin: other }]);
+    expect(back[2]!.origin).toBe(other);
   });
 });
