@@ -1,0 +1,58 @@
+/**
+ * What the store keeps and shows after hostile or careless use (issue 13): a deleted run's
+ * text leaves no trace in the index files; `artifacts_count` says what `artifacts/` holds
+ * whatever order uploads and writes come in.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
+import { rawRequest } from '../helpers/raw-http.js';
+import { isFinal, listRuns, waitForRuns } from '../helpers/runs.js';
+
+let d: TestDaemon | undefined;
+afterEach(async () => {
+  await d?.stop();
+  d = undefined;
+});
+
+async function postSpans(daemon: TestDaemon, spans: ReturnType<typeof makeSdkSpans>): Promise<void> {
+  const res = await fetch(`${daemon.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': CONTENT_TYPES.protobuf }, body: encodeSpans(spans, 'protobuf') });
+  expect(res.status).toBe(200);
+}
+
+/** The index's files (database, its write-ahead log and shared memory) that hold `needle`. */
+async function indexFilesHolding(runsDir: string, needle: string): Promise<string[]> {
+  const dir = join(runsDir, '.index');
+  const files = (await readdir(dir)).filter((n) => n.startsWith('runs.sqlite'));
+  expect(files).toContain('runs.sqlite');
+  const holding: string[] = [];
+  for (const name of files) if ((await readFile(join(dir, name)).catch(() => Buffer.alloc(0))).includes(Buffer.from(needle))) holding.push(name);
+  return holding;
+}
+
+describe('the index after a run is deleted', () => {
+  it('holds none of its text in runs.sqlite, runs.sqlite-wal or runs.sqlite-shm (secure_delete)', async () => {
+    d = await startTestDaemon({ runs: { archive: false } });
+    const marker = 'quokka-marker-5e1f0c';
+    const spans = makeSdkSpans('invoke_agent forgettable', 1, { 'paracle.agent.id': 'forgettable', 'paracle.input': `please remember ${marker}` });
+    await postSpans(d, spans);
+    const traceId = spans[0]!.spanContext().traceId;
+    const [run] = (await waitForRuns(d.runsDir, (runs) => runs.some((r) => r.metadata.trace_id === traceId && isFinal(r)))).filter((r) => r.metadata.trace_id === traceId);
+    await expect.poll(() => fetch(`${d!.httpUrl}/api/v1/runs/${run!.runId}`).then((r) => r.status), { timeout: 10_000 }).toBe(200);
+    // The scan can see the text while the run is indexed.
+    expect(await indexFilesHolding(d.runsDir, marker)).not.toEqual([]);
+
+    await sleep(1_100);
+    const report = await rawRequest(d.httpUrl, 'POST', '/api/v1/maintenance/retention?older_than=1s');
+    expect(report.status, report.body).toBe(200);
+    expect(JSON.parse(report.body)).toMatchObject({ actions: [expect.objectContaining({ action: 'delete' })] });
+    expect(await listRuns(d.runsDir)).toEqual([]);
+    expect((await fetch(`${d.httpUrl}/api/v1/runs/${run!.runId}`)).status).toBe(404);
+    // The daemon still runs (its connection open: no close folds the log in); within moments
+    // of the deletion no file of the index holds the text.
+    await expect.poll(() => indexFilesHolding(d!.runsDir, marker), { timeout: 5_000 }).toEqual([]);
+  }, 60_000);
+});
