@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { isFinal, listRuns, waitForRuns } from '../helpers/runs.js';
+import { isFinal, listRuns, waitForRuns, type StoredRun } from '../helpers/runs.js';
 
 let d: TestDaemon | undefined;
 afterEach(async () => {
@@ -55,4 +55,48 @@ describe('the index after a run is deleted', () => {
     // of the deletion no file of the index holds the text.
     await expect.poll(() => indexFilesHolding(d!.runsDir, marker), { timeout: 5_000 }).toEqual([]);
   }, 60_000);
+});
+
+/** Files under a run's artifacts/ (none when it does not exist). */
+async function artifactFiles(run: StoredRun): Promise<string[]> {
+  const entries = await readdir(join(run.dir, 'artifacts'), { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+const randomDelay = (maxMs: number): Promise<void> => sleep(Math.floor(Math.random() * maxMs));
+
+describe('artifacts_count', () => {
+  it('says what artifacts/ holds when uploads race the run\'s writes, round after round', async () => {
+    d = await startTestDaemon({ assembly: { grace_ms: 100, running_after_ms: 0 } });
+    const daemon = d;
+    const upload = async (traceId: string, name: string): Promise<void> => {
+      await randomDelay(300);
+      const res = await fetch(`${daemon.httpUrl}/api/v1/traces/${traceId}/artifacts/${name}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: `artifact ${name} of ${traceId}`,
+      });
+      expect(res.status, await res.text()).toBe(201);
+    };
+    /** One trace: its child first (the run is written as running), then its root, uploads in between and after. */
+    const round = async (n: number): Promise<string> => {
+      const [child, root] = makeSdkSpans(`invoke_agent racing-${n}`, 1, { 'paracle.agent.id': 'racing' });
+      const traceId = root!.spanContext().traceId;
+      const spans = postSpans(daemon, [child!]).then(() => randomDelay(300)).then(() => postSpans(daemon, [root!]));
+      await Promise.all([spans, upload(traceId, 'early.txt'), upload(traceId, 'during.json'), randomDelay(400).then(() => upload(traceId, 'late.bin'))]);
+      return traceId;
+    };
+    const traceIds: string[] = [];
+    for (let batch = 0; batch < 6; batch++) traceIds.push(...(await Promise.all([0, 1, 2, 3, 4].map((i) => round(batch * 5 + i)))));
+
+    const runs = await waitForRuns(d.runsDir, (all) => traceIds.every((id) => all.some((r) => r.metadata.trace_id === id && isFinal(r))), 30_000);
+    for (const traceId of traceIds) {
+      const run = runs.find((r) => r.metadata.trace_id === traceId)!;
+      expect(await artifactFiles(run)).toHaveLength(3);
+      // Metadata follows within moments of the last upload, and never stays behind.
+      await expect
+        .poll(async () => (await listRuns(daemon.runsDir)).find((r) => r.runId === run.runId)?.metadata.artifacts_count, { timeout: 10_000 })
+        .toBe(3);
+    }
+  }, 120_000);
 });
