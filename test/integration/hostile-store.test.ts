@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { deepKeyValueJson, spanJson, tracesRequestJson } from '../helpers/hostile-payloads.js';
 import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { isFinal, listRuns, waitForRuns, type StoredRun } from '../helpers/runs.js';
@@ -99,4 +100,47 @@ describe('artifacts_count', () => {
         .toBe(3);
     }
   }, 120_000);
+});
+
+describe('a run stored under raised ingest.limits', () => {
+  it('reads back whole (API, a rewrite by a late span, the archive), not cut to the default limits', async () => {
+    d = await startTestDaemon({ ingest: { limits: { attribute_count_limit: 6_000, attribute_value_depth_limit: 100 } } });
+    const traceId = 'ab'.repeat(16);
+    // Past the defaults (4,096 attributes, values nested 64 deep), within the raised limits.
+    const attributes = [deepKeyValueJson(90), ...Array.from({ length: 5_000 }, (_, i) => `{"key":"a${i}","value":{"stringValue":"v${i}"}}`)];
+    const post = async (spans: string[]): Promise<void> => {
+      const res = await fetch(`${d!.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tracesRequestJson(spans) });
+      expect(res.status).toBe(200);
+    };
+    await post([spanJson({ traceId, index: 0, attributes })]);
+    const done = (spans: number) => (runs: StoredRun[]) => runs.some((r) => r.metadata.trace_id === traceId && isFinal(r) && r.metadata.span_count === spans);
+    const [run] = await waitForRuns(d.runsDir, done(1));
+    expect(run!.metadata.truncated).toBeNull();
+    // (Not toContain: a failure would print the whole span.)
+    const whole = (text: string): void => {
+      expect(text.includes('"a4999"'), 'the 5,000th attribute is there').toBe(true);
+      expect(text.includes('bottom'), 'the value nested 90 deep is there whole').toBe(true);
+    };
+    const rootSpan = async (): Promise<string> => {
+      const res = await fetch(`${d!.httpUrl}/api/v1/runs/${run!.runId}/spans/${'0'.repeat(15)}1`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    await expect.poll(() => fetch(`${d!.httpUrl}/api/v1/runs/${run!.runId}`).then((r) => r.status), { timeout: 10_000 }).toBe(200);
+    whole(await rootSpan());
+
+    // A late child: the run is rewritten from its stored trace merged with the new span.
+    await post([spanJson({ traceId, index: 1, parent: 0 })]);
+    const [rewritten] = (await waitForRuns(d.runsDir, done(2))).filter((r) => r.metadata.trace_id === traceId);
+    whole(await readFile(join(rewritten!.dir, 'trace.json'), 'utf8'));
+    await expect.poll(async () => (await rootSpan()).includes('"a4999"') && (await fetch(`${d!.httpUrl}/api/v1/runs/${run!.runId}/spans`).then((r) => r.json()) as { total: number }).total, { timeout: 10_000 }).toBe(2);
+    whole(await rootSpan());
+
+    // Archived: read back from the tar.gz.
+    await sleep(1_100);
+    const report = await rawRequest(d.httpUrl, 'POST', '/api/v1/maintenance/retention?older_than=1s');
+    expect(JSON.parse(report.body)).toMatchObject({ actions: [expect.objectContaining({ action: 'archive' })] });
+    expect(await listRuns(d.runsDir)).toEqual([]);
+    whole(await rootSpan());
+  }, 60_000);
 });
