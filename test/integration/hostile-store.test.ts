@@ -3,13 +3,13 @@
  * text leaves no trace in the index files; `artifacts_count` says what `artifacts/` holds
  * whatever order uploads and writes come in.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { deepKeyValueJson, spanJson, tracesRequestJson } from '../helpers/hostile-payloads.js';
-import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
+import { CONTENT_TYPES, encodeLogs, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { isFinal, listRuns, waitForRuns, type StoredRun } from '../helpers/runs.js';
 
@@ -142,5 +142,49 @@ describe('a run stored under raised ingest.limits', () => {
     expect(JSON.parse(report.body)).toMatchObject({ actions: [expect.objectContaining({ action: 'archive' })] });
     expect(await listRuns(d.runsDir)).toEqual([]);
     whole(await rootSpan());
+  }, 60_000);
+});
+
+describe('file modes', () => {
+  it('are 0600 for every file and 0700 for every folder after traffic, uploads, maintenance and an archive', async () => {
+    d = await startTestDaemon({ ingest: { untraced_logs: 'file' }, runs: { artifacts: { compress_over_bytes: 100 }, traces: { sample_after_runs: 1, sample_rate: 0 } } });
+    const daemon = d;
+    const traceIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const spans = makeSdkSpans('invoke_agent modes', 3, { 'paracle.agent.id': 'modes' });
+      await postSpans(daemon, spans);
+      traceIds.push(spans[0]!.spanContext().traceId);
+    }
+    const logs = await fetch(`${daemon.otlpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': CONTENT_TYPES.protobuf }, body: encodeLogs('protobuf') });
+    expect(logs.status).toBe(200);
+    await waitForRuns(daemon.runsDir, (runs) => traceIds.every((id) => runs.some((r) => r.metadata.trace_id === id && isFinal(r))));
+    const put = async (traceId: string, name: string, body: string): Promise<void> => {
+      const res = await fetch(`${daemon.httpUrl}/api/v1/traces/${traceId}/artifacts/${name}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body });
+      expect(res.status).toBe(201);
+    };
+    await expect.poll(async () => (await fetch(`${daemon.httpUrl}/api/v1/runs?limit=10`).then((r) => r.json()) as { runs: unknown[] }).runs.length, { timeout: 10_000 }).toBe(3);
+    await put(traceIds[0]!, 'nested/big.txt', 'x'.repeat(1_000)); // compressed below
+    await put('ee'.repeat(16), 'waiting.txt', 'staged for a run that has not come');
+    const compressed = await rawRequest(daemon.httpUrl, 'POST', '/api/v1/maintenance/compression');
+    expect(JSON.parse(compressed.body)).toMatchObject({ actions: [expect.objectContaining({ action: 'compress' })] });
+    const sampled = await rawRequest(daemon.httpUrl, 'POST', '/api/v1/maintenance/sampling');
+    expect(JSON.parse(sampled.body)).toMatchObject({ actions: expect.arrayContaining([expect.objectContaining({ action: 'trim' })]) });
+    await sleep(1_100);
+    const archived = await rawRequest(daemon.httpUrl, 'POST', '/api/v1/maintenance/retention?older_than=1s');
+    expect(JSON.parse(archived.body)).toMatchObject({ actions: expect.arrayContaining([expect.objectContaining({ action: 'archive' })]) });
+
+    const entries = await readdir(daemon.runsDir, { recursive: true, withFileTypes: true });
+    const paths = entries.map((e) => join(e.parentPath, e.name));
+    // What the scan covers: each kind of thing the daemon makes.
+    for (const part of ['.archive/agents/', '.index/runs.sqlite', '.wal', '.uploads/' + 'ee'.repeat(16) + '/waiting.txt', 'untraced/', '.audit/']) {
+      expect(paths.some((p) => p.includes(part)), part).toBe(true);
+    }
+    const wrong: string[] = [];
+    for (const path of [daemon.runsDir, ...paths]) {
+      const info = await stat(path);
+      const mode = info.mode & 0o777;
+      if (mode !== (info.isDirectory() ? 0o700 : 0o600)) wrong.push(`${path}: ${mode.toString(8)}`);
+    }
+    expect(wrong).toEqual([]);
   }, 60_000);
 });
