@@ -184,7 +184,7 @@ export const paracleConfigSchema = section({
     max_connections: positiveInt('a positive integer or null')
       .nullable()
       .default(null)
-      .describe('open connections over all listeners; past it the slowest is closed or the new one gets 503; null: 3/4 of the open-file limit, the rest kept for the store'),
+      .describe('open connections over all listeners; past it the slowest is closed or the new one gets 503; null, or past what the open-file limit allows: that limit less 128 descriptors kept for the store and those open at start (at most 3/4 of it)'),
     header_timeout_ms: positiveInt().default(10_000).describe("a request's headers must arrive within this long, else the connection is closed"),
     request_timeout_ms: positiveInt().default(60_000).describe('a whole request (headers and body) must arrive within this long, else 408'),
     idle_timeout_ms: positiveInt().default(65_000).describe('an idle keep-alive connection is closed after this long'),

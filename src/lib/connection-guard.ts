@@ -4,14 +4,19 @@
  * out: past the cap the slowest connection (fewest bytes received per second, idle ones
  * included) makes room for a new one, and when no connection is slow the new one is shed.
  * Running out of descriptors anyway (EMFILE) puts the guard under pressure for a while, and
- * listeners shed requests with 503 instead of letting the failure reach the store.
+ * listeners shed requests with 503 instead of letting the failure reach the store. The
+ * budget itself leaves the store its descriptors: it is never more than the open-file limit
+ * allows once what is open at start and a reserve for the store are set aside.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /** Options of {@link ConnectionGuard}. */
 export interface ConnectionGuardOptions {
-  /** Open connections over all listeners; null: three quarters of the open-file limit. */
+  /**
+   * Open connections over all listeners; null: what the open-file limit leaves room for
+   * ({@link connectionRoom}). A number past that room is lowered to it (`onLowered` told).
+   */
   maxConnections: number | null;
   /** A connection that received nothing for this long after opening is closed (listeners without their own header timeout). */
   headerTimeoutMs: number;
@@ -19,6 +24,8 @@ export interface ConnectionGuardOptions {
   idleTimeoutMs: number;
   /** Told when the process runs out of descriptors (once per spell of pressure). */
   onExhausted?: () => void;
+  /** Told when `maxConnections` was lowered to what the open-file limit leaves room for. */
+  onLowered?: (configured: number, room: number) => void;
   now?: () => number;
 }
 
@@ -28,6 +35,18 @@ const MIN_AGE_MS = 1000;
 const PRESSURE_MS = 1000;
 /** What the guard falls back to when the open-file limit cannot be read. */
 const DEFAULT_FILE_LIMIT = 1024;
+/**
+ * Descriptors kept for everything but connections: the run-store worker's writes and its
+ * syncs (32 files at once), the write-ahead log, the index, uploads, archives.
+ */
+const STORE_RESERVE = 128;
+const MIN_CONNECTIONS = 16;
+/**
+ * Connections not admitted that may be answered (503) at once; past it they are cut. An
+ * answered one holds its descriptor until the client closes, and a burst of them (thousands
+ * accepted in one turn) would take the store's.
+ */
+const MAX_ANSWERING = 16;
 const SWEEP_MS = 1000;
 
 interface Tracked {
@@ -50,17 +69,42 @@ export function openFileLimit(): number | null {
   }
 }
 
+/** Descriptors this process has open now (Linux), or 0 when unknown. */
+function descriptorsInUse(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The connections an open-file `limit` leaves room for when `inUse` descriptors are taken
+ * already: the rest less the store's reserve, at most three quarters of the limit, never
+ * under 16.
+ */
+export function connectionRoom(limit: number, inUse: number): number {
+  return Math.max(MIN_CONNECTIONS, Math.min(Math.floor(0.75 * limit), limit - inUse - STORE_RESERVE));
+}
+
 /** See the module comment. */
 export class ConnectionGuard {
   readonly maxConnections: number;
   private readonly open = new Set<Tracked>();
+  private answering = 0;
   private pressureUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: ConnectionGuardOptions) {
     this.now = options.now ?? Date.now;
-    this.maxConnections = options.maxConnections ?? Math.max(16, Math.floor(0.75 * (openFileLimit() ?? DEFAULT_FILE_LIMIT)));
+    const limit = openFileLimit();
+    const room = connectionRoom(limit ?? DEFAULT_FILE_LIMIT, descriptorsInUse());
+    const configured = options.maxConnections;
+    // A configured budget is trusted where the limit is unknown (it may be far above the fallback).
+    const lowered = configured !== null && limit !== null && configured > room;
+    this.maxConnections = configured === null ? room : lowered ? room : configured;
+    if (lowered) options.onLowered?.(configured, room);
   }
 
   /** Connections open now, over all listeners. */
@@ -93,6 +137,17 @@ export class ConnectionGuard {
     this.open.add(tracked);
     socket.once('close', () => this.open.delete(tracked));
     if (swept) this.timer ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+    return true;
+  }
+
+  /**
+   * For a connection {@link admit} refused: true when it may be answered before it is closed
+   * (it counts until it closes), false when it must be cut at once, its descriptor freed now.
+   */
+  mayAnswer(socket: Socket): boolean {
+    if (this.answering >= MAX_ANSWERING) return false;
+    this.answering++;
+    socket.once('close', () => this.answering--);
     return true;
   }
 

@@ -5,19 +5,31 @@
  * product knows about crashes.
  *
  * - In a process: `PARACLE_TEST_CRASH_AT=<point>` (or `<point>:<n>`, the n-th time) kills the
- *   process with SIGKILL right after that point. Unset, as always outside the tests, a
- *   fault point does nothing.
+ *   process with SIGKILL right after that point. `PARACLE_TEST_FAIL_AT=<point>` (or
+ *   `<point>:<n>`, the n-th time; `<point>:*`, every time) throws an {@link InjectedFault}
+ *   there instead: a failure that is neither a disk error nor a crash, such as a bug in the
+ *   mapping. Worker threads read the same variables and count on their own. Unset, as always
+ *   outside the tests, a fault point does nothing.
  * - In a test's own process: {@link setFaultAction} installs what happens at each point
  *   (e.g. throw), and returns the previous action to put back.
  *
  * Points of today: archive moves `manifest`, `packed`, `placed`, `verified`, `retired`,
  * `removed`; compression `compressed`, `recorded`, `replaced`; run writes (in the run-store
  * worker thread, where SIGKILL stops the whole process all the same) `run-file` after each
- * file is in place and `run-written` after a whole run.
+ * file is in place, `run-mapped` once a trace is mapped to its run record (before any file
+ * is written) and `run-written` after a whole run.
  */
 export type FaultAction = (point: string) => void;
 
-let action: FaultAction | null = killAt(process.env.PARACLE_TEST_CRASH_AT);
+/** What `PARACLE_TEST_FAIL_AT` throws at its point. */
+export class InjectedFault extends Error {
+  constructor(readonly point: string) {
+    super(`injected fault at ${point} (PARACLE_TEST_FAIL_AT)`);
+    this.name = 'InjectedFault';
+  }
+}
+
+let action: FaultAction | null = fromEnvironment(process.env.PARACLE_TEST_CRASH_AT, process.env.PARACLE_TEST_FAIL_AT);
 
 /** Marks the end of one step of a multi-step change; see the module comment. */
 export function faultPoint(point: string): void {
@@ -31,11 +43,25 @@ export function setFaultAction(next: FaultAction | null): FaultAction | null {
   return previous;
 }
 
-function killAt(spec: string | undefined): FaultAction | null {
-  if (!spec) return null;
+function fromEnvironment(crashAt: string | undefined, failAt: string | undefined): FaultAction | null {
+  const kill = crashAt ? at(crashAt, () => process.kill(process.pid, 'SIGKILL')) : null;
+  const fail = failAt ? at(failAt, (point) => {
+    throw new InjectedFault(point);
+  }) : null;
+  if (!kill && !fail) return null;
+  return (done) => {
+    kill?.(done);
+    fail?.(done);
+  };
+}
+
+/** Runs `effect` at `<point>` the n-th time it is reached (`<point>:<n>`, default 1), or every time (`<point>:*`). */
+function at(spec: string, effect: FaultAction): FaultAction {
   const [point, nth = '1'] = spec.split(':');
   let seen = 0;
   return (done) => {
-    if (done === point && ++seen === Number(nth)) process.kill(process.pid, 'SIGKILL');
+    if (done !== point) return;
+    seen++;
+    if (nth === '*' || seen === Number(nth)) effect(done);
   };
 }

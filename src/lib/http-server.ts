@@ -81,8 +81,9 @@ export async function startHttpListener(
     // Answered and closed at once: waiting for its request would let a client that never
     // finishes one hold the descriptor anyway.
     shed.add(socket);
-    // Under TLS a plaintext answer would be garbage to the client: it is cut instead.
-    if (tls) socket.destroy();
+    // Under TLS a plaintext answer would be garbage to the client: it is cut instead; and so
+    // is one of a burst, whose answers would hold the descriptors the store needs.
+    if (tls || !guard.mayAnswer(socket)) socket.destroy();
     else socket.end(rawBusy(busy, 'the daemon has too many connections open; retry later'));
   });
   server.on('error', (err: NodeJS.ErrnoException) => {

@@ -34,7 +34,7 @@ export { listen, listenFailure } from './listen.js';
 export { Limiter } from './limiter.js';
 export { startHttpListener } from './http-server.js';
 export type { HttpListener, HttpListenerOptions } from './http-server.js';
-export { ConnectionGuard, openFileLimit } from './connection-guard.js';
+export { ConnectionGuard, connectionRoom, openFileLimit } from './connection-guard.js';
 export type { ConnectionGuardOptions } from './connection-guard.js';
 export { roundNano } from './round.js';
 export { startGrpcListener } from './grpc-server.js';

@@ -233,6 +233,8 @@ function listenerOptions(config: ParacleConfig, logger: Logger): HttpListenerOpt
     headerTimeoutMs: daemon.header_timeout_ms,
     idleTimeoutMs: daemon.idle_timeout_ms,
     onExhausted: () => logger.warn('out of file descriptors: answering 503 until some are free'),
+    onLowered: (configured, room) =>
+      logger.warn({ configured, max_connections: room }, 'daemon.max_connections is past what the open-file limit leaves the store; lowered'),
   });
   return { guard, headerTimeoutMs: daemon.header_timeout_ms, requestTimeoutMs: daemon.request_timeout_ms, idleTimeoutMs: daemon.idle_timeout_ms };
 }

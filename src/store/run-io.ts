@@ -7,6 +7,7 @@ import {
   readFileSync,
   realpathSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -131,6 +132,20 @@ export class RunFiles {
         set.add(to + path.slice(from.length));
       }
     }
+  }
+
+  /** Deletes `dir` if it is an empty folder; true when it did (false: not empty, or gone). */
+  removeEmptyDir(dir: string): boolean {
+    return storeOpSync('remove', dir, () => {
+      try {
+        rmdirSync(dir);
+      } catch (err) {
+        if (errnoOf(err) === 'ENOTEMPTY' || errnoOf(err) === 'EEXIST' || errnoOf(err) === 'ENOENT') return false;
+        throw err;
+      }
+      this.dirs.add(dirname(dir));
+      return true;
+    });
   }
 
   /** Deletes a file or folder and everything in it; nothing happens when it does not exist. */

@@ -5,9 +5,9 @@
  * write outside it.
  */
 import { constants, lstatSync, type Stats } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_MODE, InvalidInputError, makeDirectory } from '../lib/index.js';
+import { DIR_MODE, FILE_MODE, InvalidInputError } from '../lib/index.js';
 import { errnoOf, StoreError, storeOp, storeOpSync } from './errors.js';
 import type { RunFiles } from './run-io.js';
 
@@ -20,19 +20,24 @@ function notADirectory(path: string, link: boolean): Error {
 /**
  * The directory `base/segments...`, each level made (0700) when missing and checked to be a
  * real directory, not a symbolic link. `base` itself is taken as it is (the runs dir may be
- * a link a user chose). Throws {@link InvalidInputError} at the first level that is a link,
- * a {@link StoreError} (`ENOTDIR`) at one that is a file.
+ * a link a user chose). The first `existing` levels are never made: a missing one (a run
+ * directory moved or deleted meanwhile) throws a {@link StoreError} (`ENOENT`), and so does
+ * a level whose parent vanished while it was made. Throws {@link InvalidInputError} at the
+ * first level that is a link, a {@link StoreError} (`ENOTDIR`) at one that is a file.
  */
-export async function directoryInside(base: string, segments: readonly string[]): Promise<string> {
+export async function directoryInside(base: string, segments: readonly string[], existing = 0): Promise<string> {
   let path = base;
-  for (const segment of segments) {
+  for (const [level, segment] of segments.entries()) {
     path = join(path, segment);
     const found = await storeOp('read', path, () => lstat(path).catch((err: unknown) => {
-      if (errnoOf(err) === 'ENOENT') return null;
+      if (errnoOf(err) === 'ENOENT' && level >= existing) return null;
       throw err;
     }));
     if (found === null) {
-      await storeOp('mkdir', path, () => makeDirectory(path));
+      // One level at a time, never its parents: a parent gone since it was checked stays gone.
+      await storeOp('mkdir', path, () => mkdir(path, { mode: DIR_MODE }).catch((err: unknown) => {
+        if (errnoOf(err) !== 'EEXIST') throw err;
+      }));
       // Made just now, or by someone racing us: check what is there either way.
       checkDirectory(path, await storeOp('read', path, () => lstat(path)));
     } else checkDirectory(path, found);

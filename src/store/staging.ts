@@ -11,6 +11,8 @@ import { listTree } from './run-files.js';
 
 /** Uploads for traces without a run directory wait here, one folder per trace id. */
 export const UPLOADS_FOLDER = '.uploads';
+/** Under {@link UPLOADS_FOLDER}: where upload bodies stream before they are placed (see uploads.ts). */
+export const INCOMING_FOLDER = '.incoming';
 
 /** Options of {@link UploadStaging}. */
 export interface UploadStagingOptions {
@@ -99,6 +101,10 @@ export class UploadStaging {
     let expired = 0;
     for (const trace of await listEntries(base)) {
       const folder = join(base, trace.name);
+      if (trace.name === INCOMING_FOLDER) {
+        await removeStale(folder, oldest);
+        continue;
+      }
       const { bytes, newestMs } = await measure(folder);
       if (newestMs < oldest) {
         await rm(folder, { recursive: true, force: true });
@@ -109,6 +115,15 @@ export class UploadStaging {
     // Uploads staged while this sweep measured are counted twice until the next one: safe.
     this.added -= addedBefore;
     if (expired > 0) this.log.info({ traces: expired }, 'deleted uploads that waited past assembly.orphan_timeout_ms for their run');
+  }
+}
+
+/** Deletes the files in `folder` untouched since `oldestMs`: bodies of uploads cut off by a crash. */
+async function removeStale(folder: string, oldestMs: number): Promise<void> {
+  for (const entry of await listEntries(folder)) {
+    const path = join(folder, entry.name);
+    const stat = await lstat(path).catch(() => null);
+    if (stat !== null && stat.mtimeMs < oldestMs) await rm(path, { recursive: true, force: true });
   }
 }
 

@@ -11,7 +11,7 @@ import { KIND_FOLDERS, sanitizeArtifactPath } from './layout.js';
 import { checkRelativePath } from './run-files.js';
 import { RunFiles } from './run-io.js';
 import { createFileNoFollow, directoryInside, directoryInsideSync, isLinkSync } from './safe-path.js';
-import { UPLOADS_FOLDER, type UploadStaging } from './staging.js';
+import { INCOMING_FOLDER, UPLOADS_FOLDER, type UploadStaging } from './staging.js';
 import type { RunRef } from './writer.js';
 
 /** Where an uploaded artifact went. */
@@ -31,14 +31,21 @@ function artifactsSegments(location: RunRef): string[] {
   return [KIND_FOLDERS[location.kind], location.runId, 'artifacts'];
 }
 
+// Placing an upload retries this often when the folder it aimed at vanished meanwhile (a run
+// directory moved as its id changed, staged uploads taken into their run).
+const PLACE_ATTEMPTS = 4;
+
 /**
- * Streams an artifact for trace `traceId` into its run's `artifacts/` (found through the
- * index), or stages it under `.uploads/{trace_id}/` until the run is written (see
- * {@link adoptStagedUploads}), within what `staging` still takes. The file appears
- * atomically, whole or not at all, and no symbolic link on the way is followed. Throws
- * {@link InvalidInputError} for a bad trace id, a name with traversal or a link in the way,
- * and {@link PayloadTooLargeError} past `maxBytes` or the staging bound (nothing is kept).
- * `name` is used as given: a caller that scrubs names does so first.
+ * Streams an artifact for trace `traceId` into `.uploads/.incoming/`, then puts it in its
+ * run's `artifacts/` (found through the index), or stages it under `.uploads/{trace_id}/`
+ * until the run is written (see {@link adoptStagedUploads}), within what `staging` still
+ * takes. Streaming apart from placing keeps an upload whole while the run-store worker moves
+ * the run directory or takes staged uploads in; placing is one rename, retried elsewhere
+ * when its folder vanished. The file appears atomically, whole or not at all, and no
+ * symbolic link on the way is followed. Throws {@link InvalidInputError} for a bad trace id,
+ * a name with traversal or a link in the way, and {@link PayloadTooLargeError} past
+ * `maxBytes` or the staging bound (nothing is kept). `name` is used as given: a caller that
+ * scrubs names does so first.
  */
 export async function receiveArtifact(
   runsDir: string,
@@ -52,21 +59,50 @@ export async function receiveArtifact(
   }
   checkRelativePath(upload.name, 'artifact name');
   const path = sanitizeArtifactPath(upload.name);
-  const location = catalog.locateTrace(traceId);
-  const base = location ? artifactsSegments(location) : [UPLOADS_FOLDER, traceId];
-  const parts = path.split('/');
-  const folder = await directoryInside(runsDir, [...base, ...parts.slice(0, -1)]).catch((err: unknown) => {
-    if (err instanceof StoreError && err.errnoCode === 'ENOTDIR') throw new InvalidInputError(`artifact "${path}" runs through a file of that name`);
+  // Bounded as staged unless its run is there now (it may yet land in staging: counted at the next sweep).
+  const reserving = catalog.locateTrace(traceId) === null ? staging : undefined;
+  const incoming = await directoryInside(runsDir, [UPLOADS_FOLDER, INCOMING_FOLDER]);
+  const tmp = join(incoming, `.upload.${randomBytes(6).toString('hex')}.tmp`);
+  const size = await streamToFile(upload.body, tmp, upload.maxBytes, reserving, upload.transform?.());
+  try {
+    const runId = await placeUpload(runsDir, catalog, traceId, path, tmp);
+    if (runId === null) reserving?.keep(size);
+    else reserving?.release(size);
+    return { trace_id: traceId, run_id: runId, path, size };
+  } catch (err) {
+    reserving?.release(size);
+    await rm(tmp, { force: true });
     throw err;
-  });
-  const target = join(folder, parts.at(-1) as string);
-  const size = await streamToFile(upload.body, target, upload.maxBytes, location ? undefined : staging, upload.transform?.());
-  return { trace_id: traceId, run_id: location?.runId ?? null, path, size };
+  }
+}
+
+/**
+ * Renames the streamed upload `tmp` to `path` in the trace's run's `artifacts/` (a run
+ * directory is never made here), or in its staging folder when it has no run; returns the
+ * run id, null when staged. A folder gone meanwhile is looked up again.
+ */
+async function placeUpload(runsDir: string, catalog: RunCatalog, traceId: string, path: string, tmp: string): Promise<string | null> {
+  const parts = path.split('/');
+  for (let attempt = 1; ; attempt++) {
+    // The last attempt stages it: the trace's next write, or its artifactsChanged, takes it in.
+    const location = attempt < PLACE_ATTEMPTS ? catalog.locateTrace(traceId) : null;
+    const [base, existing] = location ? [artifactsSegments(location), 2] : [[UPLOADS_FOLDER, traceId], 0];
+    try {
+      const folder = await directoryInside(runsDir, [...base, ...parts.slice(0, -1)], existing);
+      const target = join(folder, parts.at(-1) as string);
+      if (await isFolder(target)) throw new InvalidInputError(`artifact "${path}" is a folder`);
+      await storeOp('rename', target, () => rename(tmp, target));
+      return location?.runId ?? null;
+    } catch (err) {
+      if (err instanceof StoreError && err.errnoCode === 'ENOTDIR') throw new InvalidInputError(`artifact "${path}" runs through a file of that name`);
+      if (!(err instanceof StoreError && err.errnoCode === 'ENOENT') || attempt >= PLACE_ATTEMPTS + 1) throw err;
+    }
+  }
 }
 
 /**
  * Moves artifacts staged for `traceId` into the run's `artifacts/` (an existing file of the
- * same name is replaced) and removes the staging folder, through `io` (synchronously: the
+ * same name is replaced) and removes the staging folder once empty, through `io` (synchronously: the
  * run-store exporter calls it from its worker); links are neither followed nor moved.
  * Returns how many files moved; nothing happens when none wait.
  */
@@ -82,17 +118,19 @@ export function adoptStagedUploads(runsDir: string, traceId: string, location: R
     io.rename(from, join(folder, parts.at(-1) as string));
     moved += 1;
   }
-  if (files.length > 0) io.remove(staged);
+  // Only what was moved goes, then the folders it leaves empty: an upload placed meanwhile stays for the next adoption.
+  const folders = files.filter((entry) => entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name));
+  for (const folder of folders.sort((a, b) => b.length - a.length)) io.removeEmptyDir(folder);
+  if (files.length > 0) io.removeEmptyDir(staged);
   return moved;
 }
 
 /**
- * Writes a stream to a new temp file beside `target` (no link followed), then renames it
- * over; returns the size received. With `staging`, every byte is reserved from it as it
- * comes. `transform` (the privacy scrubber) rewrites the bytes before any reaches the file.
+ * Writes a stream to the new file `tmp` (no link followed); returns the size received. With
+ * `staging`, every byte is reserved from it as it comes (the caller keeps or releases them).
+ * `transform` (the privacy scrubber) rewrites the bytes before any reaches the file.
  */
-async function streamToFile(body: Readable, target: string, maxBytes: number, staging: UploadStaging | undefined, transform?: Transform): Promise<number> {
-  const tmp = join(target, '..', `.upload.${randomBytes(6).toString('hex')}.tmp`);
+async function streamToFile(body: Readable, tmp: string, maxBytes: number, staging: UploadStaging | undefined, transform?: Transform): Promise<number> {
   let size = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -110,14 +148,11 @@ async function streamToFile(body: Readable, target: string, maxBytes: number, st
     // The stream closes the file when it ends or fails.
     if (transform) await pipeline(body, limit, transform, handle.createWriteStream());
     else await pipeline(body, limit, handle.createWriteStream());
-    if (await isFolder(target)) throw new InvalidInputError(`artifact "${relative(join(tmp, '..'), target)}" is a folder`);
-    await storeOp('rename', target, () => rename(tmp, target));
   } catch (err) {
     staging?.release(size);
     await rm(tmp, { force: true });
     throw err;
   }
-  staging?.keep(size);
   return size;
 }
 

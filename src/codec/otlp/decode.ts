@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { LogRecord, Span } from '../../model/index.js';
 import { ItemCollector } from './items.js';
 import { JsonDecoder } from './json-decoder.js';
-import { DecodeMeter, DEFAULT_LIMITS, type DecodeOptions } from './limits.js';
+import { DecodeMeter, DEFAULT_LIMITS, STORED_LIMITS, type DecodeOptions } from './limits.js';
 import { probeSignal } from './probe.js';
 import { ProtoDecoder } from './proto-decoder.js';
 import { toBuffer } from './scalars.js';
@@ -100,13 +100,15 @@ function logs({ collector, meter }: Decoding<LogRecord>): DecodedLogs {
  * caller answers with a `partial_success`. An all-zero parent_span_id means "root".
  *
  * This form runs to the end at once: use it for the daemon's own bytes, and
- * {@link decodeTracesAsync} for requests.
+ * {@link decodeTracesAsync} for requests. Without `options.limits` it cuts nothing
+ * ({@link STORED_LIMITS}): a trace stored under raised limits reads back whole; the
+ * asynchronous forms apply the defaults of `ingest.limits`.
  *
  * @throws InvalidInputError when the body cannot be decoded at all, or is a logs payload;
  * PayloadTooLargeError / RetryableError past the budget of `options` (nothing stays reserved).
  */
 export function decodeTraces(body: Uint8Array, format: WireFormat, options: DecodeOptions = {}): DecodedTraces {
-  return traces(runSync(start<Span>('traces', body, format, options)));
+  return traces(runSync(start<Span>('traces', body, format, { limits: STORED_LIMITS, ...options })));
 }
 
 /** {@link decodeTraces} in slices of a few milliseconds, yielding to the event loop between them. */
@@ -115,7 +117,8 @@ export async function decodeTracesAsync(body: Uint8Array, format: WireFormat, op
 }
 
 /**
- * Decodes the body of an OTLP ExportLogsServiceRequest like {@link decodeTraces}. A record
+ * Decodes the body of an OTLP ExportLogsServiceRequest like {@link decodeTraces} (cutting
+ * nothing without `options.limits`). A record
  * whose trace_id is neither empty nor 16 bytes, or whose span_id is neither empty nor 8
  * bytes, is counted in `rejectedLogRecords`; all-zero ids become ''.
  *
@@ -123,7 +126,7 @@ export async function decodeTracesAsync(body: Uint8Array, format: WireFormat, op
  * PayloadTooLargeError / RetryableError past the budget of `options`.
  */
 export function decodeLogs(body: Uint8Array, format: WireFormat, options: DecodeOptions = {}): DecodedLogs {
-  return logs(runSync(start<LogRecord>('logs', body, format, options)));
+  return logs(runSync(start<LogRecord>('logs', body, format, { limits: STORED_LIMITS, ...options })));
 }
 
 /** {@link decodeLogs} in slices of a few milliseconds, yielding to the event loop between them. */

@@ -3,7 +3,7 @@
  * model's spans and log records, plus the response bodies the receivers send. No I/O.
  */
 export { decodeTraces, decodeLogs, decodeTracesAsync, decodeLogsAsync } from './decode.js';
-export { DEFAULT_LIMITS, TRUNCATION_MARKER } from './limits.js';
+export { DEFAULT_LIMITS, STORED_LIMITS, TRUNCATION_MARKER } from './limits.js';
 export type { AttributeLimits, DecodeBudget, DecodeOptions } from './limits.js';
 export { encodeExportResponse, encodeStatus } from './response.js';
 export type { PartialSuccess } from './response.js';

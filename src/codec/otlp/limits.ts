@@ -28,6 +28,20 @@ export const DEFAULT_LIMITS: Readonly<AttributeLimits> = {
   linkCount: 1024,
 };
 
+/**
+ * What the synchronous decoders apply by default, to the daemon's own bytes (a stored
+ * trace.json, read back to merge late spans, for the API or from an archive): nothing is cut,
+ * whatever `ingest.limits` were when it was stored. Values nest at most as deep as
+ * `ingest.limits.attribute_value_depth_limit` may be set (256, checked by the config schema).
+ */
+export const STORED_LIMITS: Readonly<AttributeLimits> = {
+  attributeCount: Number.POSITIVE_INFINITY,
+  attributeValueLength: null,
+  attributeValueDepth: 256,
+  eventCount: Number.POSITIVE_INFINITY,
+  linkCount: Number.POSITIVE_INFINITY,
+};
+
 /** What ends a string value cut at `attribute_value_length_limit`. */
 export const TRUNCATION_MARKER = '…[truncated]';
 

@@ -146,6 +146,7 @@ export class Materializer {
     const phase = settledPhase(trace.phase, spans);
     const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized, documentDepthLimit: this.options.documentDepthLimit });
     if (!mapped) return outcome;
+    faultPoint('run-mapped');
     // A replay stays linked to its original even when the replayed agent does not say so.
     const replayOf = mapped.replayOf ?? location?.replayOf ?? null;
     const truncated = this.truncation(trace, location !== null && location.hasTrace !== false ? location : null, failure);

@@ -11,6 +11,7 @@ import { readCatalogEntry, type CatalogEntry, type RunContent } from './entry.js
 import { whereClause, type RunQuery } from './query.js';
 import { refreshArchiveIndex } from './archive-index.js';
 import { prepareSchema } from './schema.js';
+import { LogScrubber } from './log-scrub.js';
 import { FILE_MODE, makeDirectory } from '../../lib/index.js';
 
 /** Where the index reports what it did on its own (rebuilds); the daemon logs, the CLI prints. */
@@ -70,12 +71,15 @@ const READ_BATCH = 64;
 export class RunCatalog {
   private generation = 0;
   private readonly statements = new Map<string, Statement>();
+  private readonly scrubber: LogScrubber;
 
   private constructor(
     private readonly db: Db,
     private readonly runsDir: string,
     private readonly log: CatalogLog,
-  ) {}
+  ) {
+    this.scrubber = new LogScrubber(db);
+  }
 
   /**
    * Opens the index of `runsDir`, creating it. A missing, unfinished, corrupt or outdated
@@ -118,7 +122,7 @@ export class RunCatalog {
       }
       this.setMeta(`mtime:${kind}`, String(mtime));
     }
-    this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation);
+    if (this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation).changes > 0) this.scrubber.deleted();
     this.setMeta('built', '1');
     if (!quiet) this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
     return count;
@@ -177,7 +181,7 @@ export class RunCatalog {
 
   /** Forgets one run. */
   remove(runId: string): void {
-    this.sql('DELETE FROM runs WHERE run_id = ?').run(runId);
+    if (this.sql('DELETE FROM runs WHERE run_id = ?').run(runId).changes > 0) this.scrubber.deleted();
   }
 
   /** The metadata.yaml mtime the index read, or null when the run is not indexed. */
@@ -268,7 +272,9 @@ export class RunCatalog {
 
   /** Closes the database; the catalog must not be used afterwards. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.scrubber.flush();
+    this.db.close();
   }
 
   private put(entry: CatalogEntry): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeTraces } from '../../../src/codec/otlp/index.js';
+import { DEFAULT_LIMITS, STORED_LIMITS, decodeLogs, decodeTraces } from '../../../src/codec/otlp/index.js';
+import { validateConfig } from '../../../src/config/index.js';
 import { otlpRoot } from '../../../src/codec/otlp/index.js';
 import { InvalidInputError } from '../../../src/lib/index.js';
 import { jsonBody, sdkLogs, sdkSpans, serializeLogs, serializeSpans, withIds, withLogTraceId } from '../../fixtures/codec/sdk-telemetry.js';
@@ -44,12 +45,25 @@ describe('undecodable bodies', () => {
     expect(errorOf(() => decodeLogs(Buffer.from('[1]'), 'json')).message).toBe('an OTLP/JSON request must be a JSON object, got an array');
   });
 
+  it('cuts nothing a raised ingest.limits let through when no limits are given (stored bytes read back)', () => {
+    const attributes = Array.from({ length: 5_000 }, (_, i) => `{"key":"a${i}","value":{"intValue":"${i}"}}`);
+    const deep = '{"arrayValue":{"values":['.repeat(STORED_LIMITS.attributeValueDepth) + ']}}'.repeat(STORED_LIMITS.attributeValueDepth);
+    const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",`
+      + `"attributes":[{"key":"deep","value":${deep}},${attributes.join(',')}]}]}]}]}`);
+    const decoded = decodeTraces(body, 'json');
+    expect(decoded.truncated).toEqual({});
+    expect(decoded.spans[0]!.attributes).toHaveLength(5_001);
+    // The deepest value the config lets through is the deepest a stored one can be.
+    expect(() => validateConfig({ ingest: { limits: { attribute_value_depth_limit: STORED_LIMITS.attributeValueDepth } } }, null)).not.toThrow();
+    expect(() => validateConfig({ ingest: { limits: { attribute_value_depth_limit: STORED_LIMITS.attributeValueDepth + 1 } } }, null)).toThrow();
+  });
+
   it('empties attribute values nested past the depth limit, however deep, and counts the cut', () => {
     const depth = 200_000;
     const nested = '{"arrayValue":{"values":['.repeat(depth) + ']}}'.repeat(depth);
     const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",`
       + `"attributes":[{"key":"k","value":${nested}}]}]}]}]}`);
-    const decoded = decodeTraces(body, 'json');
+    const decoded = decodeTraces(body, 'json', { limits: DEFAULT_LIMITS });
     expect(decoded.truncated).toEqual({ attribute_value_depth: 1 });
     let value = decoded.spans[0]!.attributes[0]!.value;
     let levels = 0;
