@@ -42,7 +42,7 @@ export const MODULES = {
   'processor/redact': STAGE,
   'processor/assembler': STAGE,
   'processor/durable': [...STAGE, 'wal'],
-  'exporter/runstore': [...BASE, 'codec/otlp', 'privacy', 'store', 'semconv', 'pricing'],
+  'exporter/runstore': [...BASE, 'codec/otlp', 'privacy', 'store', 'semconv', 'pricing', 'crypt'],
   // Around the pipeline: they read and change the store, never a stage.
   maintenance: READER,
   replay: READER,

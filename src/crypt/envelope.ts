@@ -146,3 +146,10 @@ export function decrypt(data: Uint8Array, keyFor: (keyId: string) => DataKey, fi
   }
   return Buffer.concat(parts);
 }
+
+/** The content length of an envelope of `storedBytes` with `header` (read from its start). */
+export function plainLength(storedBytes: number, header: EnvelopeHeader): number {
+  const body = storedBytes - header.raw.length;
+  const chunks = Math.max(1, Math.ceil(body / (header.chunkBytes + TAG_BYTES)));
+  return Math.max(0, body - chunks * TAG_BYTES);
+}

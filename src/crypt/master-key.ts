@@ -63,3 +63,15 @@ export function loadMasterKey(source: MasterKeySource, env: NodeJS.ProcessEnv = 
   }
   return parseMasterKey(value, `$${source.keyEnv}`);
 }
+
+/** The `privacy.encryption` settings, as the configuration holds them. */
+export interface EncryptionSetting {
+  enabled: boolean;
+  key_env: string;
+  key_file: string | null;
+}
+
+/** The master key the settings call for, or null when encryption is off. */
+export function storeMasterKey(setting: EncryptionSetting, env: NodeJS.ProcessEnv = process.env): MasterKey | null {
+  return setting.enabled ? loadMasterKey({ keyEnv: setting.key_env, keyFile: setting.key_file }, env) : null;
+}

@@ -45,3 +45,5 @@ export { readArchiveManifest } from './archive/read.js';
 export { compressRunFile } from './compression.js';
 export { trimRunTrace } from './trace-trim.js';
 export type { ReplayRunWrite } from './replay-run.js';
+export { openStoreEncryption, attachEncryptedStore, isEncryptedStore } from './encryption.js';
+export type { FileCodec } from './codec.js';

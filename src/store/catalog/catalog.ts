@@ -13,6 +13,7 @@ import { refreshArchiveIndex } from './archive-index.js';
 import { prepareSchema } from './schema.js';
 import { LogScrubber } from './log-scrub.js';
 import { FILE_MODE, makeDirectory } from '../../lib/index.js';
+import { indexKeyOf } from '../encryption.js';
 
 /** Where the index reports what it did on its own (rebuilds); the daemon logs, the CLI prints. */
 export type CatalogLog = (message: string, fields: Record<string, unknown>) => void;
@@ -331,16 +332,17 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
     prepareSchema(db);
     return { db, reason: 'read-only runs dir' };
   }
+  const openIndex = await indexOpener(runsDir);
   try {
     await createPrivate(file);
-    const db = new Database(file);
+    const db = openIndex(file);
     return { db, reason: prepareSchema(db) ? null : 'missing' };
   } catch (err) {
     if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errnoOf(err) ?? '')) throw err;
     log('the run index is corrupt: deleting it', { file });
     await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
     await createPrivate(file);
-    const db = new Database(file);
+    const db = openIndex(file);
     prepareSchema(db);
     return { db, reason: 'corrupt' };
   }
@@ -353,6 +355,26 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
 async function createPrivate(file: string): Promise<void> {
   const handle = await open(file, 'a', FILE_MODE);
   await handle.close();
+}
+
+ * How the index file of `runsDir` is opened: plain SQLite, or, in an encrypted store, an
+ * encrypted SQLite (SQLite3MultipleCiphers, SQLCipher's AES-256 scheme: every page, the
+ * journal included) keyed with the index's own data key, which the master key wraps like a
+ * run's, so a rotation re-wraps it without rewriting the index.
+ */
+async function indexOpener(runsDir: string): Promise<(file: string) => Db> {
+  const key = indexKeyOf(runsDir);
+  if (key === null) return (file) => new Database(file);
+  // Loaded only for an encrypted store.
+  const { default: CipherDatabase } = await import('better-sqlite3-multiple-ciphers');
+  return (file) => {
+    const db = new CipherDatabase(file) as unknown as Db;
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma(`key = "x'${key.bytes.toString('hex')}'"`);
+    // A wrong key shows only when a page is read: read one now, so it fails here (SQLITE_NOTADB).
+    db.pragma('schema_version');
+    return db;
+  };
 }
 
 /** The mtime of a kind folder; 0 when it does not exist. */
