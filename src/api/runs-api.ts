@@ -1,7 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import type { Principal } from '../access/index.js';
-import { PayloadTooLargeError } from '../lib/index.js';
-import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore, type SubjectFilter, type UploadStaging } from '../store/index.js';
+import { InvalidInputError, PayloadTooLargeError } from '../lib/index.js';
+import { receiveArtifact, shredStoredRun, type CallPricer, type RunFileKey, type RunStore, type SubjectFilter, type UploadStaging } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
@@ -141,6 +141,30 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       runParam: 'run_id',
       doc: { summary: "a run's metadata, whether it is pinned, where it is, and its files", responses: { 200: { description: 'the run', content: jsonContent('RunDetail') } } },
       handle: async ({ res, params }) => sendJson(res, 200, await store.get(params.run_id!)),
+    },
+    {
+      methods: ['DELETE'],
+      path: '/api/v1/runs/{run_id}',
+      role: 'admin',
+      runParam: 'run_id',
+      doc: {
+        summary: "crypto-shreds a run (live or archived): destroys its data keys, then its files and index entry; needs shred=true",
+        query: { shred: { description: 'must be true: the only deletion this route does', schema: { enum: ['true'] } } },
+        responses: {
+          200: {
+            description: 'the run is shredded',
+            content: jsonContent({
+              type: 'object',
+              properties: { run_id: { type: 'string' }, place: { enum: ['live', 'archive'] }, keys_destroyed: { type: 'array', items: { type: 'string' } } },
+            }),
+          },
+        },
+      },
+      handle: async ({ res, params, query }) => {
+        if (query.get('shred') !== 'true') throw new InvalidInputError('DELETE /api/v1/runs/{run_id} shreds a run and needs ?shred=true');
+        // AUDIT(issue 14): record `run shredded` (run id, place, keys) here once src/audit lands on main.
+        sendJson(res, 200, await shredStoredRun(store, params.run_id!));
+      },
     },
     runFile('input'),
     runFile('output'),

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMasterKey } from '../../src/crypt/index.js';
+import { decrypt, KeyStore, keysDirOf, parseMasterKey } from '../../src/crypt/index.js';
 import { openStoreEncryption } from '../../src/store/index.js';
 import { useStoreCodec } from '../../src/store/codec.js';
 import { scanTree } from '../helpers/byte-scan.js';
@@ -166,6 +166,34 @@ describe('encryption at rest', () => {
     expect((await get(d, `/api/v1/runs/${store.runs[5]!.runId}`)).status).toBe(200);
   });
 });
+
+describe('crypto-shredding (DELETE /api/v1/runs/{run_id}?shred=true)', () => {
+  it('destroys the run\'s data key and files: a copy taken before is unreadable, the rest unchanged', async () => {
+    const store = stores.get('encrypted')!;
+    const d = store.daemon!;
+    const run = store.runs.find((r) => r.kind === 'agent' && r.artifacts.length > 0)!;
+    const dir = join(store.runsDir, 'agents', run.runId);
+    const copy = await readFile(join(dir, 'input.json'));
+    expect((await fetch(`${d.httpUrl}/api/v1/runs/${run.runId}`, { method: 'DELETE' })).status).toBe(400);
+    const res = await fetch(`${d.httpUrl}/api/v1/runs/${run.runId}?shred=true`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ run_id: run.runId, place: 'live', keys_destroyed: [run.runId] });
+    expect((await get(d, `/api/v1/runs/${run.runId}`)).status).toBe(404);
+    expect(JSON.parse((await get(d, `/api/v1/runs?text=${run.marker}`)).body)).toMatchObject({ runs: [] });
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    const master = parseMasterKey(await readFile(store.keyFile, 'utf8'), store.keyFile);
+    const keys = new KeyStore(keysDirOf(store.runsDir), master);
+    expect(keys.get(run.runId)).toBeNull();
+    expect(() => decrypt(copy, (id) => keys.get(id) ?? raise(id), 'copy')).toThrow(/no key run/);
+    // Past the two runs the damage test broke.
+    const other = store.runs.filter((r) => r.kind === 'agent' && r.runId !== run.runId)[4]!;
+    expect((await get(d, `/api/v1/runs/${other.runId}/input`)).status).toBe(200);
+  });
+});
+
+function raise(id: string): never {
+  throw new Error(`no key run ${id}`);
+}
 
 describe('start-up refusals', () => {
   it('refuses with one sentence: no key, another key, a plaintext store with encryption on, an encrypted one with it off', async () => {
