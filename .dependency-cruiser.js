@@ -63,6 +63,8 @@ export const MODULES = {
     ...READER,
     'codec/otlp', 'pricing', 'semconv', 'privacy', 'access', 'audit', 'config',
     'maintenance', 'replay', 'api', 'service',
+    // `keys check` opens the log's segments with their keys (read only).
+    'wal',
   ],
 };
 

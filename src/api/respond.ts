@@ -51,7 +51,12 @@ function firstChunk(stream: Readable): Promise<Buffer | null> {
       stream.off('error', onError);
       done();
     };
-    const onReadable = (): void => settle(() => resolve(stream.read() as Buffer | null));
+    // Nothing to read yet is no answer: its end or its error comes next, and the error
+    // listener must stay until then (a stream failing at its end would be left without one).
+    const onReadable = (): void => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk !== null) settle(() => resolve(chunk));
+    };
     const onEnd = (): void => settle(() => resolve(null));
     const onError = (err: Error): void => settle(() => reject(err));
     stream.on('readable', onReadable);

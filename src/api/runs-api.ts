@@ -160,10 +160,12 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
           },
         },
       },
-      handle: async ({ res, params, query }) => {
+      audit: 'run.shred',
+      handle: async ({ res, params, query, audited }) => {
         if (query.get('shred') !== 'true') throw new InvalidInputError('DELETE /api/v1/runs/{run_id} shreds a run and needs ?shred=true');
-        // AUDIT(issue 14): record `run shredded` (run id, place, keys) here once src/audit lands on main.
-        sendJson(res, 200, await shredStoredRun(store, params.run_id!));
+        const result = await shredStoredRun(store, params.run_id!);
+        await audited();
+        sendJson(res, 200, result);
       },
     },
     runFile('input'),
@@ -394,12 +396,20 @@ export function scoped(principal: Principal): { subjects?: SubjectFilter } {
 
 /** Streams what the store opened, once the request's audit line is on disk. */
 async function sendAudited({ res, audited }: RouteRequest, stream: Readable, contentType: string): Promise<void> {
+  // The stream may fail while the audit line is written (a file that does not decrypt
+  // fails as soon as it is read): held here, it is answered as an error, never uncaught.
+  let failed: unknown = null;
+  const hold = (err: unknown): void => void (failed = err);
+  stream.on('error', hold);
   try {
     await audited();
   } catch (err) {
     stream.destroy();
     throw err;
+  } finally {
+    stream.off('error', hold);
   }
+  if (failed !== null) throw failed;
   await sendStream(res, stream, contentType);
 }
 

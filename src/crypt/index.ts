@@ -5,3 +5,5 @@ export type { DataKey, EnvelopeHeader } from './envelope.js';
 export { EncryptStream, DecryptStream } from './envelope-stream.js';
 export { KeyStore, KEYS_DIR, keysDirOf, wrapDataKey, unwrapDataKey } from './key-store.js';
 export { sealRecord, openRecord, RECORD_OVERHEAD } from './sealed-record.js';
+export { rotateKeys } from './rotate.js';
+export type { RotationReport } from './rotate.js';

@@ -15,7 +15,7 @@ import { DurableIngest } from '../processor/durable/index.js';
 import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
 import { buildSecurity } from './security.js';
-import { CatalogFollower, ensureWritableRunsDir, openStoreEncryption, UploadStaging } from '../store/index.js';
+import { CatalogFollower, ensureWritableRunsDir, openStoreEncryption, registerServing, UploadStaging } from '../store/index.js';
 import { KeyStore, keysDirOf, storeMasterKey } from '../crypt/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
 import { loadUiAssets, uiRoutes } from '../ui/index.js';
@@ -60,13 +60,31 @@ export async function startDaemon(
   logger: Logger,
   metrics = new Metrics({ maxIds: settings.config.metrics.max_ids, logger: logger.child({ component: 'telemetry' }) }),
 ): Promise<Daemon> {
+  await ensureWritableRunsDir(settings.runsDir);
+  // Store-changing commands (keys rotate, runs shred...) refuse while this file names us.
+  const serving = registerServing(settings.runsDir);
+  let daemon: Daemon;
+  try {
+    daemon = await assembleDaemon(settings, logger, metrics);
+  } catch (err) {
+    serving.release();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ...daemon,
+    unpricedRuns: () => daemon.unpricedRuns(),
+    shutdown: () => (stopping ??= daemon.shutdown().finally(() => serving.release())),
+  };
+}
+
+async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: Metrics): Promise<Daemon> {
   const { config } = settings;
   const listeners = { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http };
-  // Access rules and TLS files are checked before anything touches the runs dir.
+  // Access rules and TLS files are checked before the store is opened.
   const security = await buildSecurity(config, listeners, settings.runsDir, (runId) => index.store.subjectOf(runId), metrics, logger);
   // Before anything is opened: a missing HMAC key stops the start.
   const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
-  await ensureWritableRunsDir(settings.runsDir);
   // Before the index or the log is opened: no key, a key that does not open the store, or a
   // store that does not match the setting stops the start with one sentence.
   const masterKey = storeMasterKey(config.privacy.encryption, settings.env ?? process.env);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyStore, keysDirOf, type DataKey, type MasterKey } from '../crypt/index.js';
 import { KeyUnavailableError } from '../lib/index.js';
@@ -12,6 +12,19 @@ export const INDEX_KEY_ID = 'index';
 
 // Folders that hold run content in a plaintext store.
 const CONTENT_FOLDERS = [...Object.values(KIND_FOLDERS), '.archive', '.index', '.uploads', '.wal', 'untraced'];
+
+/** What a store is being converted to. */
+export type ConversionTarget = 'encrypted' | 'plaintext';
+
+/** The record of a conversion under way, at the runs dir's top: stores are refused until it ends. */
+export const CONVERSION_FILE = '.store-conversion';
+
+/** The conversion under way in `runsDir` (cut short by a crash), or null. */
+export function pendingConversion(runsDir: string): ConversionTarget | null {
+  const file = join(runsDir, CONVERSION_FILE);
+  if (!existsSync(file)) return null;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { to: ConversionTarget }).to;
+}
 
 /** Whether the store at `runsDir` is encrypted (it has a key store with its store key). */
 export function isEncryptedStore(runsDir: string): boolean {
@@ -37,6 +50,12 @@ export function hasStoreContent(runsDir: string): boolean {
  * store with encryption on becomes an encrypted store here. Returns the codec now in use.
  */
 export function openStoreEncryption(runsDir: string, master: MasterKey | null): FileCodec {
+  const pending = pendingConversion(runsDir);
+  if (pending !== null) {
+    throw new KeyUnavailableError(
+      `a conversion of the runs dir ${runsDir} to ${pending} was interrupted: run \`paracle keys ${pending === 'encrypted' ? 'encrypt' : 'decrypt'}-store\` again to finish it`,
+    );
+  }
   const encrypted = isEncryptedStore(runsDir);
   if (master === null) {
     if (encrypted) {

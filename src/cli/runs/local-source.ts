@@ -3,7 +3,7 @@ import { recordLocalAction, type AuditLog } from '../../audit/index.js';
 import { ParacleError } from '../../lib/index.js';
 import { buffer } from 'node:stream/consumers';
 import { storeMasterKey, type EncryptionSetting } from '../../crypt/index.js';
-import { openStoreEncryption, RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../store/index.js';
+import { openStoreEncryption, RunCatalog, RunStore, shredStoredRun, takeChangeLock, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
@@ -60,6 +60,12 @@ export class LocalSource implements RunsSource {
 
   setPinned(runId: string, pinned: boolean): ReturnType<RunStore['setPinned']> {
     return this.audited(pinned ? 'run.pin' : 'run.unpin', runId, () => this.store.setPinned(runId, pinned));
+  }
+
+  /** Refuses (ConflictError) while a daemon serves the runs dir: shred through it then. */
+  shred(runId: string): Promise<ShredResult> {
+    const lock = takeChangeLock(this.store.runsDir, 'paracle runs shred');
+    return this.audited('run.shred', runId, () => shredStoredRun(this.store, runId)).finally(() => lock.release());
   }
 
   async maintain(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {
