@@ -27,6 +27,8 @@ export interface StoreHold {
 export function registerServing(runsDir: string): StoreHold {
   const folder = join(runsDir, SERVING_FOLDER);
   makeDirectorySync(folder);
+  // Files of daemons that died here (kill -9, a power cut) go; live ones stay.
+  servingDaemons(runsDir);
   const file = join(folder, `${hostname()}.${process.pid}`);
   writeOwner(file, { pid: process.pid, host: hostname(), what: 'paracle serve' });
   // Registered first, checked second (the command does the reverse): of a daemon and a
@@ -59,7 +61,7 @@ export function takeChangeLock(runsDir: string, what: string): StoreHold {
   }
   writeOwner(owner, { pid: process.pid, host: hostname(), what });
   const release = (): void => rmSync(lock, { recursive: true, force: true });
-  const daemon = servingDaemon(runsDir);
+  const daemon = servingDaemons(runsDir)[0];
   if (daemon) {
     release();
     throw new ConflictError(
@@ -75,21 +77,23 @@ export function takeChangeLock(runsDir: string, what: string): StoreHold {
   };
 }
 
-function servingDaemon(runsDir: string): { owner: Owner; file: string } | null {
+/** The daemons serving `runsDir` that may still run; the files of those that died are removed. */
+function servingDaemons(runsDir: string): { owner: Owner; file: string }[] {
   const folder = join(runsDir, SERVING_FOLDER);
   let names: string[];
   try {
     names = readdirSync(folder);
   } catch {
-    return null;
+    return [];
   }
+  const live: { owner: Owner; file: string }[] = [];
   for (const name of names) {
     const file = join(folder, name);
     const owner = liveOwner(file);
-    if (owner) return { owner, file };
-    rmSync(file, { force: true });
+    if (owner) live.push({ owner, file });
+    else rmSync(file, { force: true });
   }
-  return null;
+  return live;
 }
 
 /** The owner named in `file` when it may still run; null when the file is missing or its process died. */
