@@ -52,11 +52,7 @@ function program(): Command {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TokenFlags) => (await import('./token.js')).tokenNewCommand(flags));
   const audit = root.command('audit').description('the hash-chained audit trail in <runs dir>/.audit');
-  const auditOptions = (command: Command): Command =>
-    command
-      .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
-      .option('--config <file>', 'config file naming the runs dir (default .parac/project.yaml if present)')
-      .option('--json', 'print machine-readable JSON');
+  const auditOptions = (command: Command): Command => storeOptions(command, 'the runs dir');
   auditOptions(audit.command('list').description('who did what, oldest first'))
     .option('--since <dur|iso>', 'lines at or after: 30s, 15m, 12h, 7d, 2w or an ISO-8601 time')
     .option('--actor <name>', 'lines of this actor (a token name, anonymous, unknown, local:<user>)')
@@ -68,11 +64,7 @@ function program(): Command {
     },
   );
   const keys = root.command('keys').description('encryption at rest: the master key and the data keys it wraps (<runs dir>/.keys)');
-  const keysOptions = (command: Command): Command =>
-    command
-      .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
-      .option('--config <file>', 'config file naming the runs dir and privacy.encryption (default .parac/project.yaml if present)')
-      .option('--json', 'print machine-readable JSON');
+  const keysOptions = (command: Command): Command => storeOptions(command, 'the runs dir and privacy.encryption');
   keysOptions(keys.command('rotate').description('re-wrap every data key from the configured master key to a new one (no file content is rewritten)'))
     .option('--new-key-env <name>', 'the environment variable holding the new master key (32 bytes, hex or base64)')
     .option('--new-key-file <path>', 'a file holding the new master key')
@@ -99,6 +91,14 @@ function program(): Command {
     )
     .action(async (flags: KeysFlags) => (await import('./keys.js')).keysConvertCommand('plaintext', flags));
   return root;
+}
+
+/** The options of a command working on a runs dir itself; `configNames`: what its config file gives it. */
+function storeOptions(command: Command, configNames: string): Command {
+  return command
+    .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
+    .option('--config <file>', `config file naming ${configNames} (default .parac/project.yaml if present)`)
+    .option('--json', 'print machine-readable JSON');
 }
 
 /** Collects a repeatable option's values. */
