@@ -146,6 +146,10 @@ describe('encryption at rest', () => {
     expect(found.runs).toHaveLength(1);
     expect((await get(d, `/api/v1/runs/${found.runs[0]!.run_id}/output`)).body).toContain(`${marker}-output`);
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    // An uploaded artifact (streamed, then placed in its run): sealed too, read back whole.
+    const upload = await fetch(`${d.httpUrl}/api/v1/traces/${traceId}/artifacts/notes.txt`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: `${marker}-upload` });
+    expect(upload.status).toBe(201);
+    expect((await get(d, `/api/v1/runs/${found.runs[0]!.run_id}/artifacts/notes.txt`)).body).toBe(`${marker}-upload`);
     const needles = [marker, ...store.runs.map((r) => r.marker), 'fix the bug', 'invoke_agent'];
     const hits = await scanTree(store.runsDir, needles);
     expect(hits).toEqual([]);
