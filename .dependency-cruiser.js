@@ -16,7 +16,7 @@ const BASE = ['lib', 'model', 'contracts', 'telemetry'];
 // Receivers and processors: the pipeline's inside. Never each other, never the store.
 const STAGE = [...BASE, 'codec/otlp', 'privacy', 'access'];
 // Readers of the store: the API, the CLI, maintenance, replay.
-const READER = [...BASE, 'store'];
+const READER = [...BASE, 'store', 'crypt'];
 
 /** @type {Record<string, readonly string[]>} module -> the modules it may import */
 export const MODULES = {
@@ -29,18 +29,20 @@ export const MODULES = {
   pricing: ['lib', 'model'],
   semconv: ['lib', 'model'],
   privacy: ['lib', 'model'],
+  // Envelope encryption (AES-256-GCM) and the key store: nothing of the daemon.
+  crypt: ['lib'],
   access: [...BASE, 'audit'],
   audit: BASE,
   config: [...BASE, 'access', 'privacy'],
-  wal: BASE,
+  wal: [...BASE, 'crypt'],
   // The store knows nothing of the pipeline, HTTP, cron or config.
-  store: ['lib', 'model', 'codec/otlp', 'semconv', 'privacy'],
+  store: ['lib', 'model', 'codec/otlp', 'semconv', 'privacy', 'crypt'],
   // The pipeline: receivers -> processors -> exporters, each handed its next stage.
   'receiver/otlp': STAGE,
   'processor/redact': STAGE,
   'processor/assembler': STAGE,
   'processor/durable': [...STAGE, 'wal'],
-  'exporter/runstore': [...BASE, 'codec/otlp', 'privacy', 'store', 'semconv', 'pricing'],
+  'exporter/runstore': [...BASE, 'codec/otlp', 'privacy', 'store', 'semconv', 'pricing', 'crypt'],
   // Around the pipeline: they read and change the store, never a stage.
   maintenance: READER,
   replay: READER,
@@ -53,7 +55,7 @@ export const MODULES = {
   // The composition root wires everything; the CLI parses argv and starts commands.
   service: [
     ...READER,
-    'codec/otlp', 'pricing', 'semconv', 'privacy', 'access', 'audit', 'config', 'wal',
+    'codec/otlp', 'pricing', 'semconv', 'privacy', 'access', 'audit', 'config', 'wal', 'crypt',
     'receiver/otlp', 'processor/redact', 'processor/assembler', 'processor/durable', 'exporter/runstore',
     'maintenance', 'replay', 'api', 'ui',
   ],
@@ -61,6 +63,8 @@ export const MODULES = {
     ...READER,
     'codec/otlp', 'pricing', 'semconv', 'privacy', 'access', 'audit', 'config',
     'maintenance', 'replay', 'api', 'service',
+    // `keys check` opens the log's segments with their keys (read only).
+    'wal',
   ],
 };
 

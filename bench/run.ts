@@ -20,6 +20,7 @@ import { ensureFixtureStore, getLatencies, measureQueries, nodeStartMs } from '.
 import { findSustainedLoad } from './sustained.js';
 import { encodeTraces } from './workload.js';
 import { measurePrivacy } from './privacy.js';
+import { measureEncryption } from './encryption.js';
 
 const MB = 1024 * 1024;
 const INGEST_TOKEN = 'paracle_bench-ingest-token';
@@ -264,6 +265,9 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
       log(`${dist}: OTLP/HTTP closed loop with content, scrubbing off and on by turns`);
       const privacy = await measurePrivacy(dist, contentBodies, options, defaultConfig, freshDir, warn);
 
+      log(`${dist}: end to end over OTLP/HTTP with content, encryption at rest off and on by turns`);
+      const encryption = await measureEncryption(dist, contentBodies, options, defaultConfig, freshDir, warn);
+
       log(`${dist}: ingest tokens: ${options.tokenRounds} alternating rounds of OTLP/HTTP and OTLP/gRPC acks without and with a token`);
       const tokens = await tokenRounds(dist);
 
@@ -394,6 +398,15 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           'the same, scrubbing off',
           { kind: 'ratio-min', min: 0.7 },
         ),
+        figure(
+          'encrypted_http_e2e_runs_per_s',
+          'end-to-end, OTLP/HTTP with content, encryption at rest on',
+          'runs/s',
+          encryption.onRunsPerSecond,
+          encryption.offRunsPerSecond,
+          'the same, encryption off',
+          { kind: 'ratio-min', min: 0.8 },
+        ),
       ];
       if (query) {
         const runs = options.queryRuns.toLocaleString('en-US');
@@ -426,6 +439,10 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           privacyOnSpansPerSecond1: privacy.turns[1]!,
           privacyOffSpansPerSecond2: privacy.turns[2]!,
           privacyOnSpansPerSecond2: privacy.turns[3]!,
+          encryptionOffRunsPerSecond1: encryption.turns[0]!,
+          encryptionOnRunsPerSecond1: encryption.turns[1]!,
+          encryptionOffRunsPerSecond2: encryption.turns[2]!,
+          encryptionOnRunsPerSecond2: encryption.turns[3]!,
           grpcTraces: grpc.ack.requests,
           grpcAckSeconds: grpc.ack.seconds,
           grpcE2eSeconds: grpc.e2eSeconds,

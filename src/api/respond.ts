@@ -34,6 +34,33 @@ export function sendThrown(res: ServerResponse, err: unknown): boolean {
 
 /** Streams a file the store opened, with `contentType`. */
 export async function sendStream(res: ServerResponse, stream: Readable, contentType: string): Promise<void> {
+  // The head waits for the first chunk: a file that fails at once (one that does not
+  // decrypt, its first chunk failing authentication) is answered as an error, not a cut 200.
+  const first = await firstChunk(stream);
   res.writeHead(200, { 'Content-Type': contentType });
+  if (first !== null) res.write(first);
   await pipeline(stream, res);
+}
+
+/** The first chunk of `stream` (null when it ends empty); rejects when it fails first. */
+function firstChunk(stream: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const settle = (done: () => void): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      done();
+    };
+    // Nothing to read yet is no answer: its end or its error comes next, and the error
+    // listener must stay until then (a stream failing at its end would be left without one).
+    const onReadable = (): void => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk !== null) settle(() => resolve(chunk));
+    };
+    const onEnd = (): void => settle(() => resolve(null));
+    const onError = (err: Error): void => settle(() => reject(err));
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
 }

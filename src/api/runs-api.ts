@@ -1,7 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import type { Principal } from '../access/index.js';
-import { PayloadTooLargeError } from '../lib/index.js';
-import { receiveArtifact, type CallPricer, type RunFileKey, type RunStore, type SubjectFilter, type UploadStaging } from '../store/index.js';
+import { InvalidInputError, PayloadTooLargeError } from '../lib/index.js';
+import { receiveArtifact, shredStoredRun, type CallPricer, type RunFileKey, type RunStore, type SubjectFilter, type UploadStaging } from '../store/index.js';
 import type { MaintenanceJob } from '../model/index.js';
 import { maintenanceRequestFrom, runQueryFrom, statsQueryFrom, type MaintenanceRequest } from './query.js';
 import { jsonContent, type QueryDoc, type ResponseDoc } from './openapi.js';
@@ -141,6 +141,32 @@ export function runsRoutes(options: RunsApiOptions): Route[] {
       runParam: 'run_id',
       doc: { summary: "a run's metadata, whether it is pinned, where it is, and its files", responses: { 200: { description: 'the run', content: jsonContent('RunDetail') } } },
       handle: async ({ res, params }) => sendJson(res, 200, await store.get(params.run_id!)),
+    },
+    {
+      methods: ['DELETE'],
+      path: '/api/v1/runs/{run_id}',
+      role: 'admin',
+      runParam: 'run_id',
+      doc: {
+        summary: "crypto-shreds a run (live or archived): destroys its data keys, then its files and index entry; needs shred=true",
+        query: { shred: { description: 'must be true: the only deletion this route does', schema: { enum: ['true'] } } },
+        responses: {
+          200: {
+            description: 'the run is shredded',
+            content: jsonContent({
+              type: 'object',
+              properties: { run_id: { type: 'string' }, place: { enum: ['live', 'archive'] }, keys_destroyed: { type: 'array', items: { type: 'string' } } },
+            }),
+          },
+        },
+      },
+      audit: 'run.shred',
+      handle: async ({ res, params, query, audited }) => {
+        if (query.get('shred') !== 'true') throw new InvalidInputError('DELETE /api/v1/runs/{run_id} shreds a run and needs ?shred=true');
+        const result = await shredStoredRun(store, params.run_id!);
+        await audited();
+        sendJson(res, 200, result);
+      },
     },
     runFile('input'),
     runFile('output'),
@@ -370,12 +396,20 @@ export function scoped(principal: Principal): { subjects?: SubjectFilter } {
 
 /** Streams what the store opened, once the request's audit line is on disk. */
 async function sendAudited({ res, audited }: RouteRequest, stream: Readable, contentType: string): Promise<void> {
+  // The stream may fail while the audit line is written (a file that does not decrypt
+  // fails as soon as it is read): held here, it is answered as an error, never uncaught.
+  let failed: unknown = null;
+  const hold = (err: unknown): void => void (failed = err);
+  stream.on('error', hold);
   try {
     await audited();
   } catch (err) {
     stream.destroy();
     throw err;
+  } finally {
+    stream.off('error', hold);
   }
+  if (failed !== null) throw failed;
   await sendStream(res, stream, contentType);
 }
 

@@ -4,6 +4,7 @@ import { ExitCode, classifyError, describeError, packageVersion } from '../lib/i
 import { registerRunsCommands } from './runs/index.js';
 import type { AuditFlags } from './audit.js';
 import type { ServeFlags } from './settings.js';
+import type { KeysFlags } from './keys.js';
 import type { TokenFlags } from './token.js';
 
 function program(): Command {
@@ -51,11 +52,7 @@ function program(): Command {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TokenFlags) => (await import('./token.js')).tokenNewCommand(flags));
   const audit = root.command('audit').description('the hash-chained audit trail in <runs dir>/.audit');
-  const auditOptions = (command: Command): Command =>
-    command
-      .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
-      .option('--config <file>', 'config file naming the runs dir (default .parac/project.yaml if present)')
-      .option('--json', 'print machine-readable JSON');
+  const auditOptions = (command: Command): Command => storeOptions(command, 'the runs dir');
   auditOptions(audit.command('list').description('who did what, oldest first'))
     .option('--since <dur|iso>', 'lines at or after: 30s, 15m, 12h, 7d, 2w or an ISO-8601 time')
     .option('--actor <name>', 'lines of this actor (a token name, anonymous, unknown, local:<user>)')
@@ -66,7 +63,42 @@ function program(): Command {
       process.exitCode = await (await import('./audit.js')).auditVerifyCommand(flags);
     },
   );
+  const keys = root.command('keys').description('encryption at rest: the master key and the data keys it wraps (<runs dir>/.keys)');
+  const keysOptions = (command: Command): Command => storeOptions(command, 'the runs dir and privacy.encryption');
+  keysOptions(keys.command('rotate').description('re-wrap every data key from the configured master key to a new one (no file content is rewritten)'))
+    .option('--new-key-env <name>', 'the environment variable holding the new master key (32 bytes, hex or base64)')
+    .option('--new-key-file <path>', 'a file holding the new master key')
+    .addHelpText(
+      'after',
+      '\nRefuses while a daemon serves the runs dir. Interrupted (a crash, kill -9), run it again with the\nsame two keys: it finishes. Then point privacy.encryption.key_env / key_file at the new key.',
+    )
+    .action(async (flags: KeysFlags) => (await import('./keys.js')).keysRotateCommand(flags));
+  keysOptions(keys.command('check').description('read every file of the store with the configured key: exit 1 naming each one that does not open')).action(
+    async (flags: KeysFlags) => {
+      process.exitCode = await (await import('./keys.js')).keysCheckCommand(flags);
+    },
+  );
+  keysOptions(keys.command('encrypt-store').description('encrypt a plaintext store in place with the key privacy.encryption names'))
+    .addHelpText(
+      'after',
+      '\nRefuses while a daemon serves the runs dir. Every run file, archive and log segment is rewritten\nsealed, one at a time; the index is rebuilt at the next open. Interrupted, run it again: it\nfinishes (paracle refuses the store until then). Then set privacy.encryption.enabled: true.',
+    )
+    .action(async (flags: KeysFlags) => (await import('./keys.js')).keysConvertCommand('encrypted', flags));
+  keysOptions(keys.command('decrypt-store').description('decrypt an encrypted store in place (the key privacy.encryption names), then drop its keys'))
+    .addHelpText(
+      'after',
+      '\nRefuses while a daemon serves the runs dir. Interrupted, run it again: it finishes. Then set\nprivacy.encryption.enabled: false.',
+    )
+    .action(async (flags: KeysFlags) => (await import('./keys.js')).keysConvertCommand('plaintext', flags));
   return root;
+}
+
+/** The options of a command working on a runs dir itself; `configNames`: what its config file gives it. */
+function storeOptions(command: Command, configNames: string): Command {
+  return command
+    .option('--runs-dir <dir>', 'the run store (default: the configured runs dir)')
+    .option('--config <file>', `config file naming ${configNames} (default .parac/project.yaml if present)`)
+    .option('--json', 'print machine-readable JSON');
 }
 
 /** Collects a repeatable option's values. */

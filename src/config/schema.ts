@@ -258,14 +258,10 @@ export const paracleConfigSchema = section({
       .describe('more patterns to scrub (RE2 syntax); matches become [REDACTED:<name>]'),
     allow_keys: z.array(nonEmptyString()).default([]).describe('attribute keys never scrubbed, e.g. [ticket.id]'),
     encryption: section({
-      // Refused rather than ignored: a store the user believes encrypted must not be written in clear.
-      enabled: z
-        .boolean()
-        .default(false)
-        .refine((on) => !on, 'encryption at rest is not available in this version; run data is stored unencrypted, so leave this false')
-        .describe('reserved for encryption at rest: true is refused at start (not available yet)'),
-      key_env: envName().default('PARACLE_ENCRYPTION_KEY').describe('the environment variable that will hold the key; never passed to replay commands'),
-    }).describe('reserved for encryption at rest'),
+      enabled: z.boolean().default(false).describe('encrypt every file of run content at rest: AES-256-GCM, a data key per run wrapped by the master key (docs/encryption.md)'),
+      key_env: envName().default('PARACLE_ENCRYPTION_KEY').describe('the environment variable holding the master key: 32 bytes, hex or base64; never passed to replay commands'),
+      key_file: nonEmptyString().nullable().default(null).describe('a file holding the master key instead (wins over key_env)'),
+    }).describe('encryption at rest: serve refuses to start without the key, or with a store that does not match'),
   }).describe('scrubbing of PII and secrets before anything reaches disk, the write-ahead log included'),
   access: section({
     allow_unauthenticated: z.boolean().default(false).describe('with no token configured, allow listeners off loopback (an open API, and OTLP without a token); ignored once a token exists'),

@@ -66,6 +66,10 @@ export const ERROR_CATALOGUE = {
   startup_failed: row(500, G.INTERNAL, failure),
   store_io: row(500, G.INTERNAL, failure),
   corrupt_run_file: row(500, G.INTERNAL, failure),
+  // An encrypted file that does not decrypt (tampered, truncated, or its data key destroyed).
+  unreadable_file: row(500, G.INTERNAL, failure),
+  // No master key, or one that does not open the store's data keys.
+  key_unavailable: row(500, G.INTERNAL, failure),
   maintenance_failed: row(500, G.INTERNAL, failure),
   export_failed: row(500, G.INTERNAL, failure),
   server_error: row(500, G.INTERNAL, failure),
@@ -194,6 +198,25 @@ export class ConfigError extends ParacleError {
 export class StartupError extends ParacleError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('startup_failed', message, options);
+  }
+}
+
+/**
+ * An encrypted file could not be read: its header is not ours, its authentication failed
+ * (a flipped byte, a truncated file) or its data key is gone (shredded). Never garbage.
+ */
+export class UnreadableFileError extends ParacleError {
+  readonly file: string;
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('unreadable_file', `${file} cannot be read: ${reason}`, options);
+    this.file = file;
+  }
+}
+
+/** No master key was given, or the one given does not open the store's data keys. */
+export class KeyUnavailableError extends ParacleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('key_unavailable', message, options);
   }
 }
 

@@ -17,7 +17,9 @@
  * `removed`; compression `compressed`, `recorded`, `replaced`; run writes (in the run-store
  * worker thread, where SIGKILL stops the whole process all the same) `run-file` after each
  * file is in place, `run-mapped` once a trace is mapped to its run record (before any file
- * is written) and `run-written` after a whole run.
+ * is written) and `run-written` after a whole run; key rotation `key-rewrapped` after each
+ * data key; store conversion (`keys encrypt-store` / `decrypt-store`) `store-file-converted`,
+ * `archive-converted` and `segment-converted` after each file, archive and log segment.
  */
 export type FaultAction = (point: string) => void;
 

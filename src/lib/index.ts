@@ -14,6 +14,8 @@ export {
   RetryableError,
   ConfigError,
   StartupError,
+  UnreadableFileError,
+  KeyUnavailableError,
   classifyError,
   isErrorCode,
   errorCodeOfHttpStatus,

@@ -4,18 +4,19 @@ import { Maintenance } from '../maintenance/index.js';
 import { ConfigWatcher, formatPath, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
-import { ConnectionGuard, type HostPort, type HttpListenerOptions } from '../lib/index.js';
+import { ConnectionGuard, StartupError, type HostPort, type HttpListenerOptions } from '../lib/index.js';
 import type { Component } from '../contracts/index.js';
 import { estimateCall, loadPriceBook } from '../pricing/index.js';
 import { TraceAssembler } from '../processor/assembler/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../receiver/otlp/index.js';
 import { Metrics, type Logger } from '../telemetry/index.js';
-import { WriteAheadLog } from '../wal/index.js';
+import { WalCipher, WriteAheadLog } from '../wal/index.js';
 import { DurableIngest } from '../processor/durable/index.js';
 import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
 import { buildSecurity } from './security.js';
-import { CatalogFollower, ensureWritableRunsDir, UploadStaging } from '../store/index.js';
+import { CatalogFollower, ensureWritableRunsDir, openStoreEncryption, registerServing, UploadStaging } from '../store/index.js';
+import { KeyStore, keysDirOf, storeMasterKey } from '../crypt/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
 import { loadUiAssets, uiRoutes } from '../ui/index.js';
 
@@ -59,13 +60,39 @@ export async function startDaemon(
   logger: Logger,
   metrics = new Metrics({ maxIds: settings.config.metrics.max_ids, logger: logger.child({ component: 'telemetry' }) }),
 ): Promise<Daemon> {
+  await ensureWritableRunsDir(settings.runsDir);
+  // Store-changing commands (keys rotate, runs shred...) refuse while this file names us.
+  const serving = registerServing(settings.runsDir);
+  let daemon: Daemon;
+  try {
+    daemon = await assembleDaemon(settings, logger, metrics);
+  } catch (err) {
+    serving.release();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ...daemon,
+    unpricedRuns: () => daemon.unpricedRuns(),
+    shutdown: () => (stopping ??= daemon.shutdown().finally(() => serving.release())),
+  };
+}
+
+async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: Metrics): Promise<Daemon> {
   const { config } = settings;
   const listeners = { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http };
-  // Access rules and TLS files are checked before anything touches the runs dir.
+  // Access rules and TLS files are checked before the store is opened.
   const security = await buildSecurity(config, listeners, settings.runsDir, (runId) => index.store.subjectOf(runId), metrics, logger);
   // Before anything is opened: a missing HMAC key stops the start.
   const privacy = privacyParts(config.privacy, settings.env ?? process.env, metrics);
-  await ensureWritableRunsDir(settings.runsDir);
+  // Before the index or the log is opened: no key, a key that does not open the store, or a
+  // store that does not match the setting stops the start with one sentence.
+  const masterKey = storeMasterKey(config.privacy.encryption, settings.env ?? process.env);
+  if (masterKey && config.ingest.untraced_logs === 'file') {
+    throw new StartupError('ingest.untraced_logs: file keeps plaintext day files and cannot be used with privacy.encryption.enabled yet: set it to drop');
+  }
+  openStoreEncryption(settings.runsDir, masterKey);
+  const walCipher = masterKey ? new WalCipher(new KeyStore(keysDirOf(settings.runsDir), masterKey)) : undefined;
   // Loaded here first so a bad pricing file stops the start with its own error; the run
   // store's workers each load it again. The API prices span calls with it.
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
@@ -79,6 +106,7 @@ export async function startDaemon(
       pricing: { overrides: config.pricing.overrides, dataFile: config.pricing.data_file },
       index,
       documentDepthLimit: config.ingest.limits.attribute_value_depth_limit,
+      masterKey,
     },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
@@ -98,7 +126,7 @@ export async function startDaemon(
   );
   const walLogger = logger.child({ component: 'wal' });
   const { wal, recovered } = await WriteAheadLog.open(
-    { dir: join(settings.runsDir, '.wal'), sync: config.ingest.wal.sync, segmentBytes: config.ingest.wal.segment_bytes },
+    { dir: join(settings.runsDir, '.wal'), sync: config.ingest.wal.sync, segmentBytes: config.ingest.wal.segment_bytes, cipher: walCipher },
     walLogger,
   );
   // Scrubbed before the log: what arrives, and what an older version left in it unscrubbed.

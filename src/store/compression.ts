@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { faultPoint, FILE_MODE, syncPath, writeFileAtomic } from '../lib/index.js';
-import { hashFile } from './file-hash.js';
+import { faultPoint, FILE_MODE, syncPath } from '../lib/index.js';
 import { CorruptRunFileError, storeOp } from './errors.js';
-import { readTextIfExists } from './read-text.js';
+import { contentSize, hashStoredContent, openStored, sealingOf, writeStoredAtomic, readStoredTextIfExists as readTextIfExists } from './stored-file.js';
 
 /** The record of a run's compressed files, in the run directory (hidden, so never listed). */
 export const COMPRESSION_RECORD = '.compressed.json';
@@ -59,20 +58,20 @@ export function isStoredCompressed(entry: CompressedFile | undefined, storedSize
  */
 export async function compressRunFile(runDir: string, path: string): Promise<CompressedFile | null> {
   const full = join(runDir, ...path.split('/'));
-  const original = await hashFile(full);
+  const original = await hashStoredContent(full);
   const tmp = join(dirname(full), `.${basename(full)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await storeOp('write', tmp, async () => {
-      await pipeline(createReadStream(full), createGzip(), createWriteStream(tmp, { mode: FILE_MODE }));
+      await pipeline([openStored(full), createGzip(), ...sealingOf(full), createWriteStream(tmp, { mode: FILE_MODE })]);
       await syncPath(tmp);
     });
     faultPoint('compressed');
-    const storedBytes = (await storeOp('read', tmp, () => stat(tmp))).size;
+    const storedBytes = await contentSize(tmp, (await storeOp('read', tmp, () => stat(tmp))).size);
     if (storedBytes >= original.size) return null;
     const entry: CompressedFile = { bytes: original.size, sha256: original.sha256, stored_bytes: storedBytes };
     const record = { ...(await readCompressionRecord(runDir)), [path]: entry };
     const recordPath = join(runDir, COMPRESSION_RECORD);
-    await storeOp('write', recordPath, () => writeFileAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`));
+    await writeStoredAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`);
     faultPoint('recorded');
     await storeOp('rename', full, () => rename(tmp, full));
     faultPoint('replaced');

@@ -64,13 +64,14 @@ export function errnoOf(err: unknown): string | null {
 
 /**
  * Runs one file-system operation, turning any failure into a {@link StoreError} naming
- * `operation` and `path`. A StoreError thrown inside passes through unchanged.
+ * `operation` and `path`. A ParacleError thrown inside (a StoreError, a file that does not
+ * decrypt) passes through unchanged.
  */
 export async function storeOp<T>(operation: StoreOperation, path: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof StoreError) throw err;
+    if (err instanceof ParacleError) throw err;
     throw new StoreError(operation, path, err);
   }
 }
@@ -80,7 +81,7 @@ export function storeOpSync<T>(operation: StoreOperation, path: string, run: () 
   try {
     return run();
   } catch (err) {
-    if (err instanceof StoreError) throw err;
+    if (err instanceof ParacleError) throw err;
     throw new StoreError(operation, path, err);
   }
 }

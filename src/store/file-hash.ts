@@ -1,11 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { storeOp } from './errors.js';
-
-/** Size and SHA-256 of one file, streamed. */
-export function hashFile(path: string): Promise<{ size: number; sha256: string }> {
-  return storeOp('read', path, () => hashChunks(createReadStream(path)));
-}
 
 /** Size and SHA-256 of the bytes of a stream (a file, an archive entry). */
 export async function hashChunks(chunks: AsyncIterable<Buffer>): Promise<{ size: number; sha256: string }> {

@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, writeFileAtomic } from '../lib/index.js';
+import { NotFoundError } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
 import { errnoOf, storeOp } from './errors.js';
 import { listEntries } from './artifacts.js';
 import { isValidRunId } from './layout.js';
 import { kindFolders } from './run-files.js';
+import { writeStoredAtomic } from './stored-file.js';
 
 /** One run directory in the live store. */
 export interface StoredRunLocation {
@@ -48,5 +49,5 @@ async function exists(path: string): Promise<boolean> {
 /** Replaces a run's `metadata.yaml` atomically: a reader sees the old file or the new one. */
 export async function writeRunMetadata(location: StoredRunLocation, text: string): Promise<void> {
   const path = join(location.dir, 'metadata.yaml');
-  await storeOp('write', path, () => writeFileAtomic(path, text));
+  await writeStoredAtomic(path, text);
 }

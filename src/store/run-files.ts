@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
-import type { Dirent, ReadStream } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
 import { errnoOf, storeOp } from './errors.js';
 import { KIND_FOLDERS, isInside, isValidRunId, runDirectory, sanitizeStepId } from './layout.js';
+import { contentSize, openStored } from './stored-file.js';
 import type { RunRef } from './writer.js';
 
 /** One file below a run directory. */
@@ -65,7 +66,8 @@ export async function listFiles(folder: string): Promise<RunFileEntry[]> {
     const full = join(entry.parentPath, entry.name);
     const path = relative(folder, full).split(sep).join('/');
     if (!entry.isFile() || path.split('/').some((part) => HIDDEN.test(part))) continue;
-    files.push({ path, size: (await storeOp('read', full, () => stat(full))).size });
+    const stored = (await storeOp('read', full, () => stat(full))).size;
+    files.push({ path, size: await storeOp('read', full, () => contentSize(full, stored)) });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -135,9 +137,9 @@ export async function resolveFileInside(folder: string, path: string, what = 'pa
   return real;
 }
 
-/** Opens a file found by {@link resolveFileInside} for streaming. */
-export function openFile(path: string): ReadStream {
-  return createReadStream(path);
+/** Opens a file found by {@link resolveFileInside} for streaming its content. */
+export function openFile(path: string): Readable {
+  return openStored(path);
 }
 
 /** The folder names of the run kinds, for code that walks the store. */

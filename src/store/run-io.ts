@@ -15,6 +15,7 @@ import {
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { DIR_MODE, FILE_MODE, faultPoint } from '../lib/index.js';
+import { codecOf } from './codec.js';
 import { StoreError, errnoOf, storeOpSync } from './errors.js';
 
 /**
@@ -56,7 +57,7 @@ export class RunFiles {
     const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     storeOpSync('write', path, () => {
       try {
-        writeTemp(tmp, data, () => this.makeDir(dir));
+        writeTemp(tmp, codecOf(path).seal(path, data), () => this.makeDir(dir));
         renameSync(tmp, path);
       } catch (err) {
         // A part written to a full disk must not keep it full.
@@ -75,11 +76,20 @@ export class RunFiles {
     return storeOpSync('read', path, () => statSync(path).mtimeMs);
   }
 
+  /**
+   * Remembers a file put in place by someone else (a new data key) for the next
+   * {@link syncWritten}.
+   */
+  remember(file: string): void {
+    this.files.add(file);
+    this.dirs.add(dirname(file));
+  }
+
   /** A file's text, or null when it does not exist. */
   readText(path: string): string | null {
     return storeOpSync('read', path, () => {
       try {
-        return readFileSync(path, 'utf8');
+        return codecOf(path).open(path, readFileSync(path)).toString('utf8');
       } catch (err) {
         if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return null;
         throw err;

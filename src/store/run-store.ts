@@ -13,6 +13,7 @@ import { createReplayRun, type ReplayRunWrite } from './replay-run.js';
 import { TraceViews, type CallPricer } from './spans.js';
 import { openStoredRun } from './stored-run.js';
 import type { RunRef } from './writer.js';
+import { shredRun, type ShredResult } from './shred.js';
 
 /** `GET /api/v1/runs/{id}` and `runs get --json`: the metadata, `pinned`, where it is and its files. */
 export type RunDetail = Record<string, unknown> & { pinned: boolean; place: StorePlace; files: RunFileEntry[] };
@@ -160,6 +161,13 @@ export class RunStore {
   createReplay(write: ReplayRunWrite): Promise<void> {
     return createReplayRun(this.runsDir, this.catalog, write);
   }
+}
+
+/**
+ * Crypto-shreds a run, live or archived (see {@link shredRun}).
+ */
+export function shredStoredRun(store: RunStore, runId: string): Promise<ShredResult> {
+  return shredRun(store.runsDir, store.catalog, runId);
 }
 
 function joinRelative(folder: string, path: string): string {

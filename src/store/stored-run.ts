@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError } from '../lib/index.js';
@@ -18,6 +18,7 @@ import { CorruptRunFileError, errnoOf, storeOp } from './errors.js';
 import { runDirectory } from './layout.js';
 import { isPinned } from './pin.js';
 import { checkRelativePath, listFiles, locateRun, noSuchRun, openFile, resolveFileInside, type RunFileEntry } from './run-files.js';
+import { contentSize, readStoredText } from './stored-file.js';
 
 /**
  * One run, live or archived, read the same way: callers never learn where the bytes come
@@ -93,7 +94,7 @@ class LiveRun implements StoredRun {
 
   metadataText(): Promise<string> {
     const path = join(this.dir, 'metadata.yaml');
-    return storeOp('read', path, () => readFile(path, 'utf8'));
+    return readStoredText(path);
   }
 
   pinned(): Promise<boolean> {
@@ -109,7 +110,10 @@ class LiveRun implements StoredRun {
   async open(path: string): Promise<Readable> {
     if (HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
     const real = await resolveFileInside(this.dir, path, 'path');
-    const [record, { size }] = await Promise.all([readCompressionRecord(this.dir), storeOp('read', real, () => stat(real))]);
+    const [record, size] = await Promise.all([
+      readCompressionRecord(this.dir),
+      storeOp('read', real, async () => contentSize(real, (await stat(real)).size)),
+    ]);
     return inflateIfCompressed(openFile(real), isStoredCompressed(record[path], size));
   }
 

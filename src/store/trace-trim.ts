@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/index.js';
 import { StatusCode } from '../model/index.js';
-import { CorruptRunFileError, storeOp } from './errors.js';
+import { CorruptRunFileError } from './errors.js';
 import { runDirectory } from './layout.js';
 import { parseMetadata, renderMetadataFields } from './metadata.js';
 import type { RunRef } from './writer.js';
+import { readStoredText, writeStoredAtomic } from './stored-file.js';
 
 interface JsonSpan {
   spanId?: string;
@@ -66,9 +65,9 @@ export async function trimRunTrace(runsDir: string, location: RunRef): Promise<{
   const dir = runDirectory(runsDir, location.kind, location.runId);
   const tracePath = join(dir, 'trace.json');
   const metadataPath = join(dir, 'metadata.yaml');
-  const trimmed = trimTrace(await storeOp('read', tracePath, () => readFile(tracePath, 'utf8')), location.runId);
-  await storeOp('write', tracePath, () => writeFileAtomic(tracePath, trimmed.text));
-  const metadata = { ...parseMetadata(await storeOp('read', metadataPath, () => readFile(metadataPath, 'utf8'))), trace_sampled: false };
-  await storeOp('write', metadataPath, () => writeFileAtomic(metadataPath, renderMetadataFields(metadata)));
+  const trimmed = trimTrace(await readStoredText(tracePath), location.runId);
+  await writeStoredAtomic(tracePath, trimmed.text);
+  const metadata = { ...parseMetadata(await readStoredText(metadataPath)), trace_sampled: false };
+  await writeStoredAtomic(metadataPath, renderMetadataFields(metadata));
   return { metadata, trimmed };
 }

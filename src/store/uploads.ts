@@ -12,6 +12,7 @@ import { checkRelativePath } from './run-files.js';
 import { RunFiles } from './run-io.js';
 import { createFileNoFollow, directoryInside, directoryInsideSync, isLinkSync } from './safe-path.js';
 import { INCOMING_FOLDER, UPLOADS_FOLDER, type UploadStaging } from './staging.js';
+import { sealingOf } from './stored-file.js';
 import type { RunRef } from './writer.js';
 
 /** Where an uploaded artifact went. */
@@ -63,7 +64,9 @@ export async function receiveArtifact(
   const reserving = catalog.locateTrace(traceId) === null ? staging : undefined;
   const incoming = await directoryInside(runsDir, [UPLOADS_FOLDER, INCOMING_FOLDER]);
   const tmp = join(incoming, `.upload.${randomBytes(6).toString('hex')}.tmp`);
-  const size = await streamToFile(upload.body, tmp, upload.maxBytes, reserving, upload.transform?.());
+  // Sealed with the trace's upload key wherever it lands (run or staging): `runs shred` destroys it with the run's.
+  const sealAs = join(runsDir, UPLOADS_FOLDER, traceId, path);
+  const size = await streamToFile(upload.body, tmp, sealAs, upload.maxBytes, reserving, upload.transform?.());
   try {
     const runId = await placeUpload(runsDir, catalog, traceId, path, tmp);
     if (runId === null) reserving?.keep(size);
@@ -128,9 +131,10 @@ export function adoptStagedUploads(runsDir: string, traceId: string, location: R
 /**
  * Writes a stream to the new file `tmp` (no link followed); returns the size received. With
  * `staging`, every byte is reserved from it as it comes (the caller keeps or releases them).
- * `transform` (the privacy scrubber) rewrites the bytes before any reaches the file.
+ * `transform` (the privacy scrubber) rewrites the bytes before any reaches the file; in an
+ * encrypted store they are then sealed with the data key of a file at `sealAs`.
  */
-async function streamToFile(body: Readable, tmp: string, maxBytes: number, staging: UploadStaging | undefined, transform?: Transform): Promise<number> {
+async function streamToFile(body: Readable, tmp: string, sealAs: string, maxBytes: number, staging: UploadStaging | undefined, transform?: Transform): Promise<number> {
   let size = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -145,9 +149,9 @@ async function streamToFile(body: Readable, tmp: string, maxBytes: number, stagi
   });
   const handle = await createFileNoFollow(tmp);
   try {
-    // The stream closes the file when it ends or fails.
-    if (transform) await pipeline(body, limit, transform, handle.createWriteStream());
-    else await pipeline(body, limit, handle.createWriteStream());
+    // Scrubbed, then sealed (an encrypted store) before any byte reaches the file; the
+    // stream closes the file when it ends or fails.
+    await pipeline([body, limit, ...(transform ? [transform] : []), ...sealingOf(sealAs), handle.createWriteStream()]);
   } catch (err) {
     staging?.release(size);
     await rm(tmp, { force: true });

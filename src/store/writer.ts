@@ -7,7 +7,7 @@ import { StoreError, storeOp } from './errors.js';
 import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
 import { metadataFields, parseMetadata, renderMetadataFields } from './metadata.js';
-import { readTextIfExists } from './read-text.js';
+import { readStoredTextIfExists as readTextIfExists } from './stored-file.js';
 import { RunFiles } from './run-io.js';
 
 /** Everything needed to write one run directory. */

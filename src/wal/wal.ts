@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { makeDirectory, RetryableError, writeFileAtomic } from '../lib/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { encodeRecord, parseSegment, RecordType, type RecordTypeValue, type WalRecord } from './record.js';
+import type { WalCipher } from './cipher.js';
 import { createSegment, listSegments, segmentName, syncDirectory, type Segment } from './segments.js';
 
 /** Options of the write-ahead log (`ingest.wal.*`). */
@@ -19,6 +20,8 @@ export interface WalOptions {
   /** A non-empty active segment older than this is sealed, so it can be checkpointed. */
   segmentMaxAgeMs?: number;
   now?: () => number;
+  /** Seals each record with its segment's data key (an encrypted store); absent: plaintext. */
+  cipher?: WalCipher;
 }
 
 /** See {@link WalOptions.sync}. */
@@ -31,7 +34,8 @@ export interface RecoveredSegment {
 }
 
 interface PendingAppend {
-  record: Buffer;
+  type: RecordTypeValue;
+  payload: Uint8Array;
   traceIds: readonly string[];
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -82,6 +86,8 @@ export class WriteAheadLog {
     for (const seq of await listSegments(options.dir)) {
       const path = join(options.dir, segmentName(seq));
       const parsed = parseSegment(await readFile(path));
+      const { cipher } = options;
+      if (cipher) for (const record of parsed.records) record.payload = cipher.open(seq, record.type, record.payload, path);
       if (parsed.problem) {
         logger.warn(
           { segment: path, offset: parsed.validBytes, records_kept: parsed.records.length, reason: parsed.problem },
@@ -117,9 +123,8 @@ export class WriteAheadLog {
   /** Appends one record; resolves when it is durable, rejects with RetryableError if the disk fails. */
   append(type: RecordTypeValue, payload: Uint8Array, traceIds: readonly string[]): Promise<void> {
     if (this.closed) return Promise.reject(new RetryableError('unavailable', 'the daemon is shutting down', RETRY_AFTER_SECONDS));
-    const record = encodeRecord(type, payload);
     return new Promise((resolve, reject) => {
-      this.pending.push({ record, traceIds, resolve, reject });
+      this.pending.push({ type, payload, traceIds, resolve, reject });
       this.schedule();
     });
   }
@@ -145,6 +150,7 @@ export class WriteAheadLog {
     await syncStore();
     for (const segment of done) {
       await unlink(segment.path);
+      this.options.cipher?.forget(segment.seq);
       this.sealed.splice(this.sealed.indexOf(segment), 1);
     }
     await syncDirectory(this.options.dir);
@@ -205,9 +211,11 @@ export class WriteAheadLog {
   private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
     const segment = await this.activeSegment();
     const handle = segment.handle!;
-    const size = batch.reduce((n, p) => n + p.record.length, 0);
+    const { cipher } = this.options;
+    const records = batch.map((p) => encodeRecord(p.type, cipher ? cipher.seal(segment.seq, p.type, p.payload) : p.payload));
+    const size = records.reduce((n, r) => n + r.length, 0);
     try {
-      const { bytesWritten } = await handle.writev(batch.map((p) => p.record));
+      const { bytesWritten } = await handle.writev(records);
       if (bytesWritten !== size) throw Object.assign(new Error('short write'), { code: 'EIO' });
       await handle.datasync();
     } catch (err) {

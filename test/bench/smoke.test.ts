@@ -27,6 +27,7 @@ const FIGURES = [
   'peak_rss_mb',
   'in_flight_rss_mb',
   'privacy_http_ack_spans_per_s',
+  'encrypted_http_e2e_runs_per_s',
   'cli_list_ms',
   'cli_search_ms',
   'api_search_p50_ms',
@@ -40,9 +41,9 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => removeTempDir(dir));
 
-  // Ten daemons start one after another (four for the privacy figure's turns, two per token round).
-  // Bounded at 300 s: the suite runs two files at once, so this one shares the CPU.
-  it('measures every figure against its baseline and writes them as JSON', { timeout: 300_000 }, async () => {
+  // Fourteen daemons start one after another (four for each of the privacy and encryption figures' turns, two per token round).
+  // Bounded at 400 s: the suite runs two files at once, so this one shares the CPU.
+  it('measures every figure against its baseline and writes them as JSON', { timeout: 400_000 }, async () => {
     const options: BenchOptions = {
       dists: [resolve('dist')],
       traces: 40,

@@ -4,7 +4,7 @@ import type { MaintenanceRequest } from '../../api/index.js';
 import { ParacleError, describeError, errorCodeOfHttpStatus, errorOfCode, isErrorCode } from '../../lib/index.js';
 import type { JobReport } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
-import { checkRelativePath, checkRunQuery, type RunDetail, type RunFileEntry, type RunFileKey, type RunQuery, type StatsQuery } from '../../store/index.js';
+import { checkRelativePath, checkRunQuery, type RunDetail, type RunFileEntry, type RunFileKey, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
 /** Asks a daemon's `/api/v1` (INTERFACE.md §4), with a bearer token when one is given. */
@@ -57,6 +57,10 @@ export class HttpSource implements RunsSource {
   async setPinned(runId: string, pinned: boolean): Promise<{ run_id: string; pinned: boolean }> {
     const response = await this.request(pinned ? 'PUT' : 'DELETE', `/runs/${encodeURIComponent(runId)}/pin`);
     return (await response.json()) as { run_id: string; pinned: boolean };
+  }
+
+  async shred(runId: string): Promise<ShredResult> {
+    return (await (await this.request('DELETE', `/runs/${encodeURIComponent(runId)}?shred=true`)).json()) as ShredResult;
   }
 
   async maintain(job: MaintenanceJob, request: MaintenanceRequest): Promise<JobReport> {

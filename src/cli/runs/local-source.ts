@@ -2,14 +2,20 @@ import type { Readable } from 'node:stream';
 import { recordLocalAction, type AuditLog } from '../../audit/index.js';
 import { ParacleError } from '../../lib/index.js';
 import { buffer } from 'node:stream/consumers';
-import { RunCatalog, RunStore, type RunQuery, type StatsQuery } from '../../store/index.js';
+import { storeMasterKey, type EncryptionSetting } from '../../crypt/index.js';
+import { openStoreEncryption, RunCatalog, RunStore, shredStoredRun, takeChangeLock, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
 import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 
-/** Opens the index of `runsDir` (rebuilding it if need be, with a line on stderr). */
-export async function openLocalStore(runsDir: string): Promise<RunStore> {
+/**
+ * Opens the store at `runsDir` as the configuration says (encrypted with its key, or
+ * plaintext; a mismatch or a missing key is one sentence, exit 1), then its index
+ * (rebuilding it if need be, with a line on stderr).
+ */
+export async function openLocalStore(runsDir: string, encryption: EncryptionSetting, env: NodeJS.ProcessEnv): Promise<RunStore> {
+  openStoreEncryption(runsDir, storeMasterKey(encryption, env));
   const catalog = await RunCatalog.open(runsDir, (message) => process.stderr.write(`paracle: ${message}\n`));
   return new RunStore(runsDir, catalog);
 }
@@ -54,6 +60,12 @@ export class LocalSource implements RunsSource {
 
   setPinned(runId: string, pinned: boolean): ReturnType<RunStore['setPinned']> {
     return this.audited(pinned ? 'run.pin' : 'run.unpin', runId, () => this.store.setPinned(runId, pinned));
+  }
+
+  /** Refuses (ConflictError) while a daemon serves the runs dir: shred through it then. */
+  shred(runId: string): Promise<ShredResult> {
+    const lock = takeChangeLock(this.store.runsDir, 'paracle runs shred');
+    return this.audited('run.shred', runId, () => shredStoredRun(this.store, runId)).finally(() => lock.release());
   }
 
   async maintain(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {

@@ -26,10 +26,11 @@ export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
     throw new InvalidInputError('give either --runs-dir or --server, not both');
   }
   const policy = async (): Promise<RunsPolicy> => (await configured(flags, env)).runs;
-  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir)), policy);
+  const encryption = async (): Promise<ParacleConfig['privacy']['encryption']> => (await configured(flags, env)).privacy.encryption;
+  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir), await encryption(), env), policy);
   const server = flags.server ?? env.PARACLE_SERVER;
   if (server) return new HttpSource(server, await tokenFor(flags, env));
-  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env)), policy);
+  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env), await encryption(), env), policy);
 }
 
 /**
@@ -75,7 +76,7 @@ export async function configuredRunsDir(flags: RunsFlags, env: NodeJS.ProcessEnv
 }
 
 /** The config `paracle serve` would load with the same flags and environment. */
-async function configured(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<ParacleConfig> {
+export async function configured(flags: RunsFlags, env: NodeJS.ProcessEnv): Promise<ParacleConfig> {
   // Loaded on use: the config schema is the slowest import of a `runs` command.
   const { configFileFor } = await import('../settings.js');
   const { defaultConfig, loadConfigFile } = await import('../../config/index.js');

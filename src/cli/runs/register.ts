@@ -76,6 +76,13 @@ export function registerRunsCommands(runs: Command): void {
     .action(lazy(async () => (await import('./export.js')).exportCommand));
   runsCommand(runs, 'pin <run_id>', 'keep a run from retention').action(async (id: string, flags: RunsFlags) => (await import('./pin.js')).pinCommand(id, true, flags));
   runsCommand(runs, 'unpin <run_id>', 'let retention remove a run again').action(async (id: string, flags: RunsFlags) => (await import('./pin.js')).pinCommand(id, false, flags));
+  runsCommand(runs, 'shred <run_id>', "destroy a run's data keys, then its files (live or archived): unreadable everywhere, copies included")
+    .option('--yes', 'do not ask (required when not on a terminal)')
+    .addHelpText(
+      'after',
+      '\nOn a runs dir this refuses while a daemon serves it: give --server then (admin token).\nIn a plaintext store the files are only deleted. Recorded in the audit trail.',
+    )
+    .action(lazy(async () => (await import('./shred.js')).shredCommand));
   runsCommand(runs, 'cleanup', 'apply retention now: archive or delete runs past the policy, expire old archives')
     .option('--older-than <dur>', 'runs started longer ago than this leave (default: runs.retention_days)')
     .option('--dry-run', 'print what would be done, change nothing')

@@ -12,6 +12,7 @@ import type { MaterializeOutcome } from './materializer.js';
 import { MaterializerPool } from './pool.js';
 import { TraceRunCache } from './trace-runs.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
+import type { MasterKey } from '../../crypt/index.js';
 
 /** Options of the run-store exporter. */
 export interface RunStoreExporterOptions {
@@ -26,6 +27,8 @@ export interface RunStoreExporterOptions {
   locationCapacity?: number;
   /** The price book's files, which each worker loads (it prices the tokens no span reported a cost for). */
   pricing: PriceBookFiles;
+  /** The master key of an encrypted store, handed to the workers; absent or null: plaintext. */
+  masterKey?: MasterKey | null;
   /** How many traces' counted tokens and cost to remember (older ones are read back from the store). */
   countedCapacity?: number;
   /**
@@ -71,12 +74,14 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     this.limiter = new Limiter(options.concurrency ?? 64);
     const lookup = (traceId: string): TraceRunEntry | null => options.index?.locateTrace(traceId) ?? null;
     this.locations = new TraceRunCache(lookup, options.locationCapacity ?? 200_000);
+    const masterKey = options.masterKey ? { hex: options.masterKey.bytes.toString('hex'), source: options.masterKey.source } : null;
     const setup = {
       runsDir: options.runsDir,
       unrecognized: options.unrecognized,
       pricing: options.pricing,
       countedCapacity: options.countedCapacity ?? 10_000,
       documentDepthLimit: options.documentDepthLimit,
+      masterKey,
     };
     const workers = options.workers ?? Math.min(2, Math.max(1, availableParallelism() - 1));
     this.pool = new MaterializerPool(setup, workers, logger);

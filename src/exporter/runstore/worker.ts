@@ -1,13 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { unpackBatch } from '../../codec/otlp/index.js';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
-import { RunFiles } from '../../store/index.js';
+import { parseMasterKey } from '../../crypt/index.js';
+import { attachEncryptedStore, RunFiles } from '../../store/index.js';
 import { Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
 import { errorMessage, type Reply, type Request, type WireJob } from './protocol.js';
 
 /** What the pool hands each worker when it starts. */
 export interface WorkerSetup extends MaterializerOptions {
   pricing: PriceBookFiles;
+  /** The master key of an encrypted store (hex, and where it came from); null: plaintext. */
+  masterKey: { hex: string; source: string } | null;
 }
 
 /**
@@ -20,6 +23,11 @@ const MAX_UNSYNCED = 100_000;
 // time in arrival order, with synchronous file I/O, and syncs what it wrote when asked.
 const setup = workerData as WorkerSetup;
 const io = new RunFiles();
+// Encryption happens here, in the worker, with the files it writes.
+if (setup.masterKey) {
+  const master = parseMasterKey(setup.masterKey.hex, setup.masterKey.source);
+  attachEncryptedStore(setup.runsDir, master, (file) => io.remember(file));
+}
 const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io);
 const port = parentPort!;
 /** The pool's packed-span name table, as far as it was sent. */

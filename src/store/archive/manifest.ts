@@ -3,7 +3,7 @@ import type { RunKind } from '../../model/index.js';
 import { isTempFile } from '../artifacts.js';
 import { COMPRESSION_RECORD } from '../compression.js';
 import { CorruptRunFileError } from '../errors.js';
-import { hashFile } from '../file-hash.js';
+import { hashStoredContent } from '../stored-file.js';
 import { listTree } from '../run-files.js';
 
 /** The manifest's name inside a run directory and, first of all entries, in its archive. */
@@ -43,7 +43,7 @@ export async function buildManifest(dir: string, kind: RunKind, runId: string, a
     const full = join(entry.parentPath, entry.name);
     const path = relative(dir, full).split(sep).join('/');
     if (path === MANIFEST_FILE) continue;
-    files.push({ path, ...(await hashFile(full)) });
+    files.push({ path, ...(await hashStoredContent(full)) });
   }
   files.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { format: MANIFEST_FORMAT, run_id: runId, kind, archived_at: new Date(archivedAtMs).toISOString(), files };

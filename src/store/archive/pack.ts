@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { faultPoint, FILE_MODE, makeDirectory, syncPath, writeFileAtomic } from '../../lib/index.js';
+import { faultPoint, FILE_MODE, makeDirectory, syncPath } from '../../lib/index.js';
 import { CorruptRunFileError, storeOp } from '../errors.js';
 import { KIND_FOLDERS, runDirectory } from '../layout.js';
 import type { RunRef } from '../writer.js';
@@ -9,6 +9,7 @@ import { archiveFile } from './layout.js';
 import { buildManifest, compareManifest, MANIFEST_FILE } from './manifest.js';
 import { hashArchive } from './read.js';
 import { retireRunDirectory } from './retire.js';
+import { writeStoredAtomic } from '../stored-file.js';
 
 /**
  * Moves a live run into its archive, in steps that each leave the run readable in exactly
@@ -28,7 +29,7 @@ export async function archiveRun(runsDir: string, location: RunRef, nowMs: numbe
   if (!manifest.files.some((file) => file.path === 'metadata.yaml')) {
     throw new CorruptRunFileError(`run ${location.runId} has no metadata.yaml: not archived`);
   }
-  await storeOp('write', dir, () => writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`));
+  await writeStoredAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   faultPoint('manifest');
 
   const target = archiveFile(runsDir, location.kind, location.runId);

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { NotFoundError } from '../../lib/index.js';
+import { codecOf } from '../codec.js';
 import { CorruptRunFileError, errnoOf, StoreError } from '../errors.js';
 import { hashChunks } from '../file-hash.js';
 import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestFile } from './manifest.js';
@@ -77,9 +78,12 @@ export async function readArchiveHead(file: string, paths: readonly string[]): P
   const wanted = new Set(paths);
   await scanArchive(file, (path, entry) => {
     if (!wanted.delete(path)) return 'end';
+    // Members are stored as they were in the run directory: sealed when the store is encrypted.
     collect(entry, (bytes) => found.set(path, bytes));
     return wanted.size === 0 ? 'stop' : 'take';
   });
+  const codec = codecOf(file);
+  for (const [path, bytes] of found) found.set(path, codec.open(`${file}:${path}`, bytes));
   return found;
 }
 
@@ -95,7 +99,10 @@ export async function hashArchive(file: string): Promise<ManifestFile[]> {
   const hashed: Promise<ManifestFile>[] = [];
   await scanArchive(file, (path, entry) => {
     if (path === MANIFEST_FILE) return 'skip';
-    hashed.push(hashChunks(entry as unknown as AsyncIterable<Buffer>).then((sum) => ({ path, ...sum })));
+    // The manifest hashes content: members of an encrypted store are opened first.
+    const opening = codecOf(file).opening(`${file}:${path}`);
+    const content = opening === null ? entry : (entry as unknown as Readable).pipe(opening);
+    hashed.push(hashChunks(content as unknown as AsyncIterable<Buffer>).then((sum) => ({ path, ...sum })));
     return 'take';
   });
   return Promise.all(hashed);
@@ -112,7 +119,12 @@ export function openArchiveFile(file: string, path: string): Promise<Readable> {
     scanArchive(file, (entryPath, entry) => {
       if (entryPath !== path) return 'skip';
       found = true;
-      entry.pipe(out);
+      const opening = codecOf(file).opening(`${file}:${path}`);
+      if (opening === null) entry.pipe(out);
+      else {
+        opening.on('error', (err) => out.destroy(err));
+        entry.pipe(opening).pipe(out);
+      }
       resolve(out);
       return 'stop';
     }).then(

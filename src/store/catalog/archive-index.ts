@@ -5,7 +5,7 @@
  */
 import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { RunKind } from '../../model/index.js';
 import { listEntries } from '../artifacts.js';
 import { archiveKindFolder, runIdOfArchive } from '../archive/layout.js';

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Database as Db, Statement } from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { Database as Db, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { RunKind, StoreSize } from '../../model/index.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { runIdsIn } from '../reader.js';
@@ -13,6 +14,7 @@ import { refreshArchiveIndex } from './archive-index.js';
 import { prepareSchema } from './schema.js';
 import { LogScrubber } from './log-scrub.js';
 import { FILE_MODE, makeDirectory } from '../../lib/index.js';
+import { indexKeyOf } from '../encryption.js';
 
 /** Where the index reports what it did on its own (rebuilds); the daemon logs, the CLI prints. */
 export type CatalogLog = (message: string, fields: Record<string, unknown>) => void;
@@ -331,16 +333,17 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
     prepareSchema(db);
     return { db, reason: 'read-only runs dir' };
   }
+  const openIndex = indexOpener(runsDir);
   try {
     await createPrivate(file);
-    const db = new Database(file);
+    const db = openIndex(file);
     return { db, reason: prepareSchema(db) ? null : 'missing' };
   } catch (err) {
     if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errnoOf(err) ?? '')) throw err;
     log('the run index is corrupt: deleting it', { file });
     await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
     await createPrivate(file);
-    const db = new Database(file);
+    const db = openIndex(file);
     prepareSchema(db);
     return { db, reason: 'corrupt' };
   }
@@ -353,6 +356,45 @@ async function openDatabase(runsDir: string, log: CatalogLog): Promise<{ db: Db;
 async function createPrivate(file: string): Promise<void> {
   const handle = await open(file, 'a', FILE_MODE);
   await handle.close();
+}
+
+/**
+ * Checks the index file of `runsDir` with its store's key (read only): null when it opens
+ * and passes SQLite's quick check, or when there is none; else what is wrong.
+ */
+export function checkIndexFile(runsDir: string): { file: string; problem: string | null } {
+  const file = join(runsDir, INDEX_FOLDER, INDEX_FILE);
+  if (!existsSync(file)) return { file, problem: null };
+  try {
+    const db = indexOpener(runsDir)(file, true);
+    try {
+      const result = db.pragma('quick_check', { simple: true });
+      return { file, problem: result === 'ok' ? null : `SQLite's quick check says ${String(result)}` };
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return { file, problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * How the index file of `runsDir` is opened: plain SQLite, or, in an encrypted store, an
+ * encrypted SQLite (SQLite3MultipleCiphers, SQLCipher's AES-256 scheme: every page, the
+ * journal included) keyed with the index's own data key, which the master key wraps like a
+ * run's, so a rotation re-wraps it without rewriting the index.
+ */
+function indexOpener(runsDir: string): (file: string, readonly?: boolean) => Db {
+  const key = indexKeyOf(runsDir);
+  if (key === null) return (file, readonly = false) => new Database(file, { readonly });
+  return (file, readonly = false) => {
+    const db = new Database(file, { readonly });
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma(`key = "x'${key.bytes.toString('hex')}'"`);
+    // A wrong key shows only when a page is read: read one now, so it fails here (SQLITE_NOTADB).
+    db.pragma('schema_version');
+    return db;
+  };
 }
 
 /** The mtime of a kind folder; 0 when it does not exist. */

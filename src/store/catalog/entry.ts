@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunKind } from '../../model/index.js';
+import { codecOf } from '../codec.js';
 import { errnoOf, storeOp } from '../errors.js';
 import { runDirectory } from '../layout.js';
 import { parseMetadata } from '../metadata.js';
@@ -126,6 +127,12 @@ async function readHead(path: string, maxBytes: number): Promise<{ text: string;
       const handle = await open(path, 'r');
       try {
         const info = await handle.stat();
+        const codec = codecOf(path);
+        // An envelope opens whole (it is authenticated as a whole); run files are small.
+        if (codec.encrypted) {
+          const content = codec.open(path, await handle.readFile());
+          return { text: content.subarray(0, Math.min(content.length, maxBytes)).toString('utf8'), mtimeMs: info.mtimeMs };
+        }
         const length = Math.min(info.size, maxBytes);
         const buffer = Buffer.alloc(length);
         await handle.read(buffer, 0, length, 0);

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 
 /** How long after a deletion the index's write-ahead log is folded in and emptied. */
 const SCRUB_DELAY_MS = 500;

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 
 /** Bump when the table changes: an index of another version is rebuilt from disk. */
 export const SCHEMA_VERSION = 2;

@@ -137,13 +137,9 @@ describe('validateConfig', () => {
     ]);
   });
 
-  it('refuses encryption at rest, which this version does not do, instead of storing in clear', () => {
-    expect(issuesOf({ privacy: { encryption: { enabled: true } } })).toEqual([
-      {
-        path: 'paracle_config.privacy.encryption.enabled',
-        message: 'encryption at rest is not available in this version; run data is stored unencrypted, so leave this false',
-      },
-    ]);
+  it('takes encryption at rest with a key file instead of the key variable', () => {
+    const config = validateConfig({ privacy: { encryption: { enabled: true, key_file: '/etc/paracle/master.key' } } }, 'project.yaml');
+    expect(config.privacy.encryption).toEqual({ enabled: true, key_env: 'PARACLE_ENCRYPTION_KEY', key_file: '/etc/paracle/master.key' });
   });
 
   it('summarises the issues in the error message', () => {
