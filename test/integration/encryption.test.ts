@@ -2,7 +2,8 @@
  * Encryption at rest (INTERFACE.md §8) through the daemon as users run it: ONE query suite
  * answered by a plaintext store and by the same store encrypted must give the same answers;
  * with encryption on, real OTel exporters' marker strings are found nowhere in the runs dir
- * (WAL, index, run files, artifacts opened as gzip/tar where they are); a damaged file is a
+ * (WAL, index, run files, uploaded and compressed artifacts, opened as gzip/tar where they
+ * are); a damaged file is a
  * clear error naming it while the daemon stays healthy; start-up refuses without the key,
  * with another key, and with a store that does not match the setting.
  */
@@ -11,7 +12,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decrypt, KeyStore, keysDirOf, parseMasterKey } from '../../src/crypt/index.js';
-import { openStoreEncryption, openStoredRun } from '../../src/store/index.js';
+import { compressRunFile, openStoreEncryption, openStoredRun } from '../../src/store/index.js';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { useStoreCodec } from '../../src/store/codec.js';
@@ -147,9 +148,16 @@ describe('encryption at rest', () => {
     expect((await get(d, `/api/v1/runs/${found.runs[0]!.run_id}/output`)).body).toContain(`${marker}-output`);
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     // An uploaded artifact (streamed, then placed in its run): sealed too, read back whole.
-    const upload = await fetch(`${d.httpUrl}/api/v1/traces/${traceId}/artifacts/notes.txt`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: `${marker}-upload` });
+    const notes = `${marker}-upload\n`.repeat(2000);
+    const upload = await fetch(`${d.httpUrl}/api/v1/traces/${traceId}/artifacts/notes.txt`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: notes });
     expect(upload.status).toBe(201);
-    expect((await get(d, `/api/v1/runs/${found.runs[0]!.run_id}/artifacts/notes.txt`)).body).toBe(`${marker}-upload`);
+    const runId = found.runs[0]!.run_id;
+    expect((await get(d, `/api/v1/runs/${runId}/artifacts/notes.txt`)).body).toBe(notes);
+    // Compressed by the maintenance step (gzip first, then sealed): still no marker, read back whole.
+    const runDir = join(store.runsDir, 'agents', runId);
+    const compressed = await compressRunFile(runDir, 'artifacts/notes.txt');
+    expect(compressed?.stored_bytes).toBeLessThan(notes.length / 10);
+    expect((await get(d, `/api/v1/runs/${runId}/artifacts/notes.txt`)).body).toBe(notes);
     const needles = [marker, ...store.runs.map((r) => r.marker), 'fix the bug', 'invoke_agent'];
     const hits = await scanTree(store.runsDir, needles);
     expect(hits).toEqual([]);
