@@ -1,8 +1,9 @@
 /**
  * The encryption figure (issue 16): end-to-end runs/s over OTLP/HTTP (every run on disk)
  * with `privacy.encryption.enabled` against the same build without it, in the same run, on
- * traces that carry prompt and completion text. The two take turns (off, on, off, on) so a
- * change in the shared machine's load falls on both; each figure is the better of its turns.
+ * traces that carry prompt and completion text. The two take turns (off, on, off, on, ...:
+ * `--encryption-rounds` pairs) so a change in the shared machine's load falls on both; each
+ * figure is the better of its turns.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { scrapeMetric, startDaemon, type Server } from './processes.js';
 export interface EncryptionOutcome {
   offRunsPerSecond: number;
   onRunsPerSecond: number;
-  /** Runs on disk per second in each turn, in order: off, on, off, on. */
+  /** Runs on disk per second in each turn, in order: off, on, off, on, ... */
   turns: number[];
 }
 
@@ -57,8 +58,10 @@ export async function measureEncryption(
     }
   };
   const turns: number[] = [];
-  for (const encrypted of [false, true, false, true]) turns.push(await turn(encrypted));
-  const [off1, on1, off2, on2] = turns as [number, number, number, number];
-  if (Math.abs(off1 - off2) / Math.max(off1, off2) > 0.25) warn(`encryption figure: the two unencrypted turns differ by more than 25% (${off1.toFixed(1)} and ${off2.toFixed(1)} runs/s): the machine's load changed`);
-  return { offRunsPerSecond: Math.max(off1, off2), onRunsPerSecond: Math.max(on1, on2), turns };
+  for (let round = 0; round < options.encryptionRounds; round++) turns.push(await turn(false), await turn(true));
+  const off = turns.filter((_, i) => i % 2 === 0);
+  const on = turns.filter((_, i) => i % 2 === 1);
+  const [low, high] = [Math.min(...off), Math.max(...off)];
+  if ((high - low) / high > 0.25) warn(`encryption figure: the unencrypted turns differ by more than 25% (${low.toFixed(1)} to ${high.toFixed(1)} runs/s): the machine's load changed`);
+  return { offRunsPerSecond: high, onRunsPerSecond: Math.max(...on), turns };
 }

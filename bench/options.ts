@@ -42,6 +42,8 @@ export interface BenchOptions {
   apiRequests: number;
   /** Alternating rounds of closed loops without and with an ingest token (the token-cost figures). */
   tokenRounds: number;
+  /** Rounds (off, then on) of the encryption-at-rest figure; 0 skips it. */
+  encryptionRounds: number;
   /** Where fixture stores are cached (one folder per size). */
   dataDir: string;
   /** Where the results JSON is written. */
@@ -71,6 +73,7 @@ const FULL = {
   cliRepeats: 10,
   apiRequests: 200,
   tokenRounds: 3,
+  encryptionRounds: 2,
 };
 
 const QUICK: typeof FULL = {
@@ -107,11 +110,12 @@ const NUMERIC = {
   cliRepeats: 'cli-repeats',
   apiRequests: 'api-requests',
   tokenRounds: 'token-rounds',
+  encryptionRounds: 'encryption-rounds',
 } as const satisfies Record<keyof typeof FULL, string>;
 
 export const USAGE = `npm run bench -- [--quick] [--dist DIR]... [--traces N] [--spans N] [--concurrency N]
   [--seconds S] [--drain-seconds S] [--open-batch N] [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
-  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--token-rounds N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
+  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--token-rounds N] [--encryption-rounds N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
 
 /** The options of `argv` (without node and the script). */
 export function parseBenchArgs(argv: string[]): BenchOptions {

@@ -41,7 +41,8 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => removeTempDir(dir));
 
-  // Fourteen daemons start one after another (four for each of the privacy and encryption figures' turns, two per token round).
+  // Twelve daemons start one after another (four for the privacy figure's turns, two per token
+  // round and two per encryption round).
   // Bounded at 400 s: the suite runs two files at once, so this one shares the CPU.
   it('measures every figure against its baseline and writes them as JSON', { timeout: 400_000 }, async () => {
     const options: BenchOptions = {
@@ -63,6 +64,7 @@ describe('npm run bench (smoke)', () => {
       cliRepeats: 1,
       apiRequests: 5,
       tokenRounds: 1,
+      encryptionRounds: 1,
       dataDir: join(dir, 'data'),
       resultsDir: join(dir, 'results'),
       fsync: false,
