@@ -245,9 +245,9 @@ export class Materializer {
   }
 
   private storedSpans(location: TraceRun): Span[] {
-    const text = this.io.readText(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
-    if (!text) return [];
-    return decodeTraces(Buffer.from(text), 'json', { atOnce: true }).spans;
+    const bytes = this.io.readBytes(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
+    if (!bytes || bytes.length === 0) return [];
+    return decodeTraces(bytes, 'json', { atOnce: true }).spans;
   }
 }
 
