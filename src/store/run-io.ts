@@ -87,9 +87,17 @@ export class RunFiles {
 
   /** A file's text, or null when it does not exist. */
   readText(path: string): string | null {
+    return this.readBytes(path)?.toString('utf8') ?? null;
+  }
+
+  /**
+   * A file's bytes (opened as its codec says), or null when it does not exist: for a decoder
+   * that takes bytes, which a large trace.json read as text would be copied back into.
+   */
+  readBytes(path: string): Buffer | null {
     return storeOpSync('read', path, () => {
       try {
-        return codecOf(path).open(path, readFileSync(path)).toString('utf8');
+        return codecOf(path).open(path, readFileSync(path));
       } catch (err) {
         if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return null;
         throw err;

@@ -185,7 +185,9 @@ describe('hostile input: a 2xx means stored', () => {
   // Last: its peak RSS would stay with the process. KNOWN GAP (issue 13): the run-store
   // worker rewrites the whole trace for each late batch (trace.json read back and decoded,
   // merged, mapped, encoded again), so its peak grows with the trace and passes the memory
-  // bound; the event loop stays free (ingest in slices, spans handed over packed).
+  // bound (~590–670 MiB against 406, from an idle 137: the 200,000 decoded spans ~130 MiB
+  // live in the worker, the read-back's bytes, text and parse tree, the main thread's ingest
+  // ~150 MiB); the event loop stays free (ingest in slices, spans handed over packed).
   it('stores a root with 200,000 direct children, every acknowledged span', async () => {
     knownMemoryGap = true;
     const traceId = nextTraceId();

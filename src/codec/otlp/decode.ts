@@ -34,7 +34,7 @@ function start<T extends Span | LogRecord>(signal: Signal, body: Uint8Array, for
   const meter = new DecodeMeter(options.budget);
   const collector = new ItemCollector<T>(signal === 'traces' ? 'span' : 'log record');
   const buf = toBuffer(body);
-  if (format === 'json') return { machine: new JsonDecoder(buf, signal, limits, meter, collector), collector, meter };
+  if (format === 'json') return { machine: new JsonDecoder(buf, signal, limits, meter, collector, options.atOnce ? Infinity : undefined), collector, meter };
   const other: Signal = signal === 'traces' ? 'logs' : 'traces';
   if (probeSignal(body) === other) {
     throw wrongSignalError(other, other === 'logs' ? 'ExportLogsServiceRequest' : 'ExportTraceServiceRequest');

@@ -75,6 +75,12 @@ export interface DecodeOptions {
   limits?: Readonly<AttributeLimits>;
   /** Absent: the input is the daemon's own (a WAL record, a stored trace) and is not bounded. */
   budget?: DecodeBudget;
+  /**
+   * JSON of any size is parsed by `JSON.parse` at once (V8's does not recurse), not by the
+   * sliced parser: for the daemon's own text decoded off the event loop (a stored trace.json
+   * in a run-store worker), where it is faster and builds less.
+   */
+  atOnce?: boolean;
 }
 
 /** Seconds a sender is asked to wait when decoding found memory full. */

@@ -88,6 +88,12 @@ export class Materializer {
     private readonly options: MaterializerOptions,
     private readonly priceBook: PriceBook,
     private readonly io: RunFiles,
+    /**
+     * Called with the trace's span count between the stages of a write (read back, map,
+     * encode and write), once what the stage before built is garbage: the worker collects it
+     * for large traces, whose garbage would otherwise pile up beside the next stage's.
+     */
+    private readonly reclaim: (spans: number) => void = () => undefined,
   ) {
     const sink = {
       usageAdded: (increments: readonly UsageIncrement[]) => this.metrics.push({ type: 'usage', increments: [...increments] }),
@@ -142,9 +148,14 @@ export class Materializer {
     }
     // A finished run never goes back to running (e.g. spans replayed after a restart).
     if (location?.final && !isFinal(trace.phase)) return outcome;
-    const spans = location !== null && location.hasTrace !== false ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    const rewrite = location !== null && location.hasTrace !== false;
+    const spans = rewrite ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    // The stored trace.json's text and parse tree.
+    if (rewrite) this.reclaim(spans.length);
     const phase = settledPhase(trace.phase, spans);
     const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized, documentDepthLimit: this.options.documentDepthLimit });
+    // The span tree the mapping built.
+    this.reclaim(spans.length);
     if (!mapped) return outcome;
     faultPoint('run-mapped');
     // A replay stays linked to its original even when the replayed agent does not say so.
@@ -172,9 +183,10 @@ export class Materializer {
     } catch (err) {
       outcome.warnings.push({ fields: { err: String(err), run_id: next.runId }, message: 'moving staged uploads into a run failed' });
     }
-    const traceJson = metadataOnly ? '' : encodeTracesJson(spans);
-    const written = writeRun(this.options.runsDir, { runId: next.runId, record, traceJson }, { metadataOnly }, this.io);
+    const written = this.writeFiles(next.runId, record, metadataOnly ? null : spans);
     faultPoint('run-written');
+    // The trace.json text (writeFiles' own), before the next job decodes.
+    if (!metadataOnly) this.reclaim(spans.length);
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
     // Counted here, off the event loop, which would otherwise list the directory to index it.
@@ -184,6 +196,12 @@ export class Materializer {
     this.accounting.written(trace.traceId, next.runId, record, counted);
     this.metrics.push({ type: 'materialized', kind: record.kind, seconds: (performance.now() - started) / 1000 });
     return outcome;
+  }
+
+  /** Writes the run's files; `spans` null: its metadata only. */
+  private writeFiles(runId: string, record: RunRecord, spans: readonly Span[] | null): ReturnType<typeof writeRun> {
+    const traceJson = spans === null ? '' : encodeTracesJson(spans);
+    return writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly: spans === null }, this.io);
   }
 
   private priced(record: RunRecord, final: boolean, outcome: MaterializeOutcome): RunRecord {
@@ -227,9 +245,9 @@ export class Materializer {
   }
 
   private storedSpans(location: TraceRun): Span[] {
-    const text = this.io.readText(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
-    if (!text) return [];
-    return decodeTraces(Buffer.from(text), 'json').spans;
+    const bytes = this.io.readBytes(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
+    if (!bytes || bytes.length === 0) return [];
+    return decodeTraces(bytes, 'json', { atOnce: true }).spans;
   }
 }
 

@@ -37,6 +37,17 @@ describe('encodeTracesJson (trace.json)', () => {
     expect(byStart(back.spans)).toEqual(byStart(spans));
   });
 
+  it('decodes a trace.json past the sliced parser\'s threshold at once (atOnce) to the same spans', () => {
+    const o = origin('svc');
+    const spans = Array.from({ length: 3_000 }, (_, i) => span((i + 1).toString(16).padStart(16, '0'), String(1_000_000 + i), o));
+    const json = Buffer.from(encodeTracesJson(spans));
+    expect(json.length).toBeGreaterThan(256 * 1024);
+    const atOnce = decodeTraces(json, 'json', { atOnce: true });
+    expect(atOnce.rejectedSpans).toBe(0);
+    expect(atOnce.spans).toEqual(decodeTraces(json, 'json').spans);
+    expect(atOnce.spans).toHaveLength(3_000);
+  });
+
   it('writes an OTLP/JSON request with hex ids, string int64s and no default fields', () => {
     const spans = decodeTraces(serializeSpans(sdkSpans(), 'json'), 'json').spans;
     const request = JSON.parse(encodeTracesJson(spans)) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
