@@ -30,7 +30,7 @@ async function runsOnDisk(server: Server, target: number, timeoutMs: number): Pr
   }
 }
 
-/** Runs the four turns with `bodies` (content-bearing traces) after `warmup`. */
+/** Runs `options.encryptionRounds` pairs of turns (off, on) with `bodies` (content-bearing traces) after `warmup`. */
 export async function measureEncryption(
   dist: string,
   bodies: { warmup: Buffer[]; timed: Buffer[] },
