@@ -55,3 +55,12 @@ export { beginConversion, endConversion, convertStoreFiles } from './convert.js'
 export type { FileCodec } from './codec.js';
 export { shredRun } from './shred.js';
 export type { ShredResult } from './shred.js';
+export { RunObjects, SharedIndex, START_CURSOR, SharedStore, openSharedStore, useSharedStore, sharedStoreOf, SharedStoreError, TraceClaimedError } from './shared/index.js';
+export type { RunObjectsOptions, RunChange, SharedStoreOptions, SharedTransaction, HeldLock } from './shared/index.js';
+// Maintenance on the shared backend (C): archive object keys are the local archive paths.
+export { ARCHIVE_FOLDER, archiveFile, runIdOfArchive } from './archive/layout.js';
+export { KIND_FOLDERS } from './layout.js';
+// The read path and the index mirror on the shared backend (B).
+export { IndexMirror, MIRROR_POLL_MS } from './shared/mirror.js';
+export { fetchDataKey, CACHE_FOLDER } from './shared/shared-run.js';
+export type { MirroredRun, MirrorSource } from './catalog/catalog.js';
