@@ -160,6 +160,29 @@ export class SharedRun implements StoredRun {
   }
 }
 
+/** The data key ids the envelope headers of a live run's objects name (none in a plaintext store), for shredding. */
+export async function sharedRunKeyIds(runsDir: string, store: SharedStore, kind: RunKind, runId: string): Promise<Set<string>> {
+  const base = `${KIND_FOLDERS[kind]}/${runId}`;
+  const keyIds = new Set<string>();
+  if (!codecOf(join(runsDir, base, 'x')).encrypted) return keyIds;
+  const paths = (await store.objects.list(base)).map((object) => `${base}/${object.path}`);
+  for (let i = 0; i < paths.length; i += HEADER_READS) {
+    await Promise.all(
+      paths.slice(i, i + HEADER_READS).map(async (path) => {
+        const { head, rest } = await peek(await store.objects.open(path), HEADER_BYTES);
+        rest.destroy();
+        try {
+          const header = parseHeader(head, path);
+          if (header) keyIds.add(header.keyId);
+        } catch {
+          // A damaged header (or a plain marker such as .pinned) names no key: the object goes with the run.
+        }
+      }),
+    );
+  }
+  return keyIds;
+}
+
 /**
  * Copies wrapped data key `keyId` from the shared store into the local key store (0600,
  * as the key store writes it) unless it is there already. False when the shared store has
