@@ -121,7 +121,7 @@ export class SharedRun implements StoredRun {
       if (!stored) throw new NotFoundError(`no file ${path}`);
     }
     const key = `${this.base}/${path}`;
-    const content = await openStoredStream(this.runsDir, this.store, key, await this.store.objects.open(key));
+    const content = await openStoredStream(this.runsDir, this.store, key, await this.openObject(key, path));
     const compressed = stored !== undefined && isStoredCompressed(entry, await this.contentSize(path, stored.size));
     return inflateIfCompressed(content, compressed);
   }
@@ -131,6 +131,16 @@ export class SharedRun implements StoredRun {
     const object = HIDDEN_PATH.test(path) ? undefined : (await this.listing()).get(path);
     if (!object) throw new NotFoundError(`no file ${path}`);
     return `shared:${object.etag}:${object.size}`;
+  }
+
+  /** Object `key` (file `path` of the run); a missing one is reported as a missing file, not by its bucket. */
+  private async openObject(key: string, path: string): Promise<Readable> {
+    try {
+      return await this.store.objects.open(key);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new NotFoundError(`no file ${path}`);
+      throw err;
+    }
   }
 
   private listing(): Promise<Map<string, RunObject>> {

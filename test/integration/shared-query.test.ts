@@ -1,0 +1,271 @@
+import { cp, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMasterKey } from '../../src/crypt/index.js';
+import { pendingRecord } from '../../src/replay/pending.js';
+import { silentLogger } from '../../src/telemetry/index.js';
+import {
+  IndexMirror,
+  openSharedStore,
+  openStoreEncryption,
+  RunCatalog,
+  RunStore,
+  shredStoredRun,
+  useSharedStore,
+  type RunFileKey,
+  type SharedStore,
+} from '../../src/store/index.js';
+import { publishRun } from '../../src/store/shared/publish.js';
+import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
+import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
+
+/**
+ * The query suite on both backends: the same runs in a local store and on the shared
+ * backend (real PostgreSQL, s3rver) give the same answers to every read, whether asked of
+ * the replica that holds them in its mirror from the start or of another one (a second
+ * mirror of the same shared index), in a plaintext and in an encrypted store.
+ */
+
+const NOW = Date.now();
+const DAY = 86_400_000;
+const MASTER = parseMasterKey(Buffer.alloc(32, 7).toString('base64'), 'test key');
+
+let postgres: TestPostgres;
+let s3: TestS3;
+beforeAll(async () => {
+  [postgres, s3] = await Promise.all([startPostgres(), startS3()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([postgres?.stop(), s3?.stop()]);
+});
+
+/** A RunStore over a replica's runs dir on the shared backend, its index a mirror. */
+interface Replica {
+  store: RunStore;
+  shared: SharedStore;
+  mirror: IndexMirror;
+}
+
+async function openReplica(runsDir: string, prefix: string, database: string, encrypted: boolean): Promise<Replica> {
+  if (encrypted) openStoreEncryption(runsDir, MASTER);
+  const shared = await openSharedStore({ s3: s3.options(prefix), postgresUrl: database });
+  useSharedStore(runsDir, shared);
+  const catalog = await RunCatalog.open(runsDir, () => undefined, shared.index);
+  const mirror = new IndexMirror(catalog, silentLogger());
+  shared.onChange((changes) => mirror.apply(changes));
+  await mirror.start();
+  return { store: new RunStore(runsDir, catalog), shared, mirror };
+}
+
+async function closeReplica(replica: Replica): Promise<void> {
+  await replica.mirror.shutdown();
+  replica.store.catalog.close();
+  useSharedStore(replica.store.runsDir, null);
+  await replica.shared.close();
+}
+
+async function text(stream: Promise<NodeJS.ReadableStream>): Promise<string> {
+  return (await buffer(await stream)).toString('utf8');
+}
+
+/** What an answer is, or the error it throws (class and message), to compare both. */
+async function outcome<T>(answer: () => Promise<T> | T): Promise<T | { error: string; message: string }> {
+  try {
+    return await answer();
+  } catch (err) {
+    return { error: (err as Error).constructor.name, message: (err as Error).message };
+  }
+}
+
+describe.each([
+  { name: 'plaintext', encrypted: false, prefix: 'plain/' },
+  { name: 'encrypted', encrypted: true, prefix: 'sealed/' },
+])('the query suite on a local store and on the shared backend ($name)', ({ encrypted, prefix }) => {
+  let root: string;
+  let fixture: FixtureRun[];
+  let local: RunStore;
+  let first: Replica;
+  let second: Replica;
+  let stores: [string, RunStore][];
+  let database: string;
+
+  beforeAll(async () => {
+    root = await makeTempDir('paracle-shared-query-');
+    const localDir = join(root, 'local');
+    const staging = join(root, 'staging');
+    for (const dir of [localDir, staging, join(root, 'a'), join(root, 'b')]) await mkdir(dir, { mode: 0o700 });
+    database = await createDatabase(prefix.replace('/', ''));
+    if (encrypted) openStoreEncryption(localDir, MASTER);
+    fixture = await writeFixtureStore(localDir, { count: 60, nowMs: NOW, index: true });
+    local = new RunStore(localDir, await RunCatalog.open(localDir));
+    // The same runs, published from a staging copy as a replica's writes publish them.
+    await cp(localDir, staging, { recursive: true, filter: (path) => !path.includes('/.index') });
+    const publisher = await openReplica(staging, prefix, database, encrypted);
+    for (const run of fixture) await publishRun(staging, publisher.shared, { kind: run.kind, runId: run.runId });
+    await closeReplica(publisher);
+    first = await openReplica(join(root, 'a'), prefix, database, encrypted);
+    second = await openReplica(join(root, 'b'), prefix, database, encrypted);
+    stores = [['local', local], ['replica a', first.store], ['replica b', second.store]];
+  }, 120_000);
+  afterAll(async () => {
+    local?.catalog.close();
+    if (first) await closeReplica(first);
+    if (second) await closeReplica(second);
+    await removeTempDir(root);
+  });
+
+  /** Asks every store the same thing; expects one answer (or one error) from all. */
+  async function same<T>(ask: (store: RunStore) => Promise<T> | T): Promise<T> {
+    const answers: unknown[] = [];
+    for (const [, store] of stores) answers.push(await outcome(() => ask(store)));
+    answers.slice(1).forEach((answer, i) => expect(answer, stores[i + 1]![0]).toEqual(answers[0]));
+    return answers[0] as T;
+  }
+
+  const withArtifacts = (): FixtureRun => fixture.find((r) => r.kind === 'agent' && r.artifacts.length > 0)!;
+  const workflow = (): FixtureRun => fixture.find((r) => r.kind === 'workflow')!;
+
+  it('lists, filters, searches text and pages with a cursor alike', async () => {
+    const all = await same((s) => s.list({ limit: 1000 }));
+    expect(all.runs.map((r) => r.run_id)).toEqual(fixture.map((r) => r.runId));
+    const coder = await same((s) => s.list({ agent: 'coder', status: 'completed', sinceMs: NOW - 7 * DAY, limit: 1000 }));
+    expect(coder.runs.length).toBeGreaterThan(0);
+    const target = fixture[7]!;
+    expect((await same((s) => s.list({ text: target.marker.toUpperCase(), limit: 10 }))).runs.map((r) => r.run_id)).toEqual([target.runId]);
+    await same((s) => s.list({ model: 'claude-3', untilMs: NOW - 10 * DAY, limit: 1000 }));
+    await same((s) => s.list({ session: 'conv-a', kind: 'agent', limit: 1000 }));
+    await same((s) => s.list({ workflow: 'research', limit: 1000 }));
+    expect((await same((s) => s.list({ traceId: target.traceId, limit: 5 }))).runs.map((r) => r.run_id)).toEqual([target.runId]);
+    await same((s) => s.list({ subjects: { agents: ['rev*'], workflows: [] }, limit: 1000 }));
+    let cursor: string | undefined;
+    const paged: unknown[] = [];
+    do {
+      const page = await same((s) => s.list({ limit: 7, cursor }));
+      paged.push(...page.runs.map((r) => r.run_id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(paged).toEqual(fixture.map((r) => r.runId));
+    await same((s) => s.list({ limit: 0 }));
+  });
+
+  it('gives the same stats and series', async () => {
+    for (const by of [undefined, 'agent', 'model', 'status', 'session', 'workflow']) {
+      const stats = await same((s) => s.stats({ by, sinceMs: NOW - 14 * DAY }));
+      expect(stats.groups.length).toBeGreaterThan(0);
+    }
+    const series = await same((s) => s.statsSeries({ by: 'agent', sinceMs: NOW - 7 * DAY, untilMs: NOW, stepMs: DAY }, NOW));
+    expect(series.series.length).toBeGreaterThan(0);
+    await same((s) => s.stats({ by: 'colour' }));
+  });
+
+  it('gives each run\'s metadata, files, content, artifacts and spans alike', async () => {
+    const runs = [withArtifacts(), workflow(), fixture[0]!, fixture.find((r) => r.status === 'running')!];
+    for (const run of runs) {
+      const detail = await same((s) => s.get(run.runId));
+      expect(detail).toMatchObject({ run_id: run.runId, place: 'live', pinned: false });
+      expect(detail.files.length).toBeGreaterThan(1);
+      for (const key of ['input', 'output', 'trace', 'logs'] as RunFileKey[]) await same((s) => text(s.openFile(run.runId, key)));
+      await same((s) => s.artifacts(run.runId));
+      const spans = await same((s) => s.spans(run.runId, { offset: 0, limit: 50 }));
+      expect(spans.total).toBe(1);
+      await same((s) => s.span(run.runId, spans.spans[0]!.span_id));
+      await same((s) => s.subjectOf(run.runId));
+    }
+    const artifacts = await same((s) => s.artifacts(withArtifacts().runId));
+    expect(artifacts.map((a) => a.path)).toEqual(['out/data.json', 'report.md']);
+    expect(await same((s) => text(s.openArtifact(withArtifacts().runId, 'out/data.json')))).toBe(`out/data.json of ${withArtifacts().runId}\n`);
+    const step = workflow();
+    await same((s) => text(s.openFile(step.runId, 'output', 'plan')));
+    await same((s) => s.artifacts(step.runId, 'plan'));
+  });
+
+  it('refuses unknown runs, bad ids and traversal alike', async () => {
+    const run = withArtifacts();
+    const refusals = [
+      await same((s) => s.get('01HN7X8K9M2PQRSTVVWXYZ3456')),
+      await same((s) => s.get('../agents')),
+      await same((s) => s.openArtifact(run.runId, '../metadata.yaml')),
+      await same((s) => s.openArtifact(run.runId, 'nope.txt')),
+      await same((s) => s.openArtifact(run.runId, '.pinned')),
+      await same((s) => s.openFile(run.runId, 'output', 'plan')),
+      await same((s) => s.spans('01HN7X8K9M2PQRSTVVWXYZ3456', { offset: 0, limit: 5 })),
+    ];
+    expect(refusals.map((r) => (r as { error?: string }).error)).toEqual([
+      'NotFoundError', 'InvalidInputError', 'InvalidInputError', 'NotFoundError', 'NotFoundError', 'NotFoundError', 'NotFoundError',
+    ]);
+  });
+
+  it('pins and unpins alike; the other replica\'s mirror follows within its poll', async () => {
+    const run = fixture[4]!;
+    const pinnedIn = async (store: RunStore): Promise<boolean | undefined> =>
+      store.list({ limit: 1000 }).runs.find((r) => r.run_id === run.runId)?.pinned as boolean | undefined;
+    for (const store of [local, first.store]) expect(await store.setPinned(run.runId, true)).toEqual({ run_id: run.runId, pinned: true });
+    // Read-your-writes on the replica that pinned; the other follows the shared index.
+    expect(await pinnedIn(first.store)).toBe(true);
+    await expect.poll(() => pinnedIn(second.store), { timeout: 5000 }).toBe(true);
+    expect((await same((s) => s.get(run.runId))).pinned).toBe(true);
+    await same((s) => s.list({ limit: 1000 }));
+    for (const store of [local, second.store]) await store.setPinned(run.runId, false);
+    await expect.poll(() => pinnedIn(first.store), { timeout: 5000 }).toBe(false);
+    expect((await same((s) => s.get(run.runId))).pinned).toBe(false);
+  });
+
+  it('shreds a run on every replica, its objects and keys included', async () => {
+    const run = withArtifacts();
+    const shredded = await shredStoredRun(local, run.runId);
+    expect(await shredStoredRun(first.store, run.runId)).toEqual(shredded);
+    expect(shredded.keys_destroyed).toEqual(encrypted ? [run.runId] : []);
+    await expect.poll(() => second.store.list({ limit: 1000 }).runs.length, { timeout: 5000 }).toBe(first.store.list({ limit: 1000 }).runs.length);
+    expect(await same((s) => s.get(run.runId))).toMatchObject({ error: 'NotFoundError' });
+    expect((await same((s) => s.list({ limit: 1000 }))).runs.map((r) => r.run_id)).not.toContain(run.runId);
+    const folder = run.kind === 'agent' ? 'agents' : 'workflows';
+    expect(await first.shared.objects.list(`${folder}/${run.runId}`)).toEqual([]);
+    expect(await first.shared.objects.get(`.keys/${run.runId}.key`)).toBeNull();
+    expect(await first.shared.index.row(run.runId)).toBeNull();
+  });
+
+  it('lists a replay\'s pending run on every replica, as the run of its trace', async () => {
+    const original = fixture.find((r) => r.kind === 'agent' && r.status === 'completed')!;
+    const traceId = 'ab'.repeat(16);
+    const write = {
+      traceId,
+      runId: '01KB0000000000000000000000',
+      record: pendingRecord({ runId: original.runId, kind: 'agent', subjectId: original.subject, name: null }, traceId, NOW),
+      input: Buffer.from(JSON.stringify({ task: `Task ${original.marker}` })),
+    };
+    await local.createReplay(write);
+    await first.store.createReplay(write);
+    // At once on the replica that made it; within a poll on the other.
+    expect(first.store.list({ traceId, limit: 5 }).runs).toHaveLength(1);
+    await expect.poll(() => second.store.list({ traceId, limit: 5 }).runs.length, { timeout: 5000 }).toBe(1);
+    const pending = await same((s) => s.list({ traceId, limit: 5 }));
+    expect(pending.runs).toMatchObject([{ run_id: write.runId, status: 'pending', replay_of: original.runId }]);
+    await same((s) => s.get(write.runId));
+    await same((s) => text(s.openFile(write.runId, 'input')));
+    expect(await first.shared.index.locateTrace(traceId)).toMatchObject({ runId: write.runId, status: 'pending', replayOf: original.runId });
+  });
+
+  it('resyncs a mirror from the shared index (reindex) to the same answers', async () => {
+    expect(await second.store.catalog.rebuild('asked')).toBe(first.store.catalog.query({ limit: 1000 }).runs.length);
+    await same((s) => s.list({ limit: 1000 }));
+    await same((s) => s.stats({ by: 'agent' }));
+    // Only the shared index's runs: the replica's kind folders hold staging copies at most.
+    expect(await readdir(join(second.store.runsDir))).not.toContain('agents');
+  });
+});
+
+/** A database of its own on the test cluster, so each block's runs table starts empty. */
+async function createDatabase(name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return postgres.url.replace(/\/[^/]*$/, `/${name}`);
+}
