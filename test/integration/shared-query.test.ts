@@ -1,5 +1,5 @@
 import { cp, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { parseMasterKey } from '../../src/crypt/index.js';
 import { pendingRecord } from '../../src/replay/pending.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import {
+  archiveFile,
+  archiveRun,
   IndexMirror,
   openSharedStore,
   openStoreEncryption,
@@ -17,7 +19,7 @@ import {
   type RunFileKey,
   type SharedStore,
 } from '../../src/store/index.js';
-import { publishRun } from '../../src/store/shared/publish.js';
+import { publishRun, unpublishRun } from '../../src/store/shared/publish.js';
 import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -247,6 +249,30 @@ describe.each([
     await same((s) => s.get(write.runId));
     await same((s) => text(s.openFile(write.runId, 'input')));
     expect(await first.shared.index.locateTrace(traceId)).toMatchObject({ runId: write.runId, status: 'pending', replayOf: original.runId });
+  });
+
+  it('reads an archived run alike (its archive object downloaded), and shreds it alike', async () => {
+    const run = fixture.find((r) => r.kind === 'agent' && r.artifacts.length > 0 && r.runId !== withArtifacts().runId) ?? workflow();
+    const location = { kind: run.kind, runId: run.runId };
+    // Archived as the archival job does on each backend: the archive file, or its object.
+    await archiveRun(local.runsDir, location, NOW);
+    await local.catalog.apply([{ remove: run.runId }]);
+    const file = archiveFile(local.runsDir, run.kind, run.runId);
+    await first.shared.objects.putFile(relative(local.runsDir, file), file);
+    await unpublishRun(first.store.runsDir, first.shared, location);
+    await expect.poll(() => second.store.list({ traceId: run.traceId, limit: 5 }).runs.length, { timeout: 5000 }).toBe(0);
+    const detail = await same((s) => s.get(run.runId));
+    expect(detail).toMatchObject({ run_id: run.runId, place: 'archive', pinned: false });
+    for (const key of ['input', 'output', 'trace', 'logs'] as RunFileKey[]) await same((s) => text(s.openFile(run.runId, key)));
+    await same((s) => s.artifacts(run.runId));
+    await same((s) => s.spans(run.runId, { offset: 0, limit: 50 }));
+    await same((s) => s.setPinned(run.runId, true));
+    await same((s) => s.list({ limit: 1000 }));
+    const shredded = await shredStoredRun(local, run.runId);
+    expect(shredded).toMatchObject({ place: 'archive' });
+    expect(await shredStoredRun(first.store, run.runId)).toEqual(shredded);
+    expect(await same((s) => s.get(run.runId))).toMatchObject({ error: 'NotFoundError' });
+    expect(await first.shared.objects.list('.archive')).toEqual([]);
   });
 
   it('resyncs a mirror from the shared index (reindex) to the same answers', async () => {
