@@ -174,23 +174,25 @@ export class RunCatalog {
    * meanwhile by {@link applyMirrored} are kept: they are marked with the same generation.
    */
   private resync(reason: string): Promise<number> {
-    const run = async (): Promise<number> => {
-      const started = Date.now();
-      this.log('resyncing the run index from the shared index', { reason, runs_dir: this.runsDir });
-      this.setMeta('built', '0');
-      this.generation = Date.now();
-      this.setMeta(CURSOR_KEY, MIRROR_START);
-      await this.catchUp();
-      if (this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation).changes > 0) this.scrubber.deleted();
-      this.setMeta(MODE_KEY, 'mirror');
-      this.setMeta('built', '1');
-      const count = this.sql('SELECT count(*) FROM runs').pluck().get() as number;
-      this.log('run index resynced', { runs: count, ms: Date.now() - started });
-      return count;
-    };
+    const run = (): Promise<number> => this.resyncNow(reason);
     const done = this.following.then(run, run);
     this.following = done.catch(() => undefined);
     return done;
+  }
+
+  private async resyncNow(reason: string): Promise<number> {
+    const started = Date.now();
+    this.log('resyncing the run index from the shared index', { reason, runs_dir: this.runsDir });
+    this.setMeta('built', '0');
+    this.generation = Date.now();
+    this.setMeta(CURSOR_KEY, MIRROR_START);
+    await this.catchUp();
+    if (this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation).changes > 0) this.scrubber.deleted();
+    this.setMeta(MODE_KEY, 'mirror');
+    this.setMeta('built', '1');
+    const count = this.sql('SELECT count(*) FROM runs').pluck().get() as number;
+    this.log('run index resynced', { runs: count, ms: Date.now() - started });
+    return count;
   }
 
   /**
@@ -199,7 +201,9 @@ export class RunCatalog {
    * Throws what the source throws (the cursor stays where the last applied page left it).
    */
   follow(): Promise<number> {
-    const run = (): Promise<number> => this.catchUp();
+    // Another process rebuilt the shared file from run directories (a CLI in local mode):
+    // its entries are not the source's any more.
+    const run = (): Promise<number> => (this.getMeta(MODE_KEY) === 'mirror' ? this.catchUp() : this.resyncNow('the index was rebuilt in local mode'));
     const done = this.following.then(run, run);
     this.following = done.catch(() => undefined);
     return done;

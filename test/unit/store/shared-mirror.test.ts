@@ -113,6 +113,15 @@ describe('IndexMirror', () => {
       await expect(catalog.upsert({ kind: 'agent', runId: local[0]!.runId })).rejects.toThrow(/follows the shared index/);
       await catalog.refresh();
       expect(ids(catalog)).toEqual(listed);
+      // A process opening the same file in local mode rebuilds it from the run directories;
+      // the mirror's next poll notices and resyncs.
+      const wrong = await RunCatalog.open(dir);
+      expect(ids(wrong)).toEqual(local.map((r) => r.runId));
+      wrong.close();
+      logs.length = 0;
+      await catalog.follow();
+      expect(logs[0]).toBe('resyncing the run index from the shared index');
+      expect(ids(catalog)).toEqual(listed);
       catalog.close();
     } finally {
       await removeTempDir(dir);
