@@ -12,7 +12,7 @@ export { writeRun, moveRun, readRunFile, appendRunLogs, refreshArtifactsCount } 
 export type { RunRef } from './writer.js';
 export { RunFiles } from './run-io.js';
 export { directoryBytesSync } from './size.js';
-export { locateTraceRun, registerTraceRun } from './trace-map.js';
+export { locateTraceRun, registerTraceRun, traceRunEntry } from './trace-map.js';
 export type { TraceRunEntry } from './trace-map.js';
 export { StoreError, CorruptRunFileError } from './errors.js';
 export { checkRelativePath, noSuchRun } from './run-files.js';
@@ -64,3 +64,6 @@ export { KIND_FOLDERS } from './layout.js';
 export { IndexMirror, MIRROR_POLL_MS } from './shared/mirror.js';
 export { fetchDataKey, CACHE_FOLDER } from './shared/shared-run.js';
 export type { MirroredRun, MirrorSource } from './catalog/catalog.js';
+// The write path on the shared backend (A).
+export { publishRun, unpublishRun, checkoutRun, dropLocalCopy, localRunFiles, runFolder } from './shared/index.js';
+export type { PublishSource, TraceLocation, IndexClient } from './shared/index.js';

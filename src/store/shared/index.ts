@@ -9,3 +9,7 @@ export type { TraceLocation, RunRow, PublishedRun, RunChange, HeldLock, IndexCli
 export { SharedStore, openSharedStore, useSharedStore, sharedStoreOf } from './shared-store.js';
 export type { SharedStoreOptions, SharedTransaction } from './shared-store.js';
 export { SharedStoreError, TraceClaimedError } from './errors.js';
+export { publishRun, unpublishRun } from './publish.js';
+export type { PublishSource } from './publish.js';
+export { checkoutRun, dropLocalCopy } from './checkout.js';
+export { localRunFiles, runFolder } from './run-folder.js';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Limiter } from '../../lib/index.js';
 import type { RunKind } from '../../model/index.js';
 import type { CatalogEntry } from '../catalog/entry.js';
 import { SharedStoreError, TraceClaimedError } from './errors.js';
@@ -59,6 +60,10 @@ export const START_CURSOR = '0:0';
 // which never collides with the first.
 const NAMED_LOCK_CLASS = 0x70617261; // 'para'
 const POOL_SIZE = 20;
+// A trace lock holds its client for a whole run write; these many at once, so the pool always
+// has clients left for look-ups and the mirror's polls (a wait for a pool client times out,
+// a wait for a slot does not).
+const TRACE_LOCK_SLOTS = POOL_SIZE - 4;
 const CONNECT_TIMEOUT_MS = 10_000;
 const UNIQUE_VIOLATION = '23505';
 
@@ -91,6 +96,8 @@ const CHANGE = `seq = nextval('paracle_runs_seq'), writer_xid = pg_current_xact_
  * across replicas and the change feed the replicas' local catalogs follow.
  */
 export class SharedIndex {
+  private readonly lockSlots = new Limiter(TRACE_LOCK_SLOTS);
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
@@ -225,10 +232,12 @@ export class SharedIndex {
    * when it throws). `fn` gets the client so its PG writes commit with the lock's end.
    */
   async withTraceLock<T>(traceId: string, fn: (client: IndexClient) => Promise<T>): Promise<T> {
-    return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [traceId]);
-      return fn(client);
-    });
+    return this.lockSlots.run(() =>
+      this.transaction(async (client) => {
+        await this.query(client, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [traceId]);
+        return fn(client);
+      }),
+    );
   }
 
   /**
@@ -270,7 +279,8 @@ export class SharedIndex {
     return Number(rows[0]!.n);
   }
 
-  private async transaction<T>(fn: (client: IndexClient) => Promise<T>): Promise<T> {
+  /** Runs `fn` in a transaction on a pool client: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(fn: (client: IndexClient) => Promise<T>): Promise<T> {
     let client: IndexClient;
     try {
       client = await this.pool.connect();
@@ -279,9 +289,9 @@ export class SharedIndex {
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await this.query(client, 'BEGIN', []);
       const result = await fn(client);
-      await client.query('COMMIT');
+      await this.query(client, 'COMMIT', []);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => (broken = true));

@@ -9,15 +9,21 @@ export interface SharedStoreOptions {
 }
 
 /**
- * The transaction of a trace lock: PG writes go through `client` and commit when the lock
- * ends; `changed` queues a change for this replica's own catalog, told once committed.
+ * A transaction on the shared index (usually a trace lock's): PG writes go through `client`
+ * and commit when it ends; `changed` queues a change for this replica's own catalog, told
+ * once committed; `afterCommit` queues work that must wait for the commit (removing the
+ * objects of a run whose row the transaction drops: before it, a crash would leave the row
+ * naming missing objects).
  */
 export interface SharedTransaction {
   client: IndexClient;
   changed(change: RunChange): void;
+  afterCommit(task: () => Promise<void>): void;
 }
 
 type ChangeListener = (changes: RunChange[]) => void;
+/** Told when work after a commit failed (it leaves garbage objects, never a missing one). */
+type CleanupListener = (err: unknown) => void;
 
 /**
  * The shared backend of one runs dir: run content in object storage, the index in PG. The
@@ -25,6 +31,7 @@ type ChangeListener = (changes: RunChange[]) => void;
  */
 export class SharedStore {
   private readonly listeners: ChangeListener[] = [];
+  private cleanupFailed: CleanupListener = () => undefined;
   /** The PG seq of each local copy's last publish or checkout: a lower one is stale. */
   private readonly localSeqs = new Map<string, string>();
 
@@ -38,17 +45,28 @@ export class SharedStore {
     this.listeners.push(listener);
   }
 
-  /** Tells the listeners of changes committed outside a trace lock. */
-  committed(changes: RunChange[]): void {
-    if (changes.length === 0) return;
-    for (const listener of this.listeners) listener(changes);
+  /** Where failures of work after a commit are reported (the daemon logs them). */
+  onCleanupFailed(listener: CleanupListener): void {
+    this.cleanupFailed = listener;
   }
 
-  /** Runs `fn` under the trace's lock across replicas; its queued changes are told after commit. */
-  async withTraceLock<T>(traceId: string, fn: (tx: SharedTransaction) => Promise<T>): Promise<T> {
+  /** Runs `fn` under the trace's lock across replicas (see {@link SharedTransaction}). */
+  withTraceLock<T>(traceId: string, fn: (tx: SharedTransaction) => Promise<T>): Promise<T> {
+    return this.withTransaction(fn, (inner) => this.index.withTraceLock(traceId, inner));
+  }
+
+  /** Runs `fn` in a transaction of the shared index; its queued changes and work follow the commit. */
+  async withTransaction<T>(
+    fn: (tx: SharedTransaction) => Promise<T>,
+    open: (inner: (client: IndexClient) => Promise<T>) => Promise<T> = (inner) => this.index.transaction(inner),
+  ): Promise<T> {
     const changes: RunChange[] = [];
-    const result = await this.index.withTraceLock(traceId, (client) => fn({ client, changed: (change) => changes.push(change) }));
-    this.committed(changes);
+    const after: (() => Promise<void>)[] = [];
+    const result = await open((client) =>
+      fn({ client, changed: (change) => changes.push(change), afterCommit: (task) => after.push(task) }),
+    );
+    if (changes.length > 0) for (const listener of this.listeners) listener(changes);
+    for (const task of after) await task().catch((err: unknown) => this.cleanupFailed(err));
     return result;
   }
 
