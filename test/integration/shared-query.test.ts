@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -9,7 +10,7 @@ import { silentLogger } from '../../src/telemetry/index.js';
 import {
   archiveFile,
   archiveRun,
-  IndexMirror,
+  CatalogFollower,
   openSharedStore,
   openStoreEncryption,
   RunCatalog,
@@ -49,23 +50,22 @@ afterAll(async () => {
 interface Replica {
   store: RunStore;
   shared: SharedStore;
-  mirror: IndexMirror;
+  index: CatalogFollower;
 }
 
 async function openReplica(runsDir: string, prefix: string, database: string, encrypted: boolean): Promise<Replica> {
   if (encrypted) openStoreEncryption(runsDir, MASTER);
   const shared = await openSharedStore({ s3: s3.options(prefix), postgresUrl: database });
   useSharedStore(runsDir, shared);
-  const catalog = await RunCatalog.open(runsDir, () => undefined, shared.index);
-  const mirror = new IndexMirror(catalog, silentLogger());
-  shared.onChange((changes) => mirror.apply(changes));
-  await mirror.start();
-  return { store: new RunStore(runsDir, catalog), shared, mirror };
+  // As the daemon wires it: the index follows the shared one, and this replica's commits.
+  const index = await CatalogFollower.open(runsDir, silentLogger(), shared);
+  shared.onChange((changes) => index.published(changes));
+  await index.start();
+  return { store: index.store, shared, index };
 }
 
 async function closeReplica(replica: Replica): Promise<void> {
-  await replica.mirror.shutdown();
-  replica.store.catalog.close();
+  await replica.index.shutdown();
   useSharedStore(replica.store.runsDir, null);
   await replica.shared.close();
 }
@@ -218,6 +218,9 @@ describe.each([
 
   it('shreds a run on every replica, its objects and keys included', async () => {
     const run = withArtifacts();
+    // Replica b read the run, so it holds a copy of its data key; a's shred reaches it too.
+    const copy = join(second.store.runsDir, '.keys', `${run.runId}.key`);
+    expect(existsSync(copy)).toBe(encrypted);
     const shredded = await shredStoredRun(local, run.runId);
     expect(await shredStoredRun(first.store, run.runId)).toEqual(shredded);
     expect(shredded.keys_destroyed).toEqual(encrypted ? [run.runId] : []);
@@ -228,6 +231,7 @@ describe.each([
     expect(await first.shared.objects.list(`${folder}/${run.runId}`)).toEqual([]);
     expect(await first.shared.objects.get(`.keys/${run.runId}.key`)).toBeNull();
     expect(await first.shared.index.row(run.runId)).toBeNull();
+    await expect.poll(() => existsSync(copy), { timeout: 5000 }).toBe(false);
   });
 
   it('lists a replay\'s pending run on every replica, as the run of its trace', async () => {

@@ -64,6 +64,12 @@ export interface MirroredRun {
   entry: CatalogEntry | null;
 }
 
+/** A run a mirror forgot because its source removed it, with the trace it had. */
+export interface ForgottenRun {
+  runId: string;
+  traceId: string | null;
+}
+
 /**
  * Where a mirror-mode catalog follows the runs from (the shared backend's PostgreSQL index):
  * the changes after `cursor`, oldest first, and the cursor to ask from next time.
@@ -197,32 +203,36 @@ export class RunCatalog {
 
   /**
    * A mirror: applies what its source changed since the cursor kept in the index, page by
-   * page until it is current. One follow at a time; resolves with the changes applied.
-   * Throws what the source throws (the cursor stays where the last applied page left it).
+   * page until it is current. One follow at a time; resolves with the runs it forgot (with
+   * the trace they had). Throws what the source throws (the cursor stays where the last
+   * applied page left it).
    */
-  follow(): Promise<number> {
+  follow(): Promise<ForgottenRun[]> {
     // Another process rebuilt the shared file from run directories (a CLI in local mode):
     // its entries are not the source's any more.
-    const run = (): Promise<number> => (this.getMeta(MODE_KEY) === 'mirror' ? this.catchUp() : this.resyncNow('the index was rebuilt in local mode'));
+    const run = async (): Promise<ForgottenRun[]> => {
+      if (this.getMeta(MODE_KEY) === 'mirror') return this.catchUp();
+      await this.resyncNow('the index was rebuilt in local mode');
+      return [];
+    };
     const done = this.following.then(run, run);
     this.following = done.catch(() => undefined);
     return done;
   }
 
-  private async catchUp(): Promise<number> {
+  private async catchUp(): Promise<ForgottenRun[]> {
     const source = this.source;
     if (!source) throw new Error('follow() is for a mirror-mode catalog');
-    let applied = 0;
+    const forgotten: ForgottenRun[] = [];
     for (;;) {
       const cursor = this.getMeta(CURSOR_KEY) ?? MIRROR_START;
       const page = await source.changesSince(cursor, MIRROR_PAGE);
       // The cursor moves in the same transaction as the entries: a crash never skips a change.
       this.db.transaction(() => {
-        this.putMirrored(page.changes);
+        forgotten.push(...this.putMirrored(page.changes));
         this.setMeta(CURSOR_KEY, page.cursor);
       })();
-      applied += page.changes.length;
-      if (page.changes.length < MIRROR_PAGE || page.cursor === cursor) return applied;
+      if (page.changes.length < MIRROR_PAGE || page.cursor === cursor) return forgotten;
     }
   }
 
@@ -235,11 +245,20 @@ export class RunCatalog {
     this.db.transaction(() => this.putMirrored(changes))();
   }
 
-  private putMirrored(changes: readonly MirroredRun[]): void {
+  /** Puts or removes each run; returns those it held and removed. */
+  private putMirrored(changes: readonly MirroredRun[]): ForgottenRun[] {
+    const forgotten: ForgottenRun[] = [];
     for (const change of changes) {
-      if (change.entry) this.put(change.entry);
-      else this.remove(change.runId);
+      if (change.entry) {
+        this.put(change.entry);
+        continue;
+      }
+      const held = this.sql('SELECT trace_id FROM runs WHERE run_id = ?').get(change.runId) as { trace_id: string | null } | undefined;
+      if (!held) continue;
+      this.remove(change.runId);
+      forgotten.push({ runId: change.runId, traceId: held.trace_id });
     }
+    return forgotten;
   }
 
   /**

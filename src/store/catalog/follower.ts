@@ -1,8 +1,10 @@
 import { RunStore } from '../run-store.js';
 import { locateTraceRun, type TraceRunEntry } from '../trace-map.js';
 import type { RunRef } from '../writer.js';
-import { IndexMirror } from '../shared/mirror.js';
-import { RunCatalog, type CatalogChange, type MirroredRun, type MirrorSource } from './catalog.js';
+import { IndexMirror, MIRROR_POLL_MS } from '../shared/mirror.js';
+import { dropShreddedKeys } from '../shared/shared-run.js';
+import type { SharedStore } from '../shared/shared-store.js';
+import { RunCatalog, type CatalogChange, type MirroredRun } from './catalog.js';
 import type { RunContent } from './entry.js';
 import { watchRuns, type RunWatcher } from './watch.js';
 
@@ -54,9 +56,9 @@ export class CatalogFollower {
    * Opens the index of `runsDir` (rebuilds are logged at info); see {@link RunCatalog.open}.
    * `shared`: the shared backend's store, whose index this one mirrors.
    */
-  static async open(runsDir: string, log: FollowerLog, shared?: { index: MirrorSource }): Promise<CatalogFollower> {
+  static async open(runsDir: string, log: FollowerLog, shared?: SharedStore): Promise<CatalogFollower> {
     const catalog = await RunCatalog.open(runsDir, (message, fields) => log.info(fields, message), shared?.index);
-    const mirror = shared ? new IndexMirror(catalog, log) : null;
+    const mirror = shared ? new IndexMirror(catalog, log, MIRROR_POLL_MS, (runs) => dropShreddedKeys(runsDir, shared, runs)) : null;
     return new CatalogFollower(new RunStore(runsDir, catalog), log, mirror);
   }
 

@@ -1,4 +1,4 @@
-import type { RunCatalog, MirroredRun } from '../catalog/catalog.js';
+import type { ForgottenRun, MirroredRun, RunCatalog } from '../catalog/catalog.js';
 import type { FollowerLog } from '../catalog/follower.js';
 
 /** How often a replica asks the shared index what changed (INTERFACE.md §12). */
@@ -19,10 +19,16 @@ export class IndexMirror {
   private stopped = false;
   private failing = false;
 
+  /**
+   * @param forgotten told of the runs each poll removed (another replica's shreds and
+   * removals), e.g. to drop this replica's copies of shredded runs' data keys; its failures
+   * are logged like a poll's.
+   */
   constructor(
     private readonly catalog: RunCatalog,
     private readonly log: FollowerLog,
     private readonly intervalMs = MIRROR_POLL_MS,
+    private readonly forgotten: (runs: readonly ForgottenRun[]) => Promise<void> = async () => undefined,
   ) {
     if (!catalog.mirrored) throw new Error('an IndexMirror needs a catalog opened in mirror mode');
   }
@@ -76,8 +82,9 @@ export class IndexMirror {
 
   private async follow(): Promise<void> {
     try {
-      const applied = await this.catalog.follow();
-      if (this.failing) this.log.info({ applied }, 'following the shared run index again');
+      const removed = await this.catalog.follow();
+      if (removed.length > 0) await this.forgotten(removed);
+      if (this.failing) this.log.info({}, 'following the shared run index again');
       this.failing = false;
     } catch (err) {
       if (!this.failing) this.log.warn({ err }, 'following the shared run index failed; retrying every poll');

@@ -4,7 +4,7 @@ import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseHeader, plainLength } from '../../crypt/index.js';
+import { isKeyId, parseHeader, plainLength } from '../../crypt/index.js';
 import { FILE_MODE, InvalidInputError, makeDirectory, NotFoundError, UnreadableFileError, writeFileAtomic } from '../../lib/index.js';
 import type { RunKind } from '../../model/index.js';
 import { archiveFile } from '../archive/layout.js';
@@ -14,6 +14,7 @@ import { errnoOf, storeOp } from '../errors.js';
 import { isValidRunId, KIND_FOLDERS } from '../layout.js';
 import { parseMetadata } from '../metadata.js';
 import { checkRelativePath, noSuchRun, type RunFileEntry } from '../run-files.js';
+import type { ForgottenRun } from '../catalog/catalog.js';
 import { ArchivedRun, HIDDEN_PATH, withOriginalSizes, type StoredRun } from '../stored-run.js';
 import type { SharedStore } from './shared-store.js';
 
@@ -207,6 +208,35 @@ export async function fetchDataKey(runsDir: string, store: SharedStore, keyId: s
   if (wrapped === null) return false;
   await storeOp('write', file, () => writeFileAtomic(file, wrapped));
   return true;
+}
+
+/**
+ * Destroys this replica's copies of the data keys of runs its mirror forgot whose key object
+ * is gone from the shared store: another replica shredded them, and a wrapped key left here
+ * would still open copies and backups of their objects. Keys still in the shared store (a
+ * run deleted or archived, not shredded) are kept.
+ */
+export async function dropShreddedKeys(runsDir: string, store: SharedStore, runs: readonly ForgottenRun[]): Promise<void> {
+  const codec = codecOf(join(runsDir, KEY_PROBE));
+  if (!(codec instanceof EnvelopeCodec)) return;
+  for (const run of runs) {
+    const ids = [run.runId, ...(run.traceId === null ? [] : [`upload-${run.traceId}`])].filter(isKeyId);
+    for (const id of ids) {
+      const file = codec.keys.pathOf(id);
+      if (!(await exists(file))) continue;
+      if ((await store.objects.get(relativeKey(runsDir, file))) === null) codec.keys.destroy(id);
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 // Any path of a run folder: the codec of the store at `runsDir`.
