@@ -21,7 +21,11 @@ import {
   type SharedStore,
 } from '../../src/store/index.js';
 import { publishRun, unpublishRun } from '../../src/store/shared/publish.js';
-import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { emitAgentRun } from '../helpers/agent-traffic.js';
+import { makeTempDir, removeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeExporter, type TestTracing } from '../helpers/otel.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
@@ -298,4 +302,121 @@ async function createDatabase(name: string): Promise<string> {
     await client.end();
   }
   return postgres.url.replace(/\/[^/]*$/, `/${name}`);
+}
+
+describe('the HTTP API of a local daemon and of two daemons on one shared backend', () => {
+  let local: TestDaemon;
+  let first: TestDaemon;
+  let second: TestDaemon;
+  let daemons: [string, TestDaemon][];
+  let tracing: TestTracing;
+  let traces: string[];
+
+  beforeAll(async () => {
+    const database = await createDatabase('daemons');
+    const runs = { backend: 'shared', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'daemons/', region: 'us-east-1', force_path_style: true }, postgres: { url: database } };
+    [local, first, second] = await Promise.all([startTestDaemon(), startTestDaemon({ runs }), startTestDaemon({ runs })]);
+    daemons = [['local', local], ['daemon a', first], ['daemon b', second]];
+    // One agent, two exporters: the very same spans reach the local daemon and daemon a.
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'shared-query' }),
+      spanProcessors: [local, first].map((d) => new BatchSpanProcessor(makeExporter('http-json', d.otlpUrl), { scheduledDelayMillis: 50 })),
+    });
+    tracing = { tracer: provider.getTracer('paracle-tests', '1.0.0'), provider, flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+    traces = [
+      await emitAgentRun(tracing, {
+        agent: 'coder',
+        input: { task: 'alpha' },
+        output: { ok: true },
+        calls: [
+          { model: 'gpt-4o', provider: 'openai', input: 1200, output: 350, answer: 'one' },
+          { model: 'gpt-4o', provider: 'openai', input: 800, output: 100, answer: 'two' },
+        ],
+        tool: 'read_file',
+        artifacts: [{ name: 'notes/report.md', content: '# report\n' }],
+      }),
+      await emitAgentRun(tracing, { agent: 'coder', input: { task: 'beta' }, calls: [{ model: 'gpt-4o-mini', provider: 'openai', input: 10, output: 1, answer: 'no', fails: 'the provider said no' }] }),
+      await emitAgentRun(tracing, { agent: 'planner', input: { task: 'gamma' }, output: 'planned', calls: [{ model: 'claude-3', provider: 'anthropic', input: 50, output: 5, answer: 'plan' }], sessionId: 'conv-q' }),
+    ];
+    await tracing.flush();
+    const written = async (d: TestDaemon): Promise<boolean> => {
+      const found = (await getJson(d, '/api/v1/runs?limit=100')).body.runs as { trace_id: string; status: string }[];
+      return traces.every((t) => found.some((r) => r.trace_id === t && ['completed', 'failed'].includes(r.status)));
+    };
+    for (const [name, d] of daemons) await waitUntil(() => written(d), 20_000, `the runs on ${name}`);
+  }, 120_000);
+  afterAll(async () => {
+    await tracing?.shutdown();
+    await Promise.all([local, first, second].map((d) => d?.stop()));
+  });
+
+  async function getJson(d: TestDaemon, path: string, method = 'GET'): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${d.httpUrl}${path}`, { method });
+    const text = await res.text();
+    return { status: res.status, body: res.headers.get('content-type')?.startsWith('application/json') ? (JSON.parse(text) as Record<string, unknown>) : { text } };
+  }
+
+  /** Asks every daemon for `path`; expects one status and body from all. */
+  async function same(path: string, method = 'GET'): Promise<Record<string, unknown>> {
+    const answers: { status: number; body: Record<string, unknown> }[] = [];
+    for (const [, d] of daemons) answers.push(await getJson(d, path, method));
+    answers.slice(1).forEach((answer, i) => expect(answer, `${daemons[i + 1]![0]} ${method} ${path}`).toEqual(answers[0]));
+    return answers[0]!.body;
+  }
+
+  const runOf = async (traceId: string): Promise<string> =>
+    ((await getJson(local, `/api/v1/runs?trace_id=${traceId}`)).body.runs as { run_id: string }[])[0]!.run_id;
+
+  it('answers list, search, stats and series alike', async () => {
+    // A fixed window: `since=2h` would move between the daemons' answers.
+    const until = new Date().toISOString();
+    const since = new Date(Date.parse(until) - 2 * 3_600_000).toISOString();
+    const listed = await same('/api/v1/runs?limit=100');
+    expect((listed.runs as unknown[]).length).toBe(3);
+    for (const query of ['agent=coder', 'status=failed', 'text=ALPHA', 'model=claude-3', 'session=conv-q', 'kind=workflow', 'limit=1', `trace_id=${traces[0]}`, 'since=7y']) {
+      await same(`/api/v1/runs?${query}`);
+    }
+    const page = await same('/api/v1/runs?limit=2');
+    expect((await same(`/api/v1/runs?limit=2&cursor=${page.next_cursor as string}`)).runs).toHaveLength(1);
+    for (const by of ['agent', 'model', 'status', 'session']) await same(`/api/v1/stats?by=${by}`);
+    const series = await same(`/api/v1/stats/series?by=agent&since=${since}&until=${until}&step=1h`);
+    expect((series.series as unknown[]).length).toBe(2);
+  });
+
+  it('answers a run, its files, artifacts and spans alike', async () => {
+    for (const trace of traces) {
+      const runId = await runOf(trace);
+      const detail = await same(`/api/v1/runs/${runId}`);
+      expect(detail).toMatchObject({ run_id: runId, place: 'live' });
+      for (const file of ['input', 'output', 'trace', 'logs', 'artifacts']) await same(`/api/v1/runs/${runId}/${file}`);
+      const spans = await same(`/api/v1/runs/${runId}/spans`);
+      for (const span of spans.spans as { span_id: string }[]) await same(`/api/v1/runs/${runId}/spans/${span.span_id}`);
+    }
+    const coder = await runOf(traces[0]!);
+    expect((await same(`/api/v1/runs/${coder}/artifacts/notes/report.md`)).text).toBe('# report\n');
+    await same(`/api/v1/runs/${coder}/artifacts/nope.md`);
+    await same('/api/v1/runs/01HN7X8K9M2PQRSTVVWXYZ3456');
+  });
+
+  it('pins on one daemon and shows it on the other within a poll; shreds alike', async () => {
+    const runId = await runOf(traces[1]!);
+    for (const d of [local, first]) expect((await getJson(d, `/api/v1/runs/${runId}/pin`, 'PUT')).body).toEqual({ run_id: runId, pinned: true });
+    await expect.poll(async () => ((await getJson(second, `/api/v1/runs?limit=100`)).body.runs as { run_id: string; pinned: boolean }[]).find((r) => r.run_id === runId)?.pinned, { timeout: 5000 }).toBe(true);
+    await same('/api/v1/runs?limit=100');
+    await same(`/api/v1/runs/${runId}`);
+    for (const d of [local, first]) expect((await getJson(d, `/api/v1/runs/${runId}?shred=true`, 'DELETE')).status).toBe(200);
+    await expect.poll(async () => ((await getJson(second, `/api/v1/runs?limit=100`)).body.runs as unknown[]).length, { timeout: 5000 }).toBe(2);
+    await same('/api/v1/runs?limit=100');
+    await same(`/api/v1/runs/${runId}`);
+    await same('/api/v1/stats?by=agent');
+  });
+});
+
+/** Resolves once `ready` answers true, trying every 100 ms; fails naming `what` after `timeoutMs`. */
+async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
