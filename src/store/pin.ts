@@ -1,9 +1,10 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/index.js';
 import { errnoOf, storeOp } from './errors.js';
 import { KIND_FOLDERS, runDirectory } from './layout.js';
 import type { SharedStore } from './shared/shared-store.js';
+import { exists } from './reader.js';
 import type { RunRef } from './writer.js';
 
 // A marker file rather than a metadata field: the writer rewrites metadata.yaml when late
@@ -45,22 +46,9 @@ export async function setSharedPinned(runsDir: string, store: SharedStore, locat
     if (!(await store.index.setPinned(location.runId, pinned, tx.client))) return false;
     const row = await store.index.row(location.runId, tx.client);
     if (row) tx.changed({ runId: row.runId, kind: row.kind, deleted: false, entry: row.entry });
-    if (await isStaged(runsDir, location)) await setPinned(runsDir, location, pinned);
+    // This replica's staging copy, if it has one, is republished with the marker.
+    if (await exists(join(runDirectory(runsDir, location.kind, location.runId), 'metadata.yaml'))) await setPinned(runsDir, location, pinned);
     return true;
-  });
-}
-
-/** True when this replica holds a copy of the run's directory. */
-async function isStaged(runsDir: string, location: RunRef): Promise<boolean> {
-  const dir = runDirectory(runsDir, location.kind, location.runId);
-  return storeOp('read', dir, async () => {
-    try {
-      await stat(join(dir, 'metadata.yaml'));
-      return true;
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return false;
-      throw err;
-    }
   });
 }
 

@@ -13,6 +13,7 @@ import { COMPRESSION_RECORD, inflateIfCompressed, isStoredCompressed, parseCompr
 import { errnoOf, storeOp } from '../errors.js';
 import { isValidRunId, KIND_FOLDERS } from '../layout.js';
 import { parseMetadata } from '../metadata.js';
+import { exists } from '../reader.js';
 import { checkRelativePath, noSuchRun, type RunFileEntry } from '../run-files.js';
 import type { ForgottenRun } from '../catalog/catalog.js';
 import { ArchivedRun, HIDDEN_PATH, withOriginalSizes, type StoredRun } from '../stored-run.js';
@@ -226,16 +227,6 @@ export async function dropShreddedKeys(runsDir: string, store: SharedStore, runs
       if (!(await exists(file))) continue;
       if ((await store.objects.get(relativeKey(runsDir, file))) === null) codec.keys.destroy(id);
     }
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return false;
-    throw err;
   }
 }
 
