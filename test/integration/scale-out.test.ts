@@ -235,6 +235,46 @@ describe('two daemons on one shared backend', () => {
     }
   }, 180_000);
 
+  it('takes an artifact uploaded to one daemon into the run another daemon wrote, before or after the run', async () => {
+    const backend = await freshBackend('uploads');
+    const [a, b] = await Promise.all([serve(backend.config, join(dir, 'uploads-a')), serve(backend.config, join(dir, 'uploads-b'))]);
+    const toA = new OTLPTraceExporter({ url: `http://${a.listening.otlp_http}/v1/traces`, timeoutMillis: 10_000 });
+    closers.push(() => toA.shutdown());
+    const spans = makeSdkSpans('invoke_agent uploader', 1, { 'gen_ai.agent.id': 'uploader' });
+    const traceId = traceIdOf(spans);
+    const upload = async (daemon: DaemonProcess, name: string, body: string): Promise<number> => {
+      const response = await fetch(`http://${daemon.listening.http}/api/v1/traces/${traceId}/artifacts/${name}`, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    // Before the trace has a run anywhere: staged on B.
+    expect(await upload(b, 'early.txt', 'before the run')).toBe(201);
+    expect(await exportOnce(toA, spans)).toBe(true);
+    const runId = await (async () => {
+      let id = '';
+      await eventually(async () => {
+        id = (await rowsByTrace(backend.databaseUrl)).get(traceId)?.[0] ?? '';
+        expect(id).not.toBe('');
+      });
+      return id;
+    })();
+    // After the run is final (its local copy on A already dropped).
+    expect(await upload(b, 'late.txt', 'after the run')).toBe(201);
+    for (const daemon of [a, b]) {
+      await eventually(async () => {
+        const response = await fetch(`http://${daemon.listening.http}/api/v1/runs/${runId}/artifacts`);
+        const listed = ((await response.json()) as { artifacts: { path: string }[] }).artifacts.map((f) => f.path).sort();
+        expect(listed).toEqual(['early.txt', 'late.txt']);
+      });
+      for (const [name, body] of [['early.txt', 'before the run'], ['late.txt', 'after the run']]) {
+        const response = await fetch(`http://${daemon.listening.http}/api/v1/runs/${runId}/artifacts/${name}`);
+        expect(await response.text()).toBe(body);
+      }
+    }
+    expect(await localRunDirs(join(dir, 'uploads-a'))).toEqual([]);
+    await eventually(async () => expect(await localRunDirs(join(dir, 'uploads-b'))).toEqual([]));
+  }, 180_000);
+
   it('loses no acknowledged trace when one daemon is killed with SIGKILL mid-traffic and restarted', async () => {
     const backend = await freshBackend('crash');
     const runsA = join(dir, 'crash-a');
@@ -283,4 +323,21 @@ describe('two daemons on one shared backend', () => {
     // Every acknowledged span is in its run, read through the daemon that was killed.
     for (const [traceId, expected] of acked) expect(await spanIds(b2, rows.get(traceId)![0]!)).toEqual(expected);
   }, 240_000);
+});
+
+describe('starting on the shared backend', () => {
+  it('refuses in one sentence without its settings, or with PostgreSQL or S3 out of reach', async () => {
+    const runsDir = join(dir, 'refused');
+    await expect(serve('paracle_config:\n  runs:\n    backend: shared\n', runsDir)).rejects.toThrow(
+      /runs\.s3\.bucket: is required with runs\.backend: shared/,
+    );
+    const backend = await freshBackend('refused');
+    const closedPort = 'postgresql://paracle:hunter2@127.0.0.1:1/db';
+    const noPostgres = backend.config.replace(backend.databaseUrl, closedPort);
+    const refusal = await serve(noPostgres, runsDir).then(() => '', (err: Error) => err.message);
+    expect(refusal).toMatch(/paracle: runs\.backend is shared but could not connect to PostgreSQL at postgresql:\/\/paracle:\*\*\*@127\.0\.0\.1:1\/db: .*ECONNREFUSED/);
+    expect(refusal).not.toContain('hunter2');
+    const noBucket = backend.config.replace(`bucket: ${s3.bucket}`, 'bucket: no-such-bucket');
+    await expect(serve(noBucket, runsDir)).rejects.toThrow(/paracle: runs\.backend is shared but object storage could not reach s3:\/\/no-such-bucket\/refused\/ at http/);
+  }, 60_000);
 });

@@ -45,6 +45,8 @@ export interface RunStoreExporterOptions {
 
 // After shutdown began, a failing write is tried this many more times before giving up.
 const ATTEMPTS_WHEN_STOPPING = 3;
+// On the shared backend: how often uploads staged here are matched with runs other replicas wrote.
+const ADOPT_INTERVAL_MS = 1000;
 
 /**
  * Turns assembled traces into run directories, in worker threads (./materializer.ts does the
@@ -69,6 +71,8 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private readonly running = new Map<string, RunningRun>();
   private stopping = false;
   private unpriced = 0;
+  private adoptTimer: NodeJS.Timeout | null = null;
+  private adopting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: RunStoreExporterOptions,
@@ -101,9 +105,21 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     return this.unpriced;
   }
 
-  /** Starts the worker threads (each loads the price book); resolves once they can write. */
-  start(): Promise<void> {
-    return this.pool.start();
+  /**
+   * Starts the worker threads (each loads the price book); resolves once they can write. On
+   * the shared backend, also starts matching staged uploads with runs written elsewhere.
+   */
+  async start(): Promise<void> {
+    await this.pool.start();
+    const shared = this.shared;
+    if (!shared) return;
+    this.adoptTimer = setInterval(() => {
+      this.adopting = this.adopting
+        .then(async () => {
+          for (const traceId of await shared.stagedWithRuns()) if (!this.stopping) await this.artifactsChanged(traceId);
+        })
+        .catch((err: unknown) => this.logger.warn({ err }, 'looking for the runs of staged uploads failed'));
+    }, ADOPT_INTERVAL_MS);
   }
 
   /**
@@ -112,6 +128,8 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
    */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    if (this.adoptTimer) clearInterval(this.adoptTimer);
+    await this.adopting;
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
     await this.untraced;
     await this.pool.shutdown();

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   checkoutRun,
   dropLocalCopy,
@@ -6,6 +8,7 @@ import {
   type RunRef,
   type SharedStore,
   type SharedTransaction,
+  UPLOADS_FOLDER,
 } from '../../store/index.js';
 import type { MaterializeOutcome } from './materializer.js';
 import type { TraceRun, TraceRunCache } from './trace-runs.js';
@@ -73,11 +76,27 @@ export class SharedWrites {
     return { ...traceRunEntry(found), hasTrace: null };
   }
 
+  /**
+   * The traces with uploads staged here whose run now exists in the shared store: written
+   * by another replica (the Collector routes a trace's spans to one replica; an upload may
+   * reach any), so nothing here would take the upload in before it expires.
+   */
+  async stagedWithRuns(): Promise<string[]> {
+    const names = await readdir(join(this.runsDir, UPLOADS_FOLDER)).catch(() => [] as string[]);
+    const found: string[] = [];
+    for (const traceId of names.filter((name) => TRACE_ID.test(name))) {
+      if (await this.store.index.locateTrace(traceId)) found.push(traceId);
+    }
+    return found;
+  }
+
   private async discard(traceId: string, location: RunRef | null): Promise<void> {
     this.locations.forget(traceId);
     if (location) await dropLocalCopy(this.runsDir, this.store, location);
   }
 }
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
 
 function sameRun(a: RunRef, b: RunRef): boolean {
   return a.runId === b.runId && a.kind === b.kind;
