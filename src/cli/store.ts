@@ -4,7 +4,7 @@ import { readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ParacleConfig } from '../config/index.js';
+import { sharedBackendSettings, type ParacleConfig } from '../config/index.js';
 import { keysDirOf, storeMasterKey } from '../crypt/index.js';
 import { FILE_MODE, InvalidInputError, makeDirectory, NotFoundError } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
@@ -98,14 +98,9 @@ export async function storeMigrateCommand(flags: StoreMigrateFlags): Promise<num
 
 /** The shared backend the config names; a usage error when it names none. */
 function sharedStoreOptions(config: ParacleConfig): SharedStoreOptions {
-  const { s3, postgres } = config.runs;
-  if (s3.bucket === null || postgres.url === null) {
-    throw new InvalidInputError('the config names no shared backend: set runs.s3.bucket (and endpoint...) and runs.postgres.url');
-  }
-  return {
-    s3: { bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.force_path_style, ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.region ? { region: s3.region } : {}) },
-    postgresUrl: postgres.url,
-  };
+  const settings = sharedBackendSettings(config);
+  if (settings === null) throw new InvalidInputError('the config names no shared backend: set runs.s3.bucket (and endpoint...) and runs.postgres.url');
+  return settings;
 }
 
 /** Local runs dir -> shared backend. */
