@@ -400,11 +400,15 @@ describe('the HTTP API of a local daemon and of two daemons on one shared backen
 
   it('pins on one daemon and shows it on the other within a poll; shreds alike', async () => {
     const runId = await runOf(traces[1]!);
+    const listed = async (d: TestDaemon): Promise<{ run_id: string; pinned: boolean }[]> => (await getJson(d, '/api/v1/runs?limit=100')).body.runs as { run_id: string; pinned: boolean }[];
     for (const d of [local, first]) expect((await getJson(d, `/api/v1/runs/${runId}/pin`, 'PUT')).body).toEqual({ run_id: runId, pinned: true });
+    // Read-your-writes on the daemon that pinned, without waiting for a poll.
+    expect((await listed(first)).find((r) => r.run_id === runId)?.pinned).toBe(true);
     await expect.poll(async () => ((await getJson(second, `/api/v1/runs?limit=100`)).body.runs as { run_id: string; pinned: boolean }[]).find((r) => r.run_id === runId)?.pinned, { timeout: 5000 }).toBe(true);
     await same('/api/v1/runs?limit=100');
     await same(`/api/v1/runs/${runId}`);
     for (const d of [local, first]) expect((await getJson(d, `/api/v1/runs/${runId}?shred=true`, 'DELETE')).status).toBe(200);
+    expect((await listed(first)).map((r) => r.run_id)).not.toContain(runId);
     await expect.poll(async () => ((await getJson(second, `/api/v1/runs?limit=100`)).body.runs as unknown[]).length, { timeout: 5000 }).toBe(2);
     await same('/api/v1/runs?limit=100');
     await same(`/api/v1/runs/${runId}`);
