@@ -65,5 +65,5 @@ export { IndexMirror, MIRROR_POLL_MS } from './shared/mirror.js';
 export { fetchDataKey, CACHE_FOLDER } from './shared/shared-run.js';
 export type { MirroredRun, MirrorSource } from './catalog/catalog.js';
 // The write path on the shared backend (A).
-export { publishRun, unpublishRun, checkoutRun, dropLocalCopy, localRunFiles, runFolder } from './shared/index.js';
+export { publishRun, unpublishRun, checkoutRun, dropLocalCopy, sweepLocalCopies, localRunFiles, runFolder } from './shared/index.js';
 export type { PublishSource, TraceLocation, IndexClient } from './shared/index.js';

@@ -322,6 +322,8 @@ describe('two daemons on one shared backend', () => {
     }
     // Every acknowledged span is in its run, read through the daemon that was killed.
     for (const [traceId, expected] of acked) expect(await spanIds(b2, rows.get(traceId)![0]!)).toEqual(expected);
+    // What the kill left in the runs dir was published and dropped, or dropped at the restart.
+    for (const runsDir of [runsA, runsB]) await eventually(async () => expect(await localRunDirs(runsDir)).toEqual([]));
   }, 240_000);
 });
 

@@ -6,7 +6,7 @@ import type { AssembledTrace, LogRecord } from '../../model/index.js';
 import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
 import type { PriceBookFiles } from '../../pricing/index.js';
 import { logRecordLines } from '../../semconv/index.js';
-import { appendUntracedLogs, type IndexedWrite, type SharedStore, type TraceRunEntry } from '../../store/index.js';
+import { appendUntracedLogs, sweepLocalCopies, type IndexedWrite, type SharedStore, type TraceRunEntry } from '../../store/index.js';
 import type { Logger, Metrics, RunningRun } from '../../telemetry/index.js';
 import type { MaterializeOutcome } from './materializer.js';
 import { MaterializerPool } from './pool.js';
@@ -112,7 +112,14 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   async start(): Promise<void> {
     await this.pool.start();
     const shared = this.shared;
-    if (!shared) return;
+    if (!shared || !this.options.shared) return;
+    const kept = await sweepLocalCopies(this.options.runsDir, this.options.shared);
+    if (kept > 0) {
+      this.logger.warn(
+        { run_directories: kept },
+        'run directories in the runs dir that the shared store does not hold: writes the log replays now, or a local store never migrated (paracle store migrate --to shared)',
+      );
+    }
     this.adoptTimer = setInterval(() => {
       this.adopting = this.adopting
         .then(async () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FILE_MODE, Limiter, makeDirectory } from '../../lib/index.js';
 import { storeOp } from '../errors.js';
-import { KIND_FOLDERS, runDirectory } from '../layout.js';
+import { isValidRunId, KIND_FOLDERS, runDirectory } from '../layout.js';
 import type { RunRef } from '../writer.js';
 import { CACHE_FOLDER, fetchDataKey } from './shared-run.js';
 import { envelopeKeyId, runFolder, TRANSFER_CONCURRENCY } from './run-folder.js';
@@ -63,4 +63,27 @@ export async function dropLocalCopy(runsDir: string, store: SharedStore, ref: Ru
   const dir = runDirectory(runsDir, ref.kind, ref.runId);
   await storeOp('remove', dir, () => rm(dir, { recursive: true, force: true }));
   store.setLocalSeq(ref.runId, undefined);
+}
+
+/**
+ * For a replica starting on the shared backend, before its write-ahead log replays: drops
+ * the local copies of runs the shared store holds, and downloads a crash left half done. The
+ * shared copy is the one to write on (anything written here after it was published is still
+ * in the log, replayed next), and a final run's copy left by a crash would otherwise stay
+ * forever. Returns how many run directories it kept: writes not published yet (the log
+ * replays them into place), or a local store never migrated to the shared one.
+ */
+export async function sweepLocalCopies(runsDir: string, store: SharedStore): Promise<number> {
+  const checkouts = join(runsDir, CACHE_FOLDER, CHECKOUT_FOLDER);
+  await storeOp('remove', checkouts, () => rm(checkouts, { recursive: true, force: true }));
+  let kept = 0;
+  for (const kind of ['agent', 'workflow'] as const) {
+    const folder = join(runsDir, KIND_FOLDERS[kind]);
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const runId of names.filter(isValidRunId)) {
+      if (await store.index.row(runId)) await dropLocalCopy(runsDir, store, { kind, runId });
+      else kept += 1;
+    }
+  }
+  return kept;
 }

@@ -11,5 +11,5 @@ export type { SharedStoreOptions, SharedTransaction } from './shared-store.js';
 export { SharedStoreError, TraceClaimedError } from './errors.js';
 export { publishRun, unpublishRun } from './publish.js';
 export type { PublishSource } from './publish.js';
-export { checkoutRun, dropLocalCopy } from './checkout.js';
+export { checkoutRun, dropLocalCopy, sweepLocalCopies } from './checkout.js';
 export { localRunFiles, runFolder } from './run-folder.js';

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMasterKey } from '../../../src/crypt/index.js';
@@ -11,6 +11,7 @@ import {
   publishRun,
   runDirectory,
   runFolder,
+  sweepLocalCopies,
   unpublishRun,
   type RunChange,
   type SharedStore,
@@ -97,5 +98,21 @@ describe.each([false, true])('publishing and checking out runs (encrypted: %s)',
     expect(await store.index.row(run.runId)).toBeNull();
     expect(await store.objects.list(runFolder(ref))).toEqual([]);
     expect(await checkoutRun(reader, store, ref)).toBe(false);
+  });
+});
+
+describe('a replica starting on the shared backend', () => {
+  it('drops the local copies the shared store holds and keeps writes it does not', async () => {
+    const runsDir = join(root, 'restarting');
+    await mkdir(runsDir, { mode: 0o700 });
+    const [published, unpublished] = await writeFixtureStore(runsDir, { count: 2, nowMs: Date.UTC(2026, 10, 2) });
+    await publishRun(runsDir, store, { kind: published!.kind, runId: published!.runId });
+    // A download a crash left half done.
+    await mkdir(join(runsDir, '.cache', 'checkout', `${published!.runId}.abc`), { recursive: true });
+    expect(await sweepLocalCopies(runsDir, store)).toBe(1);
+    const left = [...(await readdir(join(runsDir, 'agents')).catch(() => [])), ...(await readdir(join(runsDir, 'workflows')).catch(() => []))];
+    expect(left).toEqual([unpublished!.runId]);
+    expect(await readdir(join(runsDir, '.cache')).catch(() => [])).toEqual([]);
+    expect(await store.index.row(published!.runId)).not.toBeNull();
   });
 });
