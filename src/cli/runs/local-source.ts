@@ -3,7 +3,7 @@ import { recordLocalAction, type AuditLog } from '../../audit/index.js';
 import { ParacleError } from '../../lib/index.js';
 import { buffer } from 'node:stream/consumers';
 import { storeMasterKey } from '../../crypt/index.js';
-import { sharedBackendSettings, type ParacleConfig } from '../../config/index.js';
+import type { ParacleConfig } from '../../config/index.js';
 import { openSharedStore, openStoreEncryption, RunCatalog, RunStore, sharedStoreOf, shredStoredRun, takeChangeLock, useSharedStore, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
@@ -21,8 +21,11 @@ import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 export async function openLocalStore(runsDir: string, config: ParacleConfig, env: NodeJS.ProcessEnv): Promise<RunStore> {
   openStoreEncryption(runsDir, storeMasterKey(config.privacy.encryption, env));
   const log = (message: string): void => void process.stderr.write(`paracle: ${message}\n`);
-  const settings = config.runs.backend === 'shared' ? sharedBackendSettings(config) : null;
-  if (settings === null) return new RunStore(runsDir, await RunCatalog.open(runsDir, log));
+  if (config.runs.backend !== 'shared') return new RunStore(runsDir, await RunCatalog.open(runsDir, log));
+  // Loaded here, not at the top: `--server` commands never need the config schema.
+  const { sharedBackendSettings } = await import('../../config/index.js');
+  // The schema refuses backend shared without a bucket and a URL.
+  const settings = sharedBackendSettings(config)!;
   const shared = await openSharedStore(settings);
   useSharedStore(runsDir, shared);
   try {
