@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { RunObjects } from '../src/store/index.js';
+import { createDatabase } from '../test/helpers/pg-database.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startS3 } from '../test/helpers/s3.js';
 import { closedLoop } from './load.js';
@@ -78,11 +79,7 @@ export async function measureScaleOut(
   try {
     const measure = async (replicas: number): Promise<number> => {
       const name = `scale_out_${replicas}`;
-      const admin = new pg.Client({ connectionString: postgres.url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = postgres.url.replace(/\/postgres$/, `/${name}`);
+      const url = await createDatabase(postgres, name);
       const config = {
         ...baseConfig,
         runs: { backend: 'shared', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: `${name}/`, region: 'us-east-1', force_path_style: true }, postgres: { url } },

@@ -15,6 +15,7 @@ import { archiveRun, compressRunFile, newRunId, registerServing, RunObjects, run
 import { snapshotTree } from '../helpers/aged-runs.js';
 import { makeTempDir, removeTempDir, runCli } from '../helpers/daemon.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
+import { createDatabase } from '../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -37,11 +38,7 @@ afterAll(async () => {
 async function configFor(name: string, keyFile: string | null): Promise<{ file: string; url: string; prefix: string }> {
   databases += 1;
   const db = `migrate${databases}`;
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const url = postgres.url.replace(/\/postgres$/, `/${db}`);
+  const url = await createDatabase(postgres, db);
   const prefix = `${db}/`;
   const file = join(dir, `${name}.yaml`);
   const encryption = keyFile ? `  privacy:\n    encryption:\n      enabled: true\n      key_file: ${keyFile}\n` : '';

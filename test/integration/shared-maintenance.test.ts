@@ -20,6 +20,7 @@ import {
 import { silentLogger } from '../../src/telemetry/index.js';
 import { DAY_MS, NOW_MS, writeAgedRuns, type AgedRun } from '../helpers/aged-runs.js';
 import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
+import { createDatabase } from '../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { textArtifact } from '../unit/store/records.js';
@@ -51,11 +52,7 @@ interface Backend {
 async function freshBackend(): Promise<Backend> {
   databases += 1;
   const name = `maint${databases}`;
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return { url: postgres.url.replace(/\/postgres$/, `/${name}`), prefix: `${name}/` };
+  return { url: await createDatabase(postgres, name), prefix: `${name}/` };
 }
 
 /** A replica: its own runs dir (staging, caches) and connections, its index a mirror of the shared one. */
