@@ -1,10 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 /** A throw-away PostgreSQL cluster on 127.0.0.1 (and a unix socket in its temp dir). */
 export interface TestPostgres {
@@ -116,14 +116,3 @@ async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<vo
   clearTimeout(killer);
 }
 
-// Kept here rather than imported from the daemon helpers: this helper must not load the daemon.
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

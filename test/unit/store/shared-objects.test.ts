@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../src/lib/index.js';
 import { RunObjects, SharedStoreError } from '../../../src/store/index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
-import { freePort } from '../../helpers/prometheus.js';
+import { freePort } from '../../helpers/free-port.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
 
 let s3: TestS3;
