@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/telemetry/index.js';
 import {
   archiveFile,
   archiveRun,
+  compressRunFile,
   CatalogFollower,
   openSharedStore,
   openStoreEncryption,
@@ -257,6 +258,27 @@ describe.each([
     await same((s) => s.get(write.runId));
     await same((s) => text(s.openFile(write.runId, 'input')));
     expect(await first.shared.index.locateTrace(traceId)).toMatchObject({ runId: write.runId, status: 'pending', replayOf: original.runId });
+  });
+
+  it('reads files stored compressed alike, inflated, with their original sizes', async () => {
+    const run = fixture.find((r) => r.kind === 'agent' && r.status === 'completed' && r.artifacts.length === 0)!;
+    const folder = join('agents', run.runId);
+    // Compressed in place as the compression job does, on the local store and on a staging
+    // copy then published, as the job does on the shared backend.
+    expect(await compressRunFile(join(local.runsDir, folder), 'trace.json')).not.toBeNull();
+    const staging = join(root, 'staging');
+    const publisher = await openReplica(staging, prefix, database, encrypted);
+    try {
+      expect(await compressRunFile(join(staging, folder), 'trace.json')).not.toBeNull();
+      await publishRun(staging, publisher.shared, { kind: 'agent', runId: run.runId });
+    } finally {
+      await closeReplica(publisher);
+    }
+    const detail = await same((s) => s.get(run.runId));
+    expect(detail.files.find((f) => f.path === 'trace.json')).toMatchObject({ compressed: true });
+    const trace = await same((s) => text(s.openFile(run.runId, 'trace')));
+    expect(JSON.parse(trace)).toMatchObject({ resourceSpans: [{}] });
+    await same((s) => s.spans(run.runId, { offset: 0, limit: 5 }));
   });
 
   it('reads an archived run alike (its archive object downloaded), and shreds it alike', async () => {
