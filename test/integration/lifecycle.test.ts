@@ -156,6 +156,24 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
     };
   },
 
+  async 'RunStoreExporter (shared backend)'() {
+    const shared = await sharedBackend();
+    const pricing = { overrides: 'config/pricing.yaml', dataFile: null };
+    const exporter = new RunStoreExporter({ runsDir: dir, unrecognized: 'agent', pricing, shared }, logger, new Metrics({ defaultMetrics: false }));
+    return {
+      component: exporter,
+      async shutdownDuringWork() {
+        const trace = new TraceBuilder().trace('complete', agentTrace());
+        const writing = exporter.consumeTrace(trace);
+        await exporter.shutdown();
+        await writing;
+        // Published before the shutdown ended, and the final run's local copy dropped.
+        expect(await shared.index.locateTrace(trace.traceId)).not.toBeNull();
+        expect(await listRuns(dir)).toHaveLength(0);
+      },
+    };
+  },
+
   async CatalogFollower() {
     await writeFixtureStore(dir, { count: 30 });
     const follower = await CatalogFollower.open(dir, logger);
