@@ -1,8 +1,10 @@
 import { cp } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
+import { parseMasterKey, type MasterKey } from '../../src/crypt/index.js';
 import { ConflictError } from '../../src/lib/index.js';
 import { Maintenance, SharedMaintenanceLease, type RunsPolicy } from '../../src/maintenance/index.js';
 import { MAINTENANCE_JOBS, type MaintenanceJob } from '../../src/model/index.js';
@@ -10,6 +12,7 @@ import {
   CatalogFollower,
   listRunLocations,
   openSharedStore,
+  openStoreEncryption,
   publishRun,
   RunCatalog,
   RunStore,
@@ -63,8 +66,12 @@ interface Replica {
   maintenance(runs?: Record<string, unknown>, nowMs?: number): Maintenance;
 }
 
-async function startReplica(backend: Backend): Promise<Replica> {
+const MASTER = parseMasterKey(Buffer.alloc(32, 9).toString('base64'), 'test key');
+
+async function startReplica(backend: Backend, master: MasterKey | null = null): Promise<Replica> {
   const runsDir = await makeTempDir('paracle-replica-');
+  // Each replica's runs dir is its own store (its own store key); run data keys come from the shared one.
+  if (master) openStoreEncryption(runsDir, master);
   const shared = await openSharedStore({ s3: s3.options(backend.prefix), postgresUrl: backend.url });
   useSharedStore(runsDir, shared);
   const follower = await CatalogFollower.open(runsDir, silentLogger(), shared);
@@ -88,20 +95,27 @@ function maintenanceOf(store: RunStore, runs: Record<string, unknown>, nowMs: nu
 }
 
 /** A local store of `runs` (pinned: indexes into them), and the same runs published to `backend`. */
-async function twinStores(backend: Backend, runs: AgedRun[], pinned: number[] = []): Promise<{ local: RunStore; shared: Replica; runIds: string[] }> {
+async function twinStores(
+  backend: Backend,
+  runs: AgedRun[],
+  pinned: number[] = [],
+  master: MasterKey | null = null,
+): Promise<{ local: RunStore; shared: Replica; runIds: string[] }> {
   const localDir = await makeTempDir('paracle-local-');
+  if (master) openStoreEncryption(localDir, master);
   const written = await writeAgedRuns(localDir, runs);
   for (const index of pinned) await setPinned(localDir, { kind: written[index]!.spec.kind ?? 'agent', runId: written[index]!.runId }, true);
   // The seeding replica publishes a copy of the very same run directories.
-  const seed = await startReplica(backend);
-  await cp(localDir, seed.runsDir, { recursive: true, preserveTimestamps: true });
+  const seed = await startReplica(backend, master);
+  await cp(localDir, seed.runsDir, { recursive: true, preserveTimestamps: true, force: true });
+  if (master) openStoreEncryption(seed.runsDir, master);
   for (const location of await listRunLocations(seed.runsDir)) await publishRun(seed.runsDir, seed.shared, location);
   const local = new RunStore(localDir, await RunCatalog.open(localDir));
   cleanups.push(async () => {
     local.catalog.close();
     await removeTempDir(localDir);
   });
-  const replica = await startReplica(backend);
+  const replica = await startReplica(backend, master);
   return { local, shared: replica, runIds: written.map((w) => w.runId) };
 }
 
@@ -193,6 +207,23 @@ describe('maintenance jobs on the shared backend', () => {
     const twins = await twinStores(backend, runs);
     await sameOutcome(twins, 'compression', { artifacts: { compress_over_bytes: 1000 } });
     expect((await twins.shared.store.artifacts(twins.runIds[0]!)).find((a) => a.path === 'data/big.txt')).toMatchObject({ compressed: true });
+  });
+
+  it('on an encrypted store, compression and retention leave what they leave locally, sealed, and the archives open with the key', async () => {
+    const big = textArtifact('data/big.txt', 'a sealed line of tool output\n'.repeat(4000));
+    const runs = Array.from({ length: 4 }, (_, i) => ({ id: 'coder', ageDays: i + 1, artifacts: [big] }));
+    const twins = await twinStores(backend, runs, [], MASTER);
+    await sameOutcome(twins, 'compression', { artifacts: { compress_over_bytes: 1000 } });
+    await sameOutcome(twins, 'retention', { retention_days: 2 });
+    const archives = await twins.shared.shared.objects.list('.archive');
+    expect(archives).toHaveLength(2);
+    // Sealed: the runs' input is in no object (archives looked into after gunzip).
+    const objects = [...archives.map((a) => `.archive/${a.path}`), ...(await twins.shared.shared.objects.list('agents')).map((o) => `agents/${o.path}`)];
+    for (const key of objects) {
+      const bytes = (await twins.shared.shared.objects.get(key))!;
+      expect((key.endsWith('.tar.gz') ? gunzipSync(bytes) : bytes).includes('task of coder'), key).toBe(false);
+    }
+    expect(objects.some((key) => key.endsWith('/input.json'))).toBe(true);
   });
 
   it('archival deletes the same expired archives', async () => {
