@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMasterKey } from '../../src/crypt/index.js';
 import { pendingRecord } from '../../src/replay/pending.js';
@@ -28,6 +27,7 @@ import { emitAgentRun } from '../helpers/agent-traffic.js';
 import { makeTempDir, removeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeExporter, type TestTracing } from '../helpers/otel.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
+import { createDatabase } from '../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -105,7 +105,7 @@ describe.each([
     const localDir = join(root, 'local');
     const staging = join(root, 'staging');
     for (const dir of [localDir, staging, join(root, 'a'), join(root, 'b')]) await mkdir(dir, { mode: 0o700 });
-    database = await createDatabase(prefix.replace('/', ''));
+    database = await createDatabase(postgres, prefix.replace('/', ''));
     if (encrypted) openStoreEncryption(localDir, MASTER);
     fixture = await writeFixtureStore(localDir, { count: 60, nowMs: NOW, index: true });
     local = new RunStore(localDir, await RunCatalog.open(localDir));
@@ -314,17 +314,6 @@ describe.each([
   });
 });
 
-/** A database of its own on the test cluster, so each block's runs table starts empty. */
-async function createDatabase(name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: postgres.url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  return postgres.url.replace(/\/[^/]*$/, `/${name}`);
-}
 
 describe('the HTTP API of a local daemon and of two daemons on one shared backend', () => {
   let local: TestDaemon;
@@ -335,7 +324,7 @@ describe('the HTTP API of a local daemon and of two daemons on one shared backen
   let traces: string[];
 
   beforeAll(async () => {
-    const database = await createDatabase('daemons');
+    const database = await createDatabase(postgres, 'daemons');
     const runs = { backend: 'shared', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'daemons/', region: 'us-east-1', force_path_style: true }, postgres: { url: database } };
     [local, first, second] = await Promise.all([startTestDaemon(), startTestDaemon({ runs }), startTestDaemon({ runs })]);
     daemons = [['local', local], ['daemon a', first], ['daemon b', second]];

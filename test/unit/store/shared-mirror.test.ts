@@ -6,6 +6,7 @@ import type { PublishedRun } from '../../../src/store/shared/postgres.js';
 import { makeTempDir, removeTempDir } from '../../helpers/daemon.js';
 import { captureLogger } from '../../helpers/log-capture.js';
 import { writeFixtureStore } from '../../helpers/fixture-store.js';
+import { createDatabase } from '../../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const DATABASE = 'mirror';
@@ -16,10 +17,9 @@ let url: string;
 
 beforeAll(async () => {
   server = await startPostgres();
+  url = await createDatabase(server, DATABASE);
   admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  url = server.url.replace(/\/[^/]*$/, `/${DATABASE}`);
   index = await SharedIndex.connect(url);
 }, 60_000);
 afterAll(async () => {
