@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
@@ -94,7 +94,8 @@ export class RunObjects {
     try {
       const { size } = await stat(localFile);
       if (size <= PART_BYTES) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: await readFile(localFile) }));
+        // Streamed, not read whole: many uploads run at once.
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(localFile), ContentLength: size }));
         return;
       }
       const upload = new Upload({

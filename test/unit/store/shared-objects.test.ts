@@ -61,10 +61,13 @@ describe('RunObjects against an S3-compatible server', () => {
     await writeFile(join(dir, 'small.bin'), small);
     await objects.putFile('agents/01K/big.bin', join(dir, 'big.bin'));
     await objects.putFile('agents/01K/small.bin', join(dir, 'small.bin'));
+    await writeFile(join(dir, 'empty.bin'), '');
+    await objects.putFile('agents/01K/empty.bin', join(dir, 'empty.bin'));
+    expect((await objects.get('agents/01K/empty.bin'))!.length).toBe(0);
     expect((await objects.get('agents/01K/big.bin'))!.equals(big)).toBe(true);
     expect((await objects.get('agents/01K/small.bin'))!.equals(small)).toBe(true);
     const sizes = Object.fromEntries((await objects.list('agents/01K')).map((e) => [e.path, e.size]));
-    expect(sizes).toEqual({ 'big.bin': big.length, 'small.bin': small.length });
+    expect(sizes).toEqual({ 'big.bin': big.length, 'small.bin': small.length, 'empty.bin': 0 });
   });
 
   it('lists and removes past the 1000 keys of one page', async () => {
