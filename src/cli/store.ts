@@ -5,7 +5,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sharedBackendSettings, type ParacleConfig } from '../config/index.js';
-import { keysDirOf, storeMasterKey } from '../crypt/index.js';
+import { keysDirOf, storeMasterKey, type MasterKey } from '../crypt/index.js';
 import { FILE_MODE, InvalidInputError, makeDirectory, NotFoundError } from '../lib/index.js';
 import type { RunKind } from '../model/index.js';
 import {
@@ -82,7 +82,7 @@ export async function storeMigrateCommand(flags: StoreMigrateFlags): Promise<num
     try {
       const report =
         flags.to === 'shared'
-          ? await toShared(runsDir, shared, () => openStoreEncryption(runsDir, storeMasterKey(config.privacy.encryption, env)), flags)
+          ? await toShared(runsDir, shared, storeMasterKey(config.privacy.encryption, env), flags)
           : await toLocal(runsDir, shared, flags);
       for (const problem of report.problems) process.stderr.write(`paracle: ${problem}\n`);
       if (flags.json) printJson(report);
@@ -104,9 +104,9 @@ function sharedStoreOptions(config: ParacleConfig): SharedStoreOptions {
 }
 
 /** Local runs dir -> shared backend. */
-async function toShared(runsDir: string, shared: SharedStore, openCodec: () => void, flags: StoreMigrateFlags): Promise<MigrationReport> {
+async function toShared(runsDir: string, shared: SharedStore, master: MasterKey | null, flags: StoreMigrateFlags): Promise<MigrationReport> {
   // Publishing reads each run's metadata (its catalog entry) through the store's codec.
-  openCodec();
+  openStoreEncryption(runsDir, master);
   const report = emptyReport('shared', runsDir);
   const runs = await listRunLocations(runsDir);
   const archives = (await listArchives(runsDir)).map((a) => relativePath(runsDir, a.file));
