@@ -1,17 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as S3 from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError } from '../../lib/index.js';
 import { SharedStoreError } from './errors.js';
+
+/** The SDK's modules and the client, once loaded. */
+interface Sdk {
+  s3: typeof S3;
+  Upload: typeof Upload;
+  client: S3.S3Client;
+}
 
 /** Where the runs live in object storage. Credentials come from the SDK's default chain. */
 export interface RunObjectsOptions {
@@ -50,29 +50,49 @@ const REQUEST_TIMEOUT_MS = 60_000;
 export class RunObjects {
   readonly bucket: string;
   readonly prefix: string;
-  private readonly client: S3Client;
   private readonly where: string;
+  private readonly options: RunObjectsOptions;
+  private sdk: Promise<Sdk> | null = null;
 
   constructor(options: RunObjectsOptions) {
     this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix);
     this.where = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
-    this.client = new S3Client({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.region ? { region: options.region } : options.endpoint ? { region: 'us-east-1' } : {}),
-      forcePathStyle: options.forcePathStyle ?? false,
-      // Checksums only where the API requires them: the SDK's default (a trailing CRC on
-      // every upload) is not understood by several S3-compatible servers.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
-    });
+    this.options = options;
+  }
+
+  /**
+   * The SDK and its client, loaded on first use: the store module is imported by every CLI
+   * command, and the SDK takes a good part of a second to load.
+   */
+  private loadSdk(): Promise<Sdk> {
+    this.sdk ??= (async () => {
+      // Node 20 is an engine of ours; the SDK's notice that its later versions drop it would
+      // be printed, multi-line, among the daemon's JSON log lines and the CLI's one-sentence
+      // errors. A user who set the variable keeps their value.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      const [s3, storage] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
+      const { endpoint, region, forcePathStyle } = this.options;
+      const client = new s3.S3Client({
+        ...(endpoint ? { endpoint } : {}),
+        ...(region ? { region } : endpoint ? { region: 'us-east-1' } : {}),
+        forcePathStyle: forcePathStyle ?? false,
+        // Checksums only where the API requires them: the SDK's default (a trailing CRC on
+        // every upload) is not understood by several S3-compatible servers.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+      });
+      return { s3, Upload: storage.Upload, client };
+    })();
+    return this.sdk;
   }
 
   /** Throws a one-sentence {@link SharedStoreError} when the bucket is missing or out of reach. */
   async check(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      const { s3, client } = await this.loadSdk();
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       throw this.failure('reach', '', err);
     }
@@ -82,7 +102,8 @@ export class RunObjects {
   async put(path: string, body: Uint8Array | string): Promise<void> {
     const Key = this.key(path);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body }));
+      const { s3, client } = await this.loadSdk();
+      await client.send(new s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: body }));
     } catch (err) {
       throw this.failure('write', Key, err);
     }
@@ -92,14 +113,15 @@ export class RunObjects {
   async putFile(path: string, localFile: string): Promise<void> {
     const Key = this.key(path);
     try {
+      const { s3, client, Upload } = await this.loadSdk();
       const { size } = await stat(localFile);
       if (size <= PART_BYTES) {
         // Streamed, not read whole: many uploads run at once.
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(localFile), ContentLength: size }));
+        await client.send(new s3.PutObjectCommand({ Bucket: this.bucket, Key, Body: createReadStream(localFile), ContentLength: size }));
         return;
       }
       const upload = new Upload({
-        client: this.client,
+        client,
         params: { Bucket: this.bucket, Key, Body: createReadStream(localFile) },
         partSize: PART_BYTES,
         queueSize: QUEUE_SIZE,
@@ -115,7 +137,8 @@ export class RunObjects {
   async get(path: string): Promise<Buffer | null> {
     const Key = this.key(path);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      const { s3, client } = await this.loadSdk();
+      const response = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }));
       if (!response.Body) return Buffer.alloc(0);
       return Buffer.from(await response.Body.transformToByteArray());
     } catch (err) {
@@ -128,7 +151,8 @@ export class RunObjects {
   async open(path: string): Promise<Readable> {
     const Key = this.key(path);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      const { s3, client } = await this.loadSdk();
+      const response = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }));
       // In Node the SDK's body is an http.IncomingMessage, a Readable.
       return response.Body as Readable;
     } catch (err) {
@@ -143,8 +167,9 @@ export class RunObjects {
     const entries: ObjectEntry[] = [];
     let ContinuationToken: string | undefined;
     try {
+      const { s3, client } = await this.loadSdk();
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+        const page = await client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
         for (const object of page.Contents ?? []) {
           if (!object.Key) continue;
           entries.push({ path: object.Key.slice(Prefix.length), size: object.Size ?? 0, etag: (object.ETag ?? '').replace(/"/g, '') });
@@ -163,7 +188,8 @@ export class RunObjects {
       const Objects = paths.slice(start, start + DELETE_BATCH).map((path) => ({ Key: this.key(path) }));
       let failed: { Key?: string; Message?: string } | undefined;
       try {
-        const response = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
+        const { s3, client } = await this.loadSdk();
+        const response = await client.send(new s3.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
         failed = response.Errors?.[0];
       } catch (err) {
         throw this.failure('remove', Objects[0]!.Key, err);
@@ -174,7 +200,7 @@ export class RunObjects {
 
   /** Closes the SDK's connections. */
   close(): void {
-    this.client.destroy();
+    void this.sdk?.then(({ client }) => client.destroy());
   }
 
   private key(path: string): string {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { Limiter } from '../../lib/index.js';
 import type { RunKind } from '../../model/index.js';
 import type { CatalogEntry } from '../catalog/entry.js';
@@ -50,7 +51,10 @@ export interface HeldLock {
 }
 
 /** A client checked out of the pool, inside the transaction of a trace lock. */
-export type IndexClient = pg.PoolClient;
+export type IndexClient = PoolClient;
+
+/** The pg module, loaded on first use: the store module is imported by every CLI command. */
+type PgModule = typeof pg;
 
 /** The cursor of a mirror that has seen nothing yet. */
 export const START_CURSOR = '0:0';
@@ -99,16 +103,18 @@ export class SharedIndex {
   private readonly lockSlots = new Limiter(TRACE_LOCK_SLOTS);
 
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly pg: PgModule,
+    private readonly pool: Pool,
     private readonly url: string,
   ) {}
 
   /** Connects a pool and creates the schema when missing (two replicas may start at once). */
   static async connect(url: string): Promise<SharedIndex> {
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle client's connection dropping must not crash the process: the next query fails instead.
     pool.on('error', () => undefined);
-    const index = new SharedIndex(pool, url);
+    const index = new SharedIndex(pg, pool, url);
     try {
       await index.transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAMED_LOCK_CLASS, 'paracle_schema']);
@@ -245,7 +251,7 @@ export class SharedIndex {
    * released or the connection is lost); null when another holder has it.
    */
   async tryLock(name: string): Promise<HeldLock | null> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const client = new this.pg.Client({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     let lose!: () => void;
     const lost = new Promise<void>((resolve) => (lose = resolve));
     client.on('error', () => lose());
@@ -302,12 +308,12 @@ export class SharedIndex {
     }
   }
 
-  private async query<R extends pg.QueryResultRow>(
+  private async query<R extends QueryResultRow>(
     client: IndexClient | undefined,
     text: string,
     values: unknown[],
     wrap = true,
-  ): Promise<pg.QueryResult<R>> {
+  ): Promise<QueryResult<R>> {
     try {
       return await (client ?? this.pool).query<R>(text, values);
     } catch (err) {
