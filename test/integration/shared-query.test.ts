@@ -26,6 +26,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { emitAgentRun } from '../helpers/agent-traffic.js';
 import { makeTempDir, removeTempDir, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeExporter, type TestTracing } from '../helpers/otel.js';
+import { postSpans, REPLAY_FIXTURES, requestReplay, runSpans, waitForFinal } from '../helpers/replay.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
 import { createDatabase } from '../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -326,7 +327,11 @@ describe('the HTTP API of a local daemon and of two daemons on one shared backen
   beforeAll(async () => {
     const database = await createDatabase(postgres, 'daemons');
     const runs = { backend: 'shared', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'daemons/', region: 'us-east-1', force_path_style: true }, postgres: { url: database } };
-    [local, first, second] = await Promise.all([startTestDaemon(), startTestDaemon({ runs }), startTestDaemon({ runs })]);
+    [local, second] = await Promise.all([startTestDaemon(), startTestDaemon({ runs })]);
+    // Daemon a replays agent `batchy` with a command whose spans go to daemon b, as the
+    // Collector would route the replay's trace to another replica.
+    const command = ['env', `OTEL_EXPORTER_OTLP_ENDPOINT=${second.otlpUrl}`, process.execPath, REPLAY_FIXTURES.otlpAgent];
+    first = await startTestDaemon({ runs, replay: { agents: { batchy: { command } } } });
     daemons = [['local', local], ['daemon a', first], ['daemon b', second]];
     // One agent, two exporters: the very same spans reach the local daemon and daemon a.
     const provider = new BasicTracerProvider({
@@ -373,6 +378,15 @@ describe('the HTTP API of a local daemon and of two daemons on one shared backen
     for (const [, d] of daemons) answers.push(await getJson(d, path, method));
     answers.slice(1).forEach((answer, i) => expect(answer, `${daemons[i + 1]![0]} ${method} ${path}`).toEqual(answers[0]));
     return answers[0]!.body;
+  }
+
+  async function waitUntilRun(d: TestDaemon, traceId: string): Promise<Record<string, unknown>> {
+    let run: Record<string, unknown> | undefined;
+    await waitUntil(async () => {
+      run = ((await getJson(d, `/api/v1/runs?trace_id=${traceId}`)).body.runs as Record<string, unknown>[])[0];
+      return run?.status === 'completed';
+    }, 20_000, `the run of trace ${traceId}`);
+    return run!;
   }
 
   const runOf = async (traceId: string): Promise<string> =>
@@ -424,6 +438,26 @@ describe('the HTTP API of a local daemon and of two daemons on one shared backen
     await same('/api/v1/runs?limit=100');
     await same(`/api/v1/runs/${runId}`);
     await same('/api/v1/stats?by=agent');
+  });
+
+  it('writes a replay\'s spans that reach another daemon into the pending run the first made', async () => {
+    const original = runSpans({ n: 1 }, { id: 'batchy' });
+    await postSpans(first.otlpUrl, original);
+    const originalId = (await waitUntilRun(first, original[0]!.traceId)).run_id as string;
+    const asked = await requestReplay(first.httpUrl, originalId);
+    expect(asked.status).toBe(202);
+    const replayId = ((await asked.json()) as { run_id: string }).run_id;
+    // Pending on both daemons from the request on, then final with the command's span.
+    for (const d of [first, second]) {
+      const run = await waitForFinal(d.httpUrl, replayId, 30_000);
+      expect(run).toMatchObject({ run_id: replayId, status: 'completed', replay_of: originalId, agent_id: 'batchy' });
+    }
+    await expect.poll(async () => (await getJson(second, `/api/v1/runs/${replayId}`)).body, { timeout: 5000 }).toEqual((await getJson(first, `/api/v1/runs/${replayId}`)).body);
+    const spans = (await getJson(second, `/api/v1/runs/${replayId}/spans`)).body.spans as { name: string }[];
+    expect(spans.map((span) => span.name)).toContain('otlp-agent 1');
+    // One run for the replay's trace, on every daemon.
+    const trace = (await getJson(first, `/api/v1/runs/${replayId}`)).body.trace_id as string;
+    for (const d of [first, second]) expect(((await getJson(d, `/api/v1/runs?trace_id=${trace}`)).body.runs as unknown[]).length).toBe(1);
   });
 });
 
