@@ -69,13 +69,8 @@ async function content(runsDir: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(tree).filter(([path]) => /^(agents|workflows|\.archive|\.keys)\//.test(path)));
 }
 
-// On Node 20 the AWS SDK warns once that its 2027 releases need Node 22: not ours to judge here.
-const SDK_WARNING = /^\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/;
-
-async function migrate(to: string, runsDir: string, config: string, json = true): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const result = await runCli(['store', 'migrate', '--to', to, '--runs-dir', runsDir, '--config', config, ...(json ? ['--json'] : [])]);
-  return { ...result, stderr: result.stderr.replace(SDK_WARNING, '') };
-}
+const migrate = (to: string, runsDir: string, config: string, json = true) =>
+  runCli(['store', 'migrate', '--to', to, '--runs-dir', runsDir, '--config', config, ...(json ? ['--json'] : [])]);
 
 describe('paracle store migrate', () => {
   it.each([
