@@ -60,10 +60,8 @@ export type { RunObjectsOptions, RunChange, SharedStoreOptions, SharedTransactio
 // Maintenance on the shared backend (C): archive object keys are the local archive paths.
 export { ARCHIVE_FOLDER, archiveFile, runIdOfArchive } from './archive/layout.js';
 export { KIND_FOLDERS } from './layout.js';
-// The read path and the index mirror on the shared backend (B).
-export { IndexMirror, MIRROR_POLL_MS } from './shared/mirror.js';
-export { fetchDataKey, CACHE_FOLDER } from './shared/shared-run.js';
-export type { MirroredRun, MirrorSource } from './catalog/catalog.js';
+// The index mirror on the shared backend (B); CatalogFollower owns one, tests drive it alone.
+export { IndexMirror } from './shared/mirror.js';
 // The write path on the shared backend (A).
 export { publishRun, unpublishRun, checkoutRun, dropLocalCopy, sweepLocalCopies, localRunFiles, runFolder } from './shared/index.js';
 export type { PublishSource, TraceLocation, IndexClient } from './shared/index.js';

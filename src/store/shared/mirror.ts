@@ -59,11 +59,6 @@ export class IndexMirror {
     }
   }
 
-  /** Reads every run of the shared index again (the mirror's `reindex`); returns the run count. */
-  resync(): Promise<number> {
-    return this.catalog.rebuild('asked');
-  }
-
   /** One poll, now (also what the timer runs). Resolves when it is done, whatever happened. */
   poll(): Promise<void> {
     this.polling = this.polling.then(() => this.follow());
