@@ -22,8 +22,48 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVE
 // s3rver in a process of its own. Its list continuation tokens are DES-encrypted, which
 // OpenSSL 3 (Node 18+) offers only with the legacy provider: without it, listing past
 // 1000 keys fails inside s3rver.
+// s3rver writes an object's file in place (and answers a PUT of a buffer before its bytes
+// are on disk), so a GET racing a PUT of the same key reads a partial object. S3 documents a
+// PUT as atomic (a reader sees the old object or the new one) and the store relies on it:
+// the object is written to a temp file and renamed into place once complete, its ETag and
+// metadata likewise.
 const SERVER = `
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const { dirname } = require('node:path');
+const { Readable, Transform } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const S3Object = require('s3rver/lib/models/object');
 const S3rver = require('s3rver');
+const temp = (file) => file + '.' + crypto.randomBytes(6).toString('hex') + '.tmp';
+async function replace(file, text) {
+  const tmp = temp(file);
+  await fs.promises.writeFile(tmp, text);
+  await fs.promises.rename(tmp, file);
+}
+FilesystemStore.prototype.putObject = async function (object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await fs.promises.mkdir(dirname(objectPath), { recursive: true });
+  const tmp = temp(objectPath);
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  const count = new Transform({ transform(chunk, _encoding, done) { md5.update(chunk); size += chunk.length; done(null, chunk); } });
+  const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+  await pipeline(source, count, fs.createWriteStream(tmp));
+  const digest = md5.digest('hex');
+  await fs.promises.rename(tmp, objectPath);
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
+FilesystemStore.prototype.putMetadata = async function (bucket, key, metadata, md5) {
+  const json = {};
+  for (const [name, value] of Object.entries(metadata)) {
+    if (S3Object.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')) json[name] = value;
+  }
+  if (md5) await replace(this.getResourcePath(bucket, key, 'object.md5'), md5);
+  await replace(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(json, null, 2));
+};
 const [directory, bucket] = process.argv.slice(1);
 new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] })
   .run().then(({ port }) => console.log(JSON.stringify({ port })), (err) => { console.error(err); process.exit(1); });

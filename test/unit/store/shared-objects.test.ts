@@ -81,6 +81,23 @@ describe('RunObjects against an S3-compatible server', () => {
     expect(await objects.list('agents/01M')).toEqual([]);
   }, 120_000);
 
+  it('reads a whole object, old or new, while it is being replaced (PUTs are atomic, as S3 documents)', async () => {
+    const objects = objectsAt('atomic/');
+    const body = (char: string): Buffer => Buffer.alloc(2 * 1024 * 1024, char);
+    await objects.put('agents/01A/trace.json', body('a'));
+    const reads: Promise<Buffer | null>[] = [];
+    const writes: Promise<void>[] = [];
+    for (const char of 'bcdef') {
+      writes.push(objects.put('agents/01A/trace.json', body(char)));
+      for (let i = 0; i < 4; i++) reads.push(objects.get('agents/01A/trace.json'));
+    }
+    await Promise.all(writes);
+    for (const read of await Promise.all(reads)) {
+      expect(read!.length).toBe(2 * 1024 * 1024);
+      expect(new Set(read!).size).toBe(1);
+    }
+  });
+
   it('refuses a missing bucket and an unreachable server in one sentence', async () => {
     const missing = objectsAt('', { bucket: 'no-such-bucket' });
     await expect(missing.check()).rejects.toThrow(SharedStoreError);
