@@ -54,7 +54,7 @@ afterAll(async () => {
   await removeTempDir(root);
 });
 
-const env = (): NodeJS.ProcessEnv => ({ ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+const env = (): NodeJS.ProcessEnv => s3.env;
 const onShared = (...args: string[]): ReturnType<typeof runCli> => runCli(['runs', ...args, '--config', config], env());
 const onLocal = (...args: string[]): ReturnType<typeof runCli> => runCli(['runs', ...args, '--runs-dir', localDir]);
 
@@ -79,7 +79,8 @@ describe('paracle runs on the shared backend, without a daemon', () => {
       expect(shared, command.join(' ')).toEqual(local);
     }
     expect(JSON.parse((await onShared('list', '--limit', '100', '--json')).stdout).runs).toHaveLength(fixture.length);
-  });
+    // Twenty CLI processes: a liveness bound, not a speed figure.
+  }, 120_000);
 
   it('pins through the shared index, and reindex resyncs from it', async () => {
     const run = fixture[2]!;
@@ -95,5 +96,5 @@ describe('paracle runs on the shared backend, without a daemon', () => {
     expect(reindexed.stderr).toMatch(/resyncing the run index from the shared index/);
     expect(JSON.parse(reindexed.stdout)).toEqual({ runs_dir: join(root, 'replica'), runs: fixture.length });
     expect(JSON.parse((await onShared('get', run.runId, '--json')).stdout)).toMatchObject({ pinned: true });
-  });
+  }, 60_000);
 });
