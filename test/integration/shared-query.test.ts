@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -21,6 +22,7 @@ import {
   type SharedStore,
 } from '../../src/store/index.js';
 import { publishRun, unpublishRun } from '../../src/store/shared/publish.js';
+import { writeStoredAtomic } from '../../src/store/stored-file.js';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { emitAgentRun } from '../helpers/agent-traffic.js';
@@ -190,6 +192,25 @@ describe.each([
     await same((s) => text(s.openFile(step.runId, 'output', 'plan')));
     await same((s) => s.artifacts(step.runId, 'plan'));
   });
+
+  it('lets go of objects whose reads are abandoned (the connections are not used up)', async () => {
+    const run = fixture.find((r) => r.kind === 'agent' && r.artifacts.length === 0 && r.status === 'failed')!;
+    // An artifact too big to be read ahead whole: an abandoned read holds its connection
+    // until it is let go.
+    const staging = join(root, 'staging');
+    const publisher = await openReplica(staging, prefix, database, encrypted);
+    try {
+      await writeStoredAtomic(join(staging, 'agents', run.runId, 'artifacts', 'big.bin'), randomBytes(4 << 20));
+      await publishRun(staging, publisher.shared, { kind: 'agent', runId: run.runId });
+    } finally {
+      await closeReplica(publisher);
+    }
+    // More abandoned reads than the SDK keeps connections (50); each must free its own, or
+    // the next read waits for a connection's idle timeout (60 s).
+    for (let i = 0; i < 60; i++) (await first.store.openArtifact(run.runId, 'big.bin')).destroy();
+    const read = await buffer(await first.store.openArtifact(run.runId, 'big.bin'));
+    expect(read.length).toBe(4 << 20);
+  }, 20_000);
 
   it('refuses unknown runs, bad ids and traversal alike', async () => {
     const run = withArtifacts();

@@ -125,7 +125,10 @@ export class SharedRun implements StoredRun {
     const key = `${this.base}/${path}`;
     const content = await openStoredStream(this.runsDir, this.store, key, await this.openObject(key, path));
     const compressed = stored !== undefined && isStoredCompressed(entry, await this.contentSize(path, stored.size));
-    return inflateIfCompressed(content, compressed);
+    const out = inflateIfCompressed(content, compressed);
+    // Closing what the reader holds closes the object's stream (pipe alone leaves it paused).
+    if (out !== content) out.once('close', () => content.destroy());
+    return out;
   }
 
   async stamp(path: string): Promise<string> {
@@ -164,8 +167,7 @@ export class SharedRun implements StoredRun {
   private async contentSize(path: string, storedSize: number): Promise<number> {
     const key = `${this.base}/${path}`;
     if (!codecOf(join(this.runsDir, key)).encrypted) return storedSize;
-    const { head, rest } = await peek(await this.store.objects.open(key), HEADER_BYTES);
-    rest.destroy();
+    const head = await headOf(await this.store.objects.open(key), HEADER_BYTES);
     const header = parseHeader(head, key);
     if (header === null) throw new UnreadableFileError(key, 'it is truncated');
     return plainLength(storedSize, header);
@@ -181,8 +183,7 @@ export async function sharedRunKeyIds(runsDir: string, store: SharedStore, kind:
   for (let i = 0; i < paths.length; i += HEADER_READS) {
     await Promise.all(
       paths.slice(i, i + HEADER_READS).map(async (path) => {
-        const { head, rest } = await peek(await store.objects.open(path), HEADER_BYTES);
-        rest.destroy();
+        const head = await headOf(await store.objects.open(path), HEADER_BYTES);
         try {
           const header = parseHeader(head, path);
           if (header) keyIds.add(header.keyId);
@@ -255,6 +256,8 @@ async function openStoredStream(runsDir: string, store: SharedStore, key: string
   const { head, rest } = await peek(stored, HEADER_BYTES);
   await fetchKeyOf(runsDir, store, codec, head, key);
   rest.on('error', (err) => opening.destroy(err));
+  // A reader that abandons the content (a client gone) lets go of the object too.
+  opening.once('close', () => rest.destroy());
   return rest.pipe(opening);
 }
 
@@ -268,6 +271,18 @@ async function fetchKeyOf(runsDir: string, store: SharedStore, codec: FileCodec,
     return;
   }
   if (keyId !== undefined) await fetchDataKey(runsDir, store, keyId);
+}
+
+/**
+ * The first `bytes` of a stream (fewer when it is shorter); the rest is not read, and the
+ * stream is destroyed (an object's connection is let go, not left paused).
+ */
+async function headOf(stream: Readable, bytes: number): Promise<Buffer> {
+  try {
+    return (await peek(stream, bytes)).head;
+  } finally {
+    stream.destroy();
+  }
 }
 
 /**
@@ -291,19 +306,18 @@ async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; re
   }
   const head = Buffer.concat(seen);
   async function* all(): AsyncGenerator<Buffer> {
-    try {
-      if (head.length > 0) yield head;
-      for (;;) {
-        const next = await chunks.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      // Ended early by the reader: let go of the object's connection.
-      stream.destroy();
+    if (head.length > 0) yield head;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return;
+      yield next.value;
     }
   }
-  return { head: head.subarray(0, bytes), rest: Readable.from(all(), { objectMode: false }) };
+  const rest = Readable.from(all(), { objectMode: false });
+  // Ended, failed or abandoned by its reader (even before the first read): let go of the
+  // object's connection rather than leave it paused.
+  rest.once('close', () => stream.destroy());
+  return { head: head.subarray(0, bytes), rest };
 }
 
 /**
