@@ -72,7 +72,8 @@ async function content(runsDir: string): Promise<Record<string, string>> {
 const migrate = (to: string, runsDir: string, config: string, json = true) =>
   runCli(['store', 'migrate', '--to', to, '--runs-dir', runsDir, '--config', config, ...(json ? ['--json'] : [])]);
 
-describe('paracle store migrate', () => {
+// Each test runs the CLI 5 to 10 times over a store of 12 runs: 20 s alone, longer beside other tests.
+describe('paracle store migrate', { timeout: 180_000 }, () => {
   it.each([
     ['plaintext', false],
     ['encrypted', true],

@@ -162,7 +162,8 @@ async function sameOutcome(
   expect(listed(twins.shared.store)).toEqual(listed(twins.local));
 }
 
-describe('maintenance jobs on the shared backend', () => {
+// Up to 7 s a test alone (a store published, two jobs run): bounded at 90 s for a loaded machine.
+describe('maintenance jobs on the shared backend', { timeout: 90_000 }, () => {
   let backend: Backend;
   beforeEach(async () => {
     backend = await freshBackend();
