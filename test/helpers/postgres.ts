@@ -11,6 +11,11 @@ export interface TestPostgres {
   /** postgresql://postgres@127.0.0.1:PORT/postgres (trust authentication, loopback only). */
   url: string;
   port: number;
+  /**
+   * An outage: stops the server (its clients lose their connections); `resume` starts it
+   * again on the same port with the same data.
+   */
+  interrupt(): Promise<{ resume(): Promise<void> }>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
 }
@@ -61,24 +66,39 @@ export async function startPostgres(timeoutMs = 30_000): Promise<TestPostgres> {
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     '-c', 'shared_buffers=32MB', '-c', 'max_connections=200',
   ]);
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  let server = await serve(postgres, args, url, timeoutMs).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  const interrupt = async (): Promise<{ resume(): Promise<void> }> => {
+    await server.stop();
+    return { resume: async () => void (server = await serve(postgres, args, url, timeoutMs)) };
+  };
+  return { url, port, interrupt, stop };
+}
+
+/** Starts the server process; resolves once it takes connections. */
+async function serve(program: string, args: string[], url: string, timeoutMs: number): Promise<{ stop(): Promise<void> }> {
   // Its own process group, so stop() reaches the server's children too.
-  const child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
-  const stop = async (): Promise<void> => {
-    await stopGroup(child, exited);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const stop = (): Promise<void> => stopGroup(child, exited);
   try {
     await waitForConnections(url, exited, timeoutMs);
   } catch (err) {
     await stop();
     throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
   }
-  return { url, port, stop };
+  return { stop };
 }
+
 
 async function waitForConnections(url: string, exited: Promise<void>, timeoutMs: number): Promise<void> {
   let gone = false;
@@ -100,7 +120,7 @@ async function waitForConnections(url: string, exited: Promise<void>, timeoutMs:
   }
 }
 
-/** Immediate shutdown of the whole group (the data is thrown away), SIGKILL after 5 s. */
+/** Immediate shutdown of the whole group (a restart recovers from its log), SIGKILL after 5 s. */
 async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const signal = (name: NodeJS.Signals): void => {

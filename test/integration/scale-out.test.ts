@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunObjects } from '../../src/store/index.js';
 import { makeTempDir, removeTempDir, spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { makeSdkSpans } from '../helpers/otlp-payloads.js';
+import { createDatabase } from '../helpers/pg-database.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { startTraceRouter } from '../helpers/trace-router.js';
@@ -23,21 +24,17 @@ const WAIT_MS = 60_000;
 let postgres: TestPostgres;
 let s3: TestS3;
 let dir: string;
-let admin: pg.Client;
 const daemons: DaemonProcess[] = [];
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   [postgres, s3, dir] = await Promise.all([startPostgres(), startS3(), makeTempDir('paracle-scale-out-')]);
-  admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
 }, 60_000);
 afterEach(async () => {
   for (const daemon of daemons.splice(0)) await stop(daemon);
   for (const close of closers.splice(0)) await close();
 });
 afterAll(async () => {
-  await admin?.end();
   await s3?.stop();
   await postgres?.stop();
   await removeTempDir(dir);
@@ -45,8 +42,7 @@ afterAll(async () => {
 
 /** A fresh shared backend: its own database and key prefix. */
 async function freshBackend(name: string): Promise<{ config: string; databaseUrl: string; objects: RunObjects }> {
-  await admin.query(`CREATE DATABASE ${name}`);
-  const databaseUrl = postgres.url.replace(/\/postgres$/, `/${name}`);
+  const databaseUrl = await createDatabase(postgres, name);
   const config = [
     'paracle_config:',
     '  runs:',
@@ -334,6 +330,33 @@ describe('two daemons on one shared backend', () => {
     // What the kill left in the runs dir was published and dropped, or dropped at the restart.
     for (const runsDir of [runsA, runsB]) await eventually(async () => expect(await localRunDirs(runsDir)).toEqual([]));
   }, 240_000);
+});
+
+describe('a shared backend out of reach', () => {
+  it('keeps acknowledging traces while PostgreSQL is down and publishes them once it is back', async () => {
+    const backend = await freshBackend('outage');
+    const daemon = await serve(backend.config, join(dir, 'outage'));
+    const exporter = new OTLPTraceExporter({ url: `http://${daemon.listening.otlp_http}/v1/traces`, timeoutMillis: 10_000 });
+    closers.push(() => exporter.shutdown());
+    const before = makeSdkSpans('invoke_agent before', 1, { 'gen_ai.agent.id': 'outage' });
+    expect(await exportOnce(exporter, before)).toBe(true);
+    await eventually(async () => expect((await rowsByTrace(backend.databaseUrl)).get(traceIdOf(before))).toHaveLength(1));
+
+    const down = await postgres.interrupt();
+    // 2xx means in this replica's write-ahead log; the writes wait for PostgreSQL.
+    const during = Array.from({ length: 3 }, (_, i) => makeSdkSpans(`invoke_agent during-${i}`, 1, { 'gen_ai.agent.id': 'outage' }));
+    for (const spans of during) expect(await exportOnce(exporter, spans)).toBe(true);
+    await sleep(2000);
+    await down.resume();
+
+    await eventually(async () => {
+      const rows = await rowsByTrace(backend.databaseUrl);
+      for (const spans of [before, ...during]) expect(rows.get(traceIdOf(spans)), traceIdOf(spans)).toHaveLength(1);
+    });
+    await eventually(async () => expect((await listAll(daemon)).map((r) => r.trace_id).sort()).toEqual([before, ...during].map(traceIdOf).sort()));
+    expect(await localRunDirs(join(dir, 'outage'))).toEqual([]);
+    expect(daemon.stderr()).toMatch(/writing a run failed; will retry/);
+  }, 180_000);
 });
 
 describe('starting on the shared backend', () => {
