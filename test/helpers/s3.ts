@@ -26,7 +26,9 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVE
 // are on disk), so a GET racing a PUT of the same key reads a partial object. S3 documents a
 // PUT as atomic (a reader sees the old object or the new one) and the store relies on it:
 // the object is written to a temp file and renamed into place once complete, its ETag and
-// metadata likewise.
+// metadata likewise. A GET reads the metadata (the length it serves) and then opens the
+// file: the two steps of a PUT and of a GET of one key take turns, so a reader never pairs
+// the new bytes with the old length (a truncated object) or the reverse.
 const SERVER = `
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -37,6 +39,25 @@ const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const S3Object = require('s3rver/lib/models/object');
 const S3rver = require('s3rver');
 const temp = (file) => file + '.' + crypto.randomBytes(6).toString('hex') + '.tmp';
+const turns = new Map();
+async function inTurn(file, fn) {
+  const previous = turns.get(file) || Promise.resolve();
+  let done;
+  const mine = previous.then(() => new Promise((resolve) => (done = resolve)));
+  turns.set(file, mine);
+  await previous;
+  try {
+    return await fn();
+  } finally {
+    done();
+    if (turns.get(file) === mine) turns.delete(file);
+  }
+}
+const getObject = FilesystemStore.prototype.getObject;
+FilesystemStore.prototype.getObject = function (bucket, key, options) {
+  // Resolves once the file is open: the open file keeps the bytes that length describes.
+  return inTurn(this.getResourcePath(bucket, key, 'object'), () => getObject.call(this, bucket, key, options));
+};
 async function replace(file, text) {
   const tmp = temp(file);
   await fs.promises.writeFile(tmp, text);
@@ -52,8 +73,10 @@ FilesystemStore.prototype.putObject = async function (object) {
   const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
   await pipeline(source, count, fs.createWriteStream(tmp));
   const digest = md5.digest('hex');
-  await fs.promises.rename(tmp, objectPath);
-  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  await inTurn(objectPath, async () => {
+    await fs.promises.rename(tmp, objectPath);
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  });
   return { size, md5: digest };
 };
 FilesystemStore.prototype.putMetadata = async function (bucket, key, metadata, md5) {

@@ -96,6 +96,19 @@ describe('RunObjects against an S3-compatible server', () => {
       expect(read!.length).toBe(2 * 1024 * 1024);
       expect(new Set(read!).size).toBe(1);
     }
+    // Versions of different lengths, each replaced while read: a reader must never get the
+    // new bytes cut to the old length (or the old ones with the new length).
+    const sized = (n: number): Buffer => Buffer.alloc(1000 + n * 37, 65 + (n % 26));
+    for (let n = 0; n < 40; n++) {
+      const replaced = objects.put('agents/01A/logs.txt', sized(n));
+      const during = await Promise.all(Array.from({ length: 8 }, () => objects.get('agents/01A/logs.txt')));
+      await replaced;
+      for (const read of during) {
+        if (read === null) continue;
+        const version = (read.length - 1000) / 37;
+        expect(read.equals(sized(version)), `a read of ${read.length} bytes`).toBe(true);
+      }
+    }
   });
 
   it('refuses a missing bucket and an unreachable server in one sentence', async () => {
