@@ -44,6 +44,8 @@ export interface BenchOptions {
   tokenRounds: number;
   /** Rounds (off, then on) of the encryption-at-rest figure; 0 skips it. */
   encryptionRounds: number;
+  /** Traces timed per replica count (1, then 2) of the scale-out figure on the shared backend; 0 skips it. */
+  scaleOutTraces: number;
   /** Where fixture stores are cached (one folder per size). */
   dataDir: string;
   /** Where the results JSON is written. */
@@ -74,6 +76,7 @@ const FULL = {
   apiRequests: 200,
   tokenRounds: 3,
   encryptionRounds: 2,
+  scaleOutTraces: 3000,
 };
 
 const QUICK: typeof FULL = {
@@ -90,6 +93,7 @@ const QUICK: typeof FULL = {
   cliRepeats: 3,
   apiRequests: 50,
   tokenRounds: 2,
+  scaleOutTraces: 500,
 };
 
 const NUMERIC = {
@@ -111,11 +115,12 @@ const NUMERIC = {
   apiRequests: 'api-requests',
   tokenRounds: 'token-rounds',
   encryptionRounds: 'encryption-rounds',
+  scaleOutTraces: 'scale-out-traces',
 } as const satisfies Record<keyof typeof FULL, string>;
 
 export const USAGE = `npm run bench -- [--quick] [--dist DIR]... [--traces N] [--spans N] [--concurrency N]
   [--seconds S] [--drain-seconds S] [--open-batch N] [--warmup N] [--grace-ms MS] [--rate SPANS_PER_S] [--rate-seconds S] [--in-flight N]
-  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--token-rounds N] [--encryption-rounds N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
+  [--sustain-seconds S] [--sustain-steps N]  [--query-runs N] [--cli-repeats N] [--api-requests N] [--token-rounds N] [--encryption-rounds N] [--scale-out-traces N] [--data-dir DIR] [--results-dir DIR] [--fsync] [--reindex]`;
 
 /** The options of `argv` (without node and the script). */
 export function parseBenchArgs(argv: string[]): BenchOptions {

@@ -21,6 +21,7 @@ import { findSustainedLoad } from './sustained.js';
 import { encodeTraces } from './workload.js';
 import { measurePrivacy } from './privacy.js';
 import { measureEncryption } from './encryption.js';
+import { measureScaleOut } from './scale-out.js';
 
 const MB = 1024 * 1024;
 const INGEST_TOKEN = 'paracle_bench-ingest-token';
@@ -134,11 +135,12 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
   // An overloaded daemon's open-loop backlog is not waited out: its p99 is long past any goal.
   const openLoopDrain = Math.min(options.drainSeconds, Math.max(5, options.rateSeconds));
   try {
-    log(`encoding ${options.warmup + Math.max(options.traces, rateRequests)} traces and ${options.inFlight} open traces of ${spans} spans`);
+    const timedCount = Math.max(options.traces, rateRequests, options.scaleOutTraces);
+    log(`encoding ${options.warmup + timedCount} traces and ${options.inFlight} open traces of ${spans} spans`);
     const encodeStarted = performance.now();
     const bodies: Bodies = {
       warmup: encodeTraces(options.warmup, spans),
-      timed: encodeTraces(Math.max(options.traces, rateRequests), spans),
+      timed: encodeTraces(timedCount, spans),
       open: encodeTraces(options.inFlight, spans, { open: true, perRequest: options.openBatch }),
     };
     const encodeSeconds = (performance.now() - encodeStarted) / 1000;
@@ -269,6 +271,12 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
       const encryption = options.encryptionRounds > 0 ? await (async () => {
         log(`${dist}: end to end over OTLP/HTTP with content, encryption at rest off and on by turns`);
         return measureEncryption(dist, contentBodies, options, defaultConfig, freshDir, warn);
+      })() : null;
+
+      // --scale-out-traces 0 skips it (a build from before the shared backend refuses its config).
+      const scaleOut = options.scaleOutTraces > 0 ? await (async () => {
+        log(`${dist}: end to end on the shared backend (PostgreSQL + s3rver started here), 1 replica, then 2 behind a trace-id split`);
+        return measureScaleOut(dist, { warmup: bodies.warmup, timed: bodies.timed.slice(0, options.scaleOutTraces) }, options, defaultConfig, freshDir, warn);
       })() : null;
 
       log(`${dist}: ingest tokens: ${options.tokenRounds} alternating rounds of OTLP/HTTP and OTLP/gRPC acks without and with a token`);
@@ -414,6 +422,28 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
               ),
             ]
           : []),
+        ...(scaleOut
+          ? [
+              figure(
+                'shared_e2e_runs_per_s',
+                'end-to-end on the shared backend (S3 + PostgreSQL), 1 replica',
+                'runs/s',
+                scaleOut.oneReplicaRunsPerSecond,
+                http.e2eRuns / http.e2eSeconds,
+                'the local store, OTLP/HTTP',
+              ),
+              figure(
+                'shared_2x_e2e_runs_per_s',
+                'end-to-end on the shared backend, 2 replicas (traces split by id)',
+                'runs/s',
+                scaleOut.twoReplicasRunsPerSecond,
+                scaleOut.oneReplicaRunsPerSecond,
+                '1 replica',
+                null,
+                `${cpus().length} CPUs shared by the replicas, PostgreSQL, s3rver and the senders`,
+              ),
+            ]
+          : []),
       ];
       if (query) {
         const runs = options.queryRuns.toLocaleString('en-US');
@@ -462,6 +492,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
           inFlightTraces: options.inFlight,
           ...Object.fromEntries((sustained?.steps ?? []).map((st, i) => [`sustainStep${i + 1}RunsPerSecond${st.held ? 'Held' : 'NotHeld'}`, st.offeredRunsPerSecond])),
           inFlightIngestSeconds: inFlightSeconds,
+          ...(scaleOut?.details ?? {}),
           ...(query ? { queryDaemonScanMs: query.daemonScanMs } : {}),
           ...(query?.reindexMs != null ? { queryReindexMs: query.reindexMs } : {}),
         },
@@ -495,6 +526,7 @@ export async function runBench(options: BenchOptions, hooks: RunBenchHooks = {})
         apiRequests: options.apiRequests,
         tokenRounds: options.tokenRounds,
         encryptionRounds: options.encryptionRounds,
+        scaleOutTraces: options.scaleOutTraces,
         fsync: options.fsync,
         reindex: options.reindex,
         quick: options.quick,

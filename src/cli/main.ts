@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, classifyError, describeError, packageVersion } from '../lib/index.js';
 import { registerRunsCommands } from './runs/index.js';
 import type { AuditFlags } from './audit.js';
 import type { ServeFlags } from './settings.js';
 import type { KeysFlags } from './keys.js';
+import type { StoreMigrateFlags } from './store.js';
 import type { TokenFlags } from './token.js';
 
 function program(): Command {
@@ -90,6 +91,16 @@ function program(): Command {
       '\nRefuses while a daemon serves the runs dir. Interrupted, run it again: it finishes. Then set\nprivacy.encryption.enabled: false.',
     )
     .action(async (flags: KeysFlags) => (await import('./keys.js')).keysConvertCommand('plaintext', flags));
+  const store = root.command('store').description('the run store itself: moving it between backends');
+  storeOptions(store.command('migrate').description('copy every run, archive and data key between the local runs dir and the shared backend (runs.s3, runs.postgres), then verify the copy'), 'the runs dir, runs.s3, runs.postgres and privacy.encryption')
+    .addOption(new Option('--to <backend>', 'shared: from the runs dir to S3 + PostgreSQL; local: back into the runs dir').choices(['shared', 'local']).makeOptionMandatory())
+    .addHelpText(
+      'after',
+      '\nStored bytes are copied as they are (encrypted, compressed), then every file is compared by SHA-256 and\nevery run looked up in the index: exit 1 naming each difference. The source is left as it was. Refuses while\na daemon serves the runs dir. Interrupted, run it again: it copies what is not there yet and verifies.\nThen set runs.backend (docs/scale-out.md).',
+    )
+    .action(async (flags: StoreMigrateFlags) => {
+      process.exitCode = await (await import('./store.js')).storeMigrateCommand(flags);
+    });
   return root;
 }
 

@@ -1,5 +1,5 @@
 export { defaultConfig, loadConfigFile, parseConfigText, validateConfig } from './load.js';
-export { ACCESS_ROLES, RUN_MODES, paracleConfigSchema } from './schema.js';
+export { ACCESS_ROLES, RUN_BACKENDS, RUN_MODES, paracleConfigSchema } from './schema.js';
 export { ConfigWatcher } from './watch.js';
 export { configJsonSchema } from './json-schema.js';
 export type { JsonSchema } from './json-schema.js';
@@ -7,3 +7,5 @@ export { configReference } from './reference.js';
 export { formatPath } from './issues.js';
 export type { ApplyConfig } from './watch.js';
 export type { AccessRole, ParacleConfig, RunMode } from './schema.js';
+export { sharedBackendSettings } from './shared-backend.js';
+export type { SharedBackendSettings } from './shared-backend.js';

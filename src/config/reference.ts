@@ -22,7 +22,8 @@ validation (e.g. \`# yaml-language-server: $schema=paracle.schema.json\` after
 \`paracle config schema > paracle.schema.json\`). \`config/paracle.example.yaml\` spells out
 every default.
 
-The file is watched: a valid change to \`runs\` (except \`runs.dir\`) or \`access\` applies without
+The file is watched: a valid change to \`runs\` (except \`runs.dir\`, \`runs.backend\`, \`runs.s3\` and
+\`runs.postgres\`) or \`access\` applies without
 a restart (removing a token revokes it); other changes are logged as needing one; an invalid change is refused with a log line and the
 old configuration stays.
 `;

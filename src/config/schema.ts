@@ -131,8 +131,25 @@ function rejectDuplicateTokens(tokens: readonly z.output<typeof tokenSchema>[], 
   }
 }
 
+/** Where runs are kept: the runs dir alone, or object storage and PostgreSQL shared by replicas. */
+export const RUN_BACKENDS = ['local', 'shared'] as const;
+
 const runsSchema = section({
-  dir: nonEmptyString().default('.parac/runs').describe('where run directories are written (--runs-dir overrides)'),
+  dir: nonEmptyString().default('.parac/runs').describe('where run directories are written (--runs-dir overrides); with backend shared: the replica\'s write-ahead log, runs being written and caches'),
+  backend: z
+    .enum(RUN_BACKENDS)
+    .default('local')
+    .describe('local: runs and their index in dir; shared: run files in S3-compatible object storage (runs.s3) and the index in PostgreSQL (runs.postgres), shared by every replica (docs/scale-out.md)'),
+  s3: section({
+    endpoint: z.string().regex(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, { error: (issue) => `must be an http(s) URL, ${got(issue)}` }).nullable().default(null).describe('an S3-compatible endpoint URL (MinIO, Ceph RGW, R2...); null: AWS S3. Credentials come from the standard AWS environment variables or profile'),
+    bucket: nonEmptyString().nullable().default(null).describe('the bucket runs are stored in (required with backend shared)'),
+    prefix: z.string().default('').describe('prepended to every object key, e.g. paracle/; several stores can share a bucket'),
+    region: nonEmptyString().nullable().default(null).describe('null: AWS_REGION or the profile\'s, else us-east-1 when an endpoint is set'),
+    force_path_style: z.boolean().default(false).describe('address buckets as endpoint/bucket/key rather than bucket.endpoint (most self-hosted servers need true)'),
+  }).describe('object storage of backend shared'),
+  postgres: section({
+    url: nonEmptyString().nullable().default(null).describe('postgresql://user@host:5432/db URL of the shared index (required with backend shared); a password may come from PGPASSWORD instead of the URL'),
+  }).describe('PostgreSQL of backend shared'),
   mode: z.enum(RUN_MODES).default('standard').describe('runs kept per agent/workflow: lite 10, standard 50, full all'),
   retention_days: positiveInt().default(30).describe('runs that started longer ago leave the live store'),
   max_runs_per_agent: positiveInt('a positive integer or null').nullable().default(null).describe('overrides the mode\'s count of runs kept per agent/workflow; null keeps the mode\'s'),
@@ -156,7 +173,11 @@ const runsSchema = section({
     compression: cronExpression().default('*/15 * * * *').describe('compresses artifacts over compress_over_bytes'),
     archival: cronExpression().default('30 3 * * *').describe('finishes interrupted moves, deletes archives past archive_retention_days'),
   }).describe('when each maintenance job runs: cron expressions (node-cron: 5 fields, or 6 with seconds first)'),
-}).describe('the run store and how long runs stay in it; changes apply without a restart (except dir)');
+}).superRefine((runs, ctx) => {
+  if (runs.backend !== 'shared') return;
+  if (runs.s3.bucket === null) ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: 'is required with runs.backend: shared', input: null });
+  if (runs.postgres.url === null) ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'is required with runs.backend: shared', input: null });
+}).describe('the run store and how long runs stay in it; changes apply without a restart (except dir, backend, s3 and postgres)');
 
 /**
  * How to replay the runs of one agent or workflow: an argv (never a shell string; nothing

@@ -5,21 +5,8 @@
  */
 import { describeError } from '../lib/index.js';
 import type { MaintenanceJob } from '../model/index.js';
-import {
-  archiveRun,
-  compressRunFile,
-  deleteArchive,
-  finishInterruptedMoves,
-  listArchives,
-  openStoredRun,
-  readArchiveManifest,
-  retireRunDirectory,
-  runDirectory,
-  trimRunTrace,
-  type CatalogChange,
-  type RunStore,
-  type RunSummary,
-} from '../store/index.js';
+import { compressRunFile, sharedStoreOf, type RunStore, type RunSummary } from '../store/index.js';
+import { localBackend, type JobBackend } from './backend.js';
 import {
   isArchiveExpired,
   keptPerSubject,
@@ -28,6 +15,7 @@ import {
   retentionAgeMs,
   type RunsPolicy,
 } from './policy.js';
+import { sharedBackend } from './shared-backend.js';
 
 /** What one job run works with. */
 export interface JobContext {
@@ -69,12 +57,13 @@ export interface JobReport {
   failed: number;
 }
 
-/** Runs one job. */
+/** Runs one job, on the store's backend: the local runs dir, or the shared store it stages for. */
 export function runJob(job: MaintenanceJob, ctx: JobContext): Promise<JobReport> {
-  return JOBS[job](ctx);
+  const shared = sharedStoreOf(ctx.store.runsDir);
+  return JOBS[job](ctx, shared ? sharedBackend(ctx.store, shared) : localBackend(ctx.store));
 }
 
-const JOBS: Record<MaintenanceJob, (ctx: JobContext) => Promise<JobReport>> = {
+const JOBS: Record<MaintenanceJob, (ctx: JobContext, backend: JobBackend) => Promise<JobReport>> = {
   retention,
   sampling,
   compression,
@@ -82,64 +71,54 @@ const JOBS: Record<MaintenanceJob, (ctx: JobContext) => Promise<JobReport>> = {
 };
 
 /** Retention: runs past the kept count or age leave the live store, archived or deleted. */
-async function retention(ctx: JobContext): Promise<JobReport> {
+async function retention(ctx: JobContext, backend: JobBackend): Promise<JobReport> {
   const { store, policy, dryRun } = ctx;
-  const recovered = dryRun ? 0 : await finishInterruptedMoves(store.runsDir);
-  await store.catalog.refresh();
+  const recovered = dryRun ? 0 : await backend.recover();
+  await backend.prepare();
   const maxAge = ctx.olderThanMs ?? retentionAgeMs(policy);
   const leaving = planRetention(store.catalog.summaries(), keptPerSubject(policy), maxAge, ctx.nowMs);
   const action = policy.archive ? 'archive' : 'delete';
   const actions = leaving.map(({ run, reason }) => actionFor(action, run, reason));
   await forEach(ctx, actions, async (entry, index) => {
-    const location = leaving[index]!.run;
-    const stored = await openStoredRun(store.runsDir, location.runId).catch(() => null);
-    if (stored?.place !== 'live') {
-      store.catalog.remove(location.runId);
-      entry.skipped = 'no longer in the live store';
-    } else if (await stored.pinned()) {
-      store.catalog.markPinned(location.runId, true);
-      entry.skipped = 'pinned since the index was read';
-    } else {
-      if (action === 'archive') await archiveRun(store.runsDir, location, ctx.nowMs);
-      else await retireRunDirectory(store.runsDir, location);
-      store.catalog.remove(location.runId);
-    }
+    const outcome = await backend.retire(leaving[index]!.run, policy.archive, ctx.nowMs);
+    if (outcome === 'gone') entry.skipped = 'no longer in the live store';
+    else if (outcome === 'pinned') entry.skipped = 'pinned since the index was read';
   });
   return report('retention', ctx, actions, recovered);
 }
 
 /** Sampling: older runs outside the kept sample keep only their root and error spans. */
-async function sampling(ctx: JobContext): Promise<JobReport> {
+async function sampling(ctx: JobContext, backend: JobBackend): Promise<JobReport> {
   const { store, policy } = ctx;
-  await store.catalog.refresh();
+  await backend.prepare();
   const runs = planSampling(store.catalog.summaries(), policy.traces);
   const actions = runs.map((run) => actionFor('trim', run, 'sample'));
-  const trimmed: CatalogChange[] = [];
-  await forEach(ctx, actions, async (_entry, index) => {
-    const run = runs[index]!;
-    const { metadata } = await trimRunTrace(store.runsDir, run);
-    trimmed.push({ upsert: run, written: { metadata } });
-  });
-  // One index transaction for the pass: a first pass over a large store trims thousands.
-  await store.catalog.apply(trimmed);
+  await forEach(ctx, actions, (_entry, index) => backend.trim(runs[index]!));
+  await backend.finish();
   return report('sampling', ctx, actions, 0);
 }
 
 /** Compression: artifacts over `compress_over_bytes` are gzip-compressed in place. */
-async function compression(ctx: JobContext): Promise<JobReport> {
+async function compression(ctx: JobContext, backend: JobBackend): Promise<JobReport> {
   const { store, policy } = ctx;
-  await store.catalog.refresh();
+  await backend.prepare();
   const runs = store.catalog.summaries();
   const actions: JobAction[] = [];
   for (const [index, run] of runs.entries()) {
     if (ctx.signal?.aborted) break;
-    const stored = await openStoredRun(store.runsDir, run.runId).catch(() => null);
-    if (stored?.place !== 'live') continue;
-    for (const file of await stored.list('')) {
-      if (file.compressed || file.size <= policy.artifacts.compress_over_bytes || !isArtifact(file.path)) continue;
-      const entry = actionFor('compress', run, file.path);
-      actions.push(entry);
-      if (!ctx.dryRun) await attempt(entry, () => compressRunFile(runDirectory(store.runsDir, run.kind, run.runId), file.path));
+    const files = await backend.files(run).catch(() => null);
+    const due = (files ?? []).filter((file) => !file.compressed && file.size > policy.artifacts.compress_over_bytes && isArtifact(file.path));
+    const entries = due.map((file) => actionFor('compress', run, file.path));
+    actions.push(...entries);
+    if (!ctx.dryRun && entries.length > 0) {
+      // One change per run (on the shared backend: one checkout and one publish), each file
+      // attempted on its own; a failure of the change itself fails all of them.
+      const changed = backend.change(run, async (runDir) => {
+        for (const entry of entries) await attempt(entry, () => compressRunFile(runDir, entry.reason));
+      });
+      await changed.catch((err: unknown) => {
+        for (const entry of entries) entry.error ??= describeError(err);
+      });
     }
     ctx.onProgress?.(index + 1, runs.length);
   }
@@ -147,11 +126,11 @@ async function compression(ctx: JobContext): Promise<JobReport> {
 }
 
 /** Archival: finishes interrupted moves and deletes archives past `archive_retention_days`. */
-async function archival(ctx: JobContext): Promise<JobReport> {
-  const { store, policy, nowMs } = ctx;
-  const recovered = ctx.dryRun ? 0 : await finishInterruptedMoves(store.runsDir);
+async function archival(ctx: JobContext, backend: JobBackend): Promise<JobReport> {
+  const { policy, nowMs } = ctx;
+  const recovered = ctx.dryRun ? 0 : await backend.recover();
   // An archive is never older than its run: months that started within the window are skipped unread.
-  const archives = (await listArchives(store.runsDir)).filter((a) => isArchiveExpired(a.monthStartMs, nowMs, policy));
+  const archives = (await backend.archives()).filter((a) => isArchiveExpired(a.monthStartMs, nowMs, policy));
   const actions: JobAction[] = [];
   for (const [index, archive] of archives.entries()) {
     if (ctx.signal?.aborted) break;
@@ -160,11 +139,11 @@ async function archival(ctx: JobContext): Promise<JobReport> {
     let expired = false;
     // A damaged archive is reported, never deleted unread.
     await attempt(entry, async () => {
-      expired = isArchiveExpired(Date.parse((await readArchiveManifest(archive.file)).archived_at), nowMs, policy);
+      expired = isArchiveExpired(await backend.archivedAt(archive), nowMs, policy);
     });
     if (!expired && entry.error === undefined) continue;
     actions.push(entry);
-    if (expired && !ctx.dryRun) await attempt(entry, () => deleteArchive(archive.file));
+    if (expired && !ctx.dryRun) await attempt(entry, () => backend.deleteArchive(archive));
   }
   return report('archival', ctx, actions, recovered);
 }

@@ -3,6 +3,20 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { breakLockDirectory, DIR_MODE, errnoCode as errno, writeFileAtomic } from '../lib/index.js';
+import type { HeldLock, SharedIndex } from '../store/index.js';
+
+/**
+ * What lets one process of several sharing a store run maintenance jobs at a time: the lock
+ * directory in a local runs dir, a PostgreSQL advisory lock on the shared backend.
+ */
+export interface Lease {
+  /** Takes the lease if no one else holds it; false when someone does. */
+  acquire(): Promise<boolean>;
+  /** Keeps it; false when it is no longer ours (the job then stops after the run it is on). */
+  renew(): Promise<boolean>;
+  /** Gives it up, if it is still ours. */
+  release(): Promise<void>;
+}
 
 /** The lock directory under the runs dir; its `owner.json` says who holds it until when. */
 export const LEASE_FOLDER = '.maintenance.lock';
@@ -22,7 +36,7 @@ interface Holder {
  * once when it ran on this host), after which the lock is taken over by renaming it away
  * (only one taker's rename wins).
  */
-export class MaintenanceLease {
+export class MaintenanceLease implements Lease {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly dir: string;
 
@@ -91,6 +105,43 @@ export class MaintenanceLease {
       if (errno(err) === 'ENOENT') return true;
       throw err;
     }
+  }
+}
+
+/** The name of the advisory lock the replicas of one shared store take for maintenance. */
+export const SHARED_LEASE_NAME = 'paracle_maintenance';
+
+/**
+ * The lease of the shared backend: a session-level PostgreSQL advisory lock held on a
+ * connection of its own (SharedIndex.tryLock). Nothing expires: the server frees the lock
+ * when the holder releases it or its session ends (a crash, a lost connection), and a lost
+ * connection means a lost lease, which the next renew reports. A job that goes on until then
+ * is harmless: each of its changes runs under its run's trace lock, and finds the run as the
+ * other holder left it.
+ */
+export class SharedMaintenanceLease implements Lease {
+  private held: HeldLock | null = null;
+  private lost = false;
+
+  constructor(private readonly index: SharedIndex) {}
+
+  async acquire(): Promise<boolean> {
+    const held = await this.index.tryLock(SHARED_LEASE_NAME);
+    if (held === null) return false;
+    this.held = held;
+    this.lost = false;
+    void held.lost.then(() => (this.lost = true));
+    return true;
+  }
+
+  async renew(): Promise<boolean> {
+    return this.held !== null && !this.lost;
+  }
+
+  async release(): Promise<void> {
+    const held = this.held;
+    this.held = null;
+    await held?.release();
   }
 }
 

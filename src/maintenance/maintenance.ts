@@ -2,10 +2,10 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { ConflictError, describeError } from '../lib/index.js';
 import { MAINTENANCE_JOBS, type MaintenanceJob } from '../model/index.js';
 import type { Component } from '../contracts/index.js';
-import type { RunStore } from '../store/index.js';
+import { sharedStoreOf, type RunStore } from '../store/index.js';
 import type { Logger, Metrics } from '../telemetry/index.js';
 import { runJob, type JobReport } from './jobs.js';
-import { MaintenanceLease } from './lease.js';
+import { MaintenanceLease, SharedMaintenanceLease, type Lease } from './lease.js';
 import type { RunsPolicy } from './policy.js';
 
 /** What {@link Maintenance} works with. */
@@ -115,8 +115,11 @@ export class Maintenance implements Component {
 
   private async runLeased(job: MaintenanceJob, request: JobRequest): Promise<JobReport> {
     const { store, logger, metrics, clock = Date.now, leaseMs = DEFAULT_LEASE_MS } = this.options;
-    const lease = new MaintenanceLease(store.runsDir, leaseMs, clock);
-    if (!(await lease.acquire())) throw new ConflictError(`another process is running maintenance on ${store.runsDir}`);
+    const shared = sharedStoreOf(store.runsDir);
+    const lease: Lease = shared ? new SharedMaintenanceLease(shared.index) : new MaintenanceLease(store.runsDir, leaseMs, clock);
+    if (!(await lease.acquire())) {
+      throw new ConflictError(shared ? 'another replica is running maintenance on the shared store' : `another process is running maintenance on ${store.runsDir}`);
+    }
     const aborted = new AbortController();
     const signal = AbortSignal.any([aborted.signal, this.stopping.signal]);
     const renewal = setInterval(() => {

@@ -1,7 +1,7 @@
 import { ApiServer, type Route } from '../api/index.js';
 import type { AttributeLimits } from '../codec/otlp/index.js';
 import { Maintenance } from '../maintenance/index.js';
-import { ConfigWatcher, formatPath, type ParacleConfig } from '../config/index.js';
+import { ConfigWatcher, formatPath, sharedBackendSettings, type ParacleConfig } from '../config/index.js';
 import { RunStoreExporter } from '../exporter/runstore/index.js';
 import { join } from 'node:path';
 import { ConnectionGuard, StartupError, type HostPort, type HttpListenerOptions } from '../lib/index.js';
@@ -15,7 +15,16 @@ import { DurableIngest } from '../processor/durable/index.js';
 import { Redaction, RedactStage } from '../processor/redact/index.js';
 import { privacyParts } from './privacy.js';
 import { buildSecurity } from './security.js';
-import { CatalogFollower, ensureWritableRunsDir, openStoreEncryption, registerServing, UploadStaging } from '../store/index.js';
+import {
+  CatalogFollower,
+  ensureWritableRunsDir,
+  openSharedStore,
+  openStoreEncryption,
+  registerServing,
+  UploadStaging,
+  useSharedStore,
+  type SharedStore,
+} from '../store/index.js';
 import { KeyStore, keysDirOf, storeMasterKey } from '../crypt/index.js';
 import { otlpEndpointFor, Replayer } from '../replay/index.js';
 import { loadUiAssets, uiRoutes } from '../ui/index.js';
@@ -78,7 +87,47 @@ export async function startDaemon(
   };
 }
 
+/** Opens the shared backend when the config chooses it, then the rest; closes it when the rest fails. */
 async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: Metrics): Promise<Daemon> {
+  const shared = await openSharedBackend(settings.config, settings.runsDir);
+  try {
+    return await assemble(settings, logger, metrics, shared);
+  } catch (err) {
+    await shared?.shutdown();
+    throw err;
+  }
+}
+
+/**
+ * `runs.backend: shared`: connects to object storage and PostgreSQL (creating the index's
+ * table when missing) and registers the backend for the runs dir, so every reader of the
+ * store finds it; a Component whose shutdown unregisters and disconnects it. Null in local
+ * mode. Either service out of reach stops the start with one sentence.
+ */
+async function openSharedBackend(config: ParacleConfig, runsDir: string): Promise<(Component & { store: SharedStore }) | null> {
+  if (config.runs.backend !== 'shared') return null;
+  // The schema refuses backend shared without a bucket and a URL.
+  const settings = sharedBackendSettings(config)!;
+  let store: SharedStore;
+  try {
+    store = await openSharedStore(settings);
+  } catch (err) {
+    throw new StartupError(`runs.backend is shared but ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  useSharedStore(runsDir, store);
+  let closing: Promise<void> | undefined;
+  return {
+    store,
+    start: async () => undefined,
+    shutdown: () =>
+      (closing ??= (async () => {
+        useSharedStore(runsDir, null);
+        await store.close();
+      })()),
+  };
+}
+
+async function assemble(settings: ServeSettings, logger: Logger, metrics: Metrics, shared: (Component & { store: SharedStore }) | null): Promise<Daemon> {
   const { config } = settings;
   const listeners = { otlp_http: settings.otlpHttp, otlp_grpc: settings.otlpGrpc, http: settings.http };
   // Access rules and TLS files are checked before the store is opened.
@@ -96,8 +145,12 @@ async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: 
   // Loaded here first so a bad pricing file stops the start with its own error; the run
   // store's workers each load it again. The API prices span calls with it.
   const priceBook = await loadPriceBook({ overrides: config.pricing.overrides, dataFile: config.pricing.data_file });
-  // The run index, fed by the exporter's writes and a watcher.
-  const index = await CatalogFollower.open(settings.runsDir, logger.child({ component: 'store/index' }));
+  // The run index, fed by the exporter's writes and a watcher; on the shared backend a
+  // mirror of its index, told of this replica's own publishes at once.
+  const indexLogger = logger.child({ component: 'store/index' });
+  const index = await CatalogFollower.open(settings.runsDir, indexLogger, shared?.store);
+  shared?.store.onChange((changes) => index.published(changes));
+  shared?.store.onCleanupFailed((err) => indexLogger.warn({ err }, 'removing the objects of a removed run failed; they stay unreferenced'));
 
   const exporter = new RunStoreExporter(
     {
@@ -107,6 +160,7 @@ async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: 
       index,
       documentDepthLimit: config.ingest.limits.attribute_value_depth_limit,
       masterKey,
+      shared: shared?.store ?? null,
     },
     logger.child({ component: 'exporter/runstore' }),
     metrics,
@@ -212,6 +266,8 @@ async function assembleDaemon(settings: ServeSettings, logger: Logger, metrics: 
   // listener that records into it; TLS files are followed while serving.
   const components: Component[] = [index, security.audit, maintenance, staging, api, exporter, assembler, durable, otlpHttp, otlpGrpc, replayer];
   if (tls) components.splice(1, 0, { start: async () => tls.start(), shutdown: async () => tls.shutdown() });
+  // The shared backend outlives everything that reads or writes it.
+  if (shared) components.unshift(shared);
   if (settings.configFile !== null) {
     const configLogger = logger.child({ component: 'config' });
     const apply = (next: ParacleConfig, previous: ParacleConfig): string[] => {
@@ -279,14 +335,19 @@ function attributeLimits(config: ParacleConfig): AttributeLimits {
   };
 }
 
+/** Keys of `runs` read once at start: where and on what backend the store is. */
+const RUNS_AT_START = ['dir', 'backend', 's3', 'postgres'] as const;
+
 /**
  * The changed settings a running daemon cannot take over: everything but the maintenance
- * policy (`runs`, except its `dir`), the replay commands and `access` is read once at start.
+ * policy (`runs`, except where the store is: {@link RUNS_AT_START}), the replay commands and
+ * `access` is read once at start.
  */
 function sectionsNeedingRestart(next: ParacleConfig, previous: ParacleConfig): string[] {
   const changed = (a: unknown, b: unknown): boolean => JSON.stringify(a) !== JSON.stringify(b);
   const sections = (Object.keys(next) as (keyof ParacleConfig)[]).filter((key) => !LIVE_SECTIONS.has(key) && changed(next[key], previous[key]));
-  return next.runs.dir === previous.runs.dir ? sections : ['runs.dir', ...sections];
+  const runs = RUNS_AT_START.filter((key) => changed(next.runs[key], previous.runs[key])).map((key) => `runs.${key}`);
+  return [...runs, ...sections];
 }
 
 async function stopAll(started: readonly Component[]): Promise<void> {

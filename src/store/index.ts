@@ -12,7 +12,7 @@ export { writeRun, moveRun, readRunFile, appendRunLogs, refreshArtifactsCount } 
 export type { RunRef } from './writer.js';
 export { RunFiles } from './run-io.js';
 export { directoryBytesSync } from './size.js';
-export { locateTraceRun, registerTraceRun } from './trace-map.js';
+export { locateTraceRun, registerTraceRun, traceRunEntry } from './trace-map.js';
 export type { TraceRunEntry } from './trace-map.js';
 export { StoreError, CorruptRunFileError } from './errors.js';
 export { checkRelativePath, noSuchRun } from './run-files.js';
@@ -55,3 +55,13 @@ export { beginConversion, endConversion, convertStoreFiles } from './convert.js'
 export type { FileCodec } from './codec.js';
 export { shredRun } from './shred.js';
 export type { ShredResult } from './shred.js';
+export { RunObjects, SharedIndex, START_CURSOR, SharedStore, openSharedStore, useSharedStore, sharedStoreOf, SharedStoreError, TraceClaimedError } from './shared/index.js';
+export type { RunObjectsOptions, RunChange, SharedStoreOptions, SharedTransaction, HeldLock } from './shared/index.js';
+// Maintenance on the shared backend (C): archive object keys are the local archive paths.
+export { ARCHIVE_FOLDER, archiveFile, runIdOfArchive } from './archive/layout.js';
+export { KIND_FOLDERS } from './layout.js';
+// The index mirror on the shared backend (B); CatalogFollower owns one, tests drive it alone.
+export { IndexMirror } from './shared/mirror.js';
+// The write path on the shared backend (A).
+export { publishRun, unpublishRun, checkoutRun, dropLocalCopy, sweepLocalCopies, localRunFiles, runFolder } from './shared/index.js';
+export type { PublishSource, TraceLocation, IndexClient } from './shared/index.js';

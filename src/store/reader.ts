@@ -34,7 +34,8 @@ export async function runIdsIn(kindFolder: string): Promise<string[]> {
   return (await listEntries(kindFolder)).map((entry) => entry.name).filter(isValidRunId);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when `path` exists; {@link StoreError} when the file system fails otherwise. */
+export async function exists(path: string): Promise<boolean> {
   return storeOp('read', path, async () => {
     try {
       await stat(path);

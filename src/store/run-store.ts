@@ -7,8 +7,9 @@ import { checkRunQuery, type RunQuery, type SubjectFilter } from './catalog/quer
 import { computeSeries, defaultStepMs } from './catalog/series.js';
 import { checkDimension, computeStats, kindOfDimension } from './catalog/stats.js';
 import { parseMetadata } from './metadata.js';
-import { setPinned } from './pin.js';
-import { checkRelativePath, stepFolder, type RunFileEntry } from './run-files.js';
+import { setPinned, setSharedPinned } from './pin.js';
+import { checkRelativePath, noSuchRun, stepFolder, type RunFileEntry } from './run-files.js';
+import { sharedStoreOf } from './shared/shared-store.js';
 import { createReplayRun, type ReplayRunWrite } from './replay-run.js';
 import { TraceViews, type CallPricer } from './spans.js';
 import { openStoredRun } from './stored-run.js';
@@ -149,7 +150,12 @@ export class RunStore {
     const run = await openStoredRun(this.runsDir, runId);
     if (run.place === 'archive') throw new ConflictError(`run ${runId} is archived; only live runs can be pinned`);
     const location: RunRef = { kind: run.kind, runId };
-    await setPinned(this.runsDir, location, pinned);
+    const shared = sharedStoreOf(this.runsDir);
+    if (shared) {
+      const traceId = parseMetadata(await run.metadataText()).trace_id;
+      // Gone from the shared index meanwhile (shredded, archived): as if never found.
+      if (!(await setSharedPinned(this.runsDir, shared, location, typeof traceId === 'string' ? traceId : null, pinned))) throw noSuchRun(runId);
+    } else await setPinned(this.runsDir, location, pinned);
     this.catalog.markPinned(runId, pinned);
     return { run_id: runId, pinned };
   }

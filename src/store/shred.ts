@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseHeader } from '../crypt/index.js';
 import { ConflictError } from '../lib/index.js';
@@ -8,7 +8,10 @@ import { deleteArchive } from './archive/list.js';
 import { archiveFile } from './archive/layout.js';
 import { parseMetadata } from './metadata.js';
 import { listFiles } from './run-files.js';
-import { openStoredRun } from './stored-run.js';
+import { unpublishRun } from './shared/publish.js';
+import { CACHE_FOLDER, fetchDataKey, relativeKey, sharedRunKeyIds } from './shared/shared-run.js';
+import { sharedStoreOf, type SharedStore } from './shared/shared-store.js';
+import { openStoredRun, type StoredRun } from './stored-run.js';
 import { removeRun } from './writer.js';
 
 /** What {@link shredRun} did. */
@@ -29,6 +32,8 @@ export interface ShredResult {
  */
 export async function shredRun(runsDir: string, catalog: RunCatalog, runId: string): Promise<ShredResult> {
   const run = await openStoredRun(runsDir, runId);
+  const shared = sharedStoreOf(runsDir);
+  if (shared) return shredSharedRun(runsDir, shared, catalog, run);
   const codec = codecOf(join(runsDir, 'x'));
   const keyIds = new Set<string>();
   if (codec instanceof EnvelopeCodec) {
@@ -63,4 +68,43 @@ async function liveKeyIds(dir: string): Promise<Set<string>> {
     }
   }
   return ids;
+}
+
+/**
+ * Shreds a run of the shared backend, under the lock of its trace (no replica publishes it
+ * meanwhile): destroys the wrapped key objects its files name (and this replica's copies of
+ * them), then deletes its objects (or archive object) and tombstones its row, which tells
+ * every replica's mirror. A staging copy or cached archive on this replica goes too.
+ */
+async function shredSharedRun(runsDir: string, store: SharedStore, catalog: RunCatalog, run: StoredRun): Promise<ShredResult> {
+  const { kind, runId } = run;
+  const codec = codecOf(join(runsDir, 'x'));
+  const traceId = parseMetadata(await run.metadataText()).trace_id;
+  const trace = typeof traceId === 'string' ? traceId : null;
+  const destroyed = await store.withTraceLock(trace ?? runId, async (tx) => {
+    const live = run.place === 'live';
+    const keyIds = live ? await sharedRunKeyIds(runsDir, store, kind, runId) : new Set<string>();
+    if (codec instanceof EnvelopeCodec) {
+      keyIds.add(runId);
+      if (trace !== null) keyIds.add(`upload-${trace}`);
+      for (const id of keyIds) if (!(await fetchDataKey(runsDir, store, id))) keyIds.delete(id);
+    } else keyIds.clear();
+    if (keyIds.has('store') || keyIds.has('index')) throw new ConflictError(`run ${runId} names a store key; not shredded`);
+    const ids = [...keyIds];
+    if (codec instanceof EnvelopeCodec) {
+      await store.objects.remove(ids.map((id) => relativeKey(runsDir, codec.keys.pathOf(id))));
+      for (const id of ids) codec.keys.destroy(id);
+    }
+    if (live) await unpublishRun(runsDir, store, { kind, runId }, tx);
+    else {
+      // An archived run has no row: its archive object is all there is.
+      await store.objects.remove([relativeKey(runsDir, archiveFile(runsDir, kind, runId))]);
+      tx.changed({ runId, kind, deleted: true, entry: null });
+    }
+    return ids;
+  });
+  await removeRun(runsDir, kind, runId);
+  await rm(join(runsDir, CACHE_FOLDER, 'archive', `${runId}.tar.gz`), { force: true });
+  await catalog.apply([{ remove: runId }]);
+  return { run_id: runId, place: run.place, keys_destroyed: destroyed.sort() };
 }

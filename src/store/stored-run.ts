@@ -19,6 +19,8 @@ import { runDirectory } from './layout.js';
 import { isPinned } from './pin.js';
 import { checkRelativePath, listFiles, locateRun, noSuchRun, openFile, resolveFileInside, type RunFileEntry } from './run-files.js';
 import { contentSize, readStoredText } from './stored-file.js';
+import { openSharedRun } from './shared/shared-run.js';
+import { sharedStoreOf } from './shared/shared-store.js';
 
 /**
  * One run, live or archived, read the same way: callers never learn where the bytes come
@@ -39,7 +41,8 @@ export interface StoredRun {
 }
 
 const KINDS: readonly RunKind[] = ['agent', 'workflow'];
-const HIDDEN = /(^|\/)\./;
+/** A path with a hidden segment: the store's markers and temp files, never a run file. */
+export const HIDDEN_PATH = /(^|\/)\./;
 
 /**
  * Finds run `runId`: its live directory when there is one (a run being archived is live
@@ -47,6 +50,9 @@ const HIDDEN = /(^|\/)\./;
  * text that is not a run id and {@link NotFoundError} when the run is in neither place.
  */
 export async function openStoredRun(runsDir: string, runId: string): Promise<StoredRun> {
+  // The shared backend: the run's objects, or its archive object (INTERFACE.md §12).
+  const shared = sharedStoreOf(runsDir);
+  if (shared) return openSharedRun(runsDir, shared, runId);
   try {
     const location = await locateRun(runsDir, runId);
     return new LiveRun(runsDir, location.kind, runId);
@@ -72,7 +78,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Reports a compressed file by its original size. */
-function withOriginalSizes(files: RunFileEntry[], folder: string, record: CompressionRecord, sizeOnDisk: (path: string) => number): RunFileEntry[] {
+export function withOriginalSizes(files: RunFileEntry[], folder: string, record: CompressionRecord, sizeOnDisk: (path: string) => number): RunFileEntry[] {
   return files.map((file) => {
     const path = folder === '' ? file.path : `${folder}/${file.path}`;
     const entry = record[path];
@@ -108,7 +114,7 @@ class LiveRun implements StoredRun {
   }
 
   async open(path: string): Promise<Readable> {
-    if (HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    if (HIDDEN_PATH.test(path)) throw new NotFoundError(`no file ${path}`);
     const real = await resolveFileInside(this.dir, path, 'path');
     const [record, size] = await Promise.all([
       readCompressionRecord(this.dir),
@@ -118,14 +124,15 @@ class LiveRun implements StoredRun {
   }
 
   async stamp(path: string): Promise<string> {
-    if (HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    if (HIDDEN_PATH.test(path)) throw new NotFoundError(`no file ${path}`);
     const real = await resolveFileInside(this.dir, path, 'path');
     const { size, mtimeMs, ino } = await storeOp('read', real, () => stat(real));
     return `live:${ino}:${size}:${mtimeMs}`;
   }
 }
 
-class ArchivedRun implements StoredRun {
+/** A run read from its archive file (`.tar.gz`, see archive/). */
+export class ArchivedRun implements StoredRun {
   readonly place = 'archive';
 
   private constructor(
@@ -162,7 +169,7 @@ class ArchivedRun implements StoredRun {
   async list(folder: string): Promise<RunFileEntry[]> {
     const prefix = folder === '' ? '' : `${folder}/`;
     const files = this.manifest.files
-      .filter((file) => file.path.startsWith(prefix) && !HIDDEN.test(file.path))
+      .filter((file) => file.path.startsWith(prefix) && !HIDDEN_PATH.test(file.path))
       .map((file) => ({ path: file.path.slice(prefix.length), size: file.size }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const sizes = new Map(this.manifest.files.map((file) => [file.path, file.size]));
@@ -172,14 +179,14 @@ class ArchivedRun implements StoredRun {
   async open(path: string): Promise<Readable> {
     checkRelativePath(path, 'path');
     const file = this.manifest.files.find((entry) => entry.path === path);
-    if (!file || HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    if (!file || HIDDEN_PATH.test(path)) throw new NotFoundError(`no file ${path}`);
     const stream = await openArchiveFile(this.file, path);
     return inflateIfCompressed(stream, isStoredCompressed(this.record[path], file.size));
   }
 
   async stamp(path: string): Promise<string> {
     const file = this.manifest.files.find((entry) => entry.path === path);
-    if (!file || HIDDEN.test(path)) throw new NotFoundError(`no file ${path}`);
+    if (!file || HIDDEN_PATH.test(path)) throw new NotFoundError(`no file ${path}`);
     // An archive is written once and never changed in place.
     return `archive:${this.runId}:${file.size}`;
   }

@@ -27,7 +27,11 @@ export interface TraceRunEntry extends RunRef {
 /** The run the store holds for trace `traceId`, or null when it has none (that the index knows). */
 export function locateTraceRun(catalog: RunCatalog, traceId: string): TraceRunEntry | null {
   const found = catalog.locateTrace(traceId);
-  if (!found) return null;
+  return found ? traceRunEntry(found) : null;
+}
+
+/** A trace's run as an index row describes it (this one's, or the shared backend's). */
+export function traceRunEntry(found: RunRef & { status: string | null; replayOf: string | null }): TraceRunEntry {
   const final = found.status === 'completed' || found.status === 'failed';
   return { kind: found.kind, runId: found.runId, final, keepsId: final || found.status === 'pending', replayOf: found.replayOf };
 }

@@ -14,6 +14,7 @@ import { createFileNoFollow, directoryInside, directoryInsideSync, isLinkSync } 
 import { INCOMING_FOLDER, UPLOADS_FOLDER, type UploadStaging } from './staging.js';
 import { sealingOf } from './stored-file.js';
 import type { RunRef } from './writer.js';
+import { sharedStoreOf } from './shared/shared-store.js';
 
 /** Where an uploaded artifact went. */
 export interface UploadResult {
@@ -60,15 +61,19 @@ export async function receiveArtifact(
   }
   checkRelativePath(upload.name, 'artifact name');
   const path = sanitizeArtifactPath(upload.name);
+  // On the shared backend an upload is always staged: a local copy of its run may be stale
+  // (another replica wrote the run since) and be replaced by a checkout; the trace's writer
+  // takes it in under the trace's lock (artifactsChanged).
+  const shared = sharedStoreOf(runsDir) !== null;
   // Bounded as staged unless its run is there now (it may yet land in staging: counted at the next sweep).
-  const reserving = catalog.locateTrace(traceId) === null ? staging : undefined;
+  const reserving = shared || catalog.locateTrace(traceId) === null ? staging : undefined;
   const incoming = await directoryInside(runsDir, [UPLOADS_FOLDER, INCOMING_FOLDER]);
   const tmp = join(incoming, `.upload.${randomBytes(6).toString('hex')}.tmp`);
   // Sealed with the trace's upload key wherever it lands (run or staging): `runs shred` destroys it with the run's.
   const sealAs = join(runsDir, UPLOADS_FOLDER, traceId, path);
   const size = await streamToFile(upload.body, tmp, sealAs, upload.maxBytes, reserving, upload.transform?.());
   try {
-    const runId = await placeUpload(runsDir, catalog, traceId, path, tmp);
+    const runId = await placeUpload(runsDir, shared ? null : catalog, traceId, path, tmp);
     if (runId === null) reserving?.keep(size);
     else reserving?.release(size);
     return { trace_id: traceId, run_id: runId, path, size };
@@ -81,14 +86,15 @@ export async function receiveArtifact(
 
 /**
  * Renames the streamed upload `tmp` to `path` in the trace's run's `artifacts/` (a run
- * directory is never made here), or in its staging folder when it has no run; returns the
- * run id, null when staged. A folder gone meanwhile is looked up again.
+ * directory is never made here), or in its staging folder when it has no run (or no
+ * `catalog` is given: always staged); returns the run id, null when staged. A folder gone
+ * meanwhile is looked up again.
  */
-async function placeUpload(runsDir: string, catalog: RunCatalog, traceId: string, path: string, tmp: string): Promise<string | null> {
+async function placeUpload(runsDir: string, catalog: RunCatalog | null, traceId: string, path: string, tmp: string): Promise<string | null> {
   const parts = path.split('/');
   for (let attempt = 1; ; attempt++) {
     // The last attempt stages it: the trace's next write, or its artifactsChanged, takes it in.
-    const location = attempt < PLACE_ATTEMPTS ? catalog.locateTrace(traceId) : null;
+    const location = attempt < PLACE_ATTEMPTS ? (catalog?.locateTrace(traceId) ?? null) : null;
     const [base, existing] = location ? [artifactsSegments(location), 2] : [[UPLOADS_FOLDER, traceId], 0];
     try {
       const folder = await directoryInside(runsDir, [...base, ...parts.slice(0, -1)], existing);

@@ -28,6 +28,8 @@ const FIGURES = [
   'in_flight_rss_mb',
   'privacy_http_ack_spans_per_s',
   'encrypted_http_e2e_runs_per_s',
+  'shared_e2e_runs_per_s',
+  'shared_2x_e2e_runs_per_s',
   'cli_list_ms',
   'cli_search_ms',
   'api_search_p50_ms',
@@ -41,8 +43,9 @@ describe('npm run bench (smoke)', () => {
   });
   afterAll(() => removeTempDir(dir));
 
-  // Twelve daemons start one after another (four for the privacy figure's turns, two per token
-  // round and two per encryption round).
+  // Fifteen daemons start one after another (four for the privacy figure's turns, two per token
+  // round, two per encryption round and three for the scale-out figure, beside a PostgreSQL
+  // cluster and s3rver).
   // Bounded at 400 s: the suite runs two files at once, so this one shares the CPU.
   it('measures every figure against its baseline and writes them as JSON', { timeout: 400_000 }, async () => {
     const options: BenchOptions = {
@@ -65,6 +68,7 @@ describe('npm run bench (smoke)', () => {
       apiRequests: 5,
       tokenRounds: 1,
       encryptionRounds: 1,
+      scaleOutTraces: 20,
       dataDir: join(dir, 'data'),
       resultsDir: join(dir, 'results'),
       fsync: false,

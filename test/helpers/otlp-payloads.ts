@@ -13,16 +13,17 @@ export const CONTENT_TYPES: Record<PayloadFormat, string> = { json: 'application
 
 /**
  * Makes real SDK spans (a root with `childCount` children) without exporting them, so a test
- * can serialize them with the real OTLP serializers and post the bytes itself.
+ * can serialize them with the real OTLP serializers and post the bytes itself. `rootLeadMs`:
+ * the root starts that long before its children (else in the same millisecond).
  */
-export function makeSdkSpans(rootName: string, childCount = 1, attributes: Record<string, string | number> = {}): ReadableSpan[] {
+export function makeSdkSpans(rootName: string, childCount = 1, attributes: Record<string, string | number> = {}, rootLeadMs = 0): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'payload-maker' }),
     spanProcessors: [new SimpleSpanProcessor(memory)],
   });
   const tracer = provider.getTracer('payloads');
-  const root = tracer.startSpan(rootName, { attributes: { 'gen_ai.operation.name': 'invoke_agent', ...attributes } });
+  const root = tracer.startSpan(rootName, { attributes: { 'gen_ai.operation.name': 'invoke_agent', ...attributes }, ...(rootLeadMs > 0 ? { startTime: Date.now() - rootLeadMs } : {}) });
   const parent = trace.setSpan(ROOT_CONTEXT, root);
   for (let i = 0; i < childCount; i++) tracer.startSpan(`child ${i}`, {}, parent).end();
   root.end();

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTempDir, removeTempDir } from './daemon.js';
+import { freePort } from './free-port.js';
 
 /** A real Prometheus process on a loopback port with temp storage. */
 export interface PrometheusProcess {
@@ -15,17 +15,8 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (free when asked; Prometheus binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+// Other tests import it from here.
+export { freePort };
 
 /**
  * Starts `prometheus` scraping `target` (HOST:PORT of /metrics) every second, listening on a

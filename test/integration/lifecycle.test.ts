@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ApiServer } from '../../src/api/index.js';
 import { DEFAULT_LIMITS } from '../../src/codec/otlp/index.js';
 import { AuditTrail, verifyAudit } from '../../src/audit/index.js';
@@ -22,11 +22,15 @@ import { TraceAssembler } from '../../src/processor/assembler/index.js';
 import { Replayer } from '../../src/replay/index.js';
 import { DurableIngest } from '../../src/processor/durable/index.js';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, type IngestTarget } from '../../src/receiver/otlp/index.js';
-import { CatalogFollower, UploadStaging } from '../../src/store/index.js';
+import { CatalogFollower, openSharedStore, UploadStaging, type SharedStore } from '../../src/store/index.js';
+import type { CatalogEntry } from '../../src/store/catalog/entry.js';
+import type { PublishedRun } from '../../src/store/shared/postgres.js';
 import { Metrics, silentLogger } from '../../src/telemetry/index.js';
 import { WriteAheadLog } from '../../src/wal/index.js';
 import { TEST_ASSEMBLER_OPTIONS } from '../helpers/assembler.js';
 import { makeTempDir, removeTempDir } from '../helpers/daemon.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
 import { writeFixtureStore, type FixtureRun } from '../helpers/fixture-store.js';
 import { CONTENT_TYPES, encodeSpans, makeSdkSpans } from '../helpers/otlp-payloads.js';
 import { groupAlive } from '../helpers/processes.js';
@@ -152,6 +156,24 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
     };
   },
 
+  async 'RunStoreExporter (shared backend)'() {
+    const shared = await sharedBackend();
+    const pricing = { overrides: 'config/pricing.yaml', dataFile: null };
+    const exporter = new RunStoreExporter({ runsDir: dir, unrecognized: 'agent', pricing, shared }, logger, new Metrics({ defaultMetrics: false }));
+    return {
+      component: exporter,
+      async shutdownDuringWork() {
+        const trace = new TraceBuilder().trace('complete', agentTrace());
+        const writing = exporter.consumeTrace(trace);
+        await exporter.shutdown();
+        await writing;
+        // Published before the shutdown ended, and the final run's local copy dropped.
+        expect(await shared.index.locateTrace(trace.traceId)).not.toBeNull();
+        expect(await listRuns(dir)).toHaveLength(0);
+      },
+    };
+  },
+
   async CatalogFollower() {
     await writeFixtureStore(dir, { count: 30 });
     const follower = await CatalogFollower.open(dir, logger);
@@ -160,6 +182,27 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
       async shutdownDuringWork() {
         // The initial scan of the watcher is still running.
         await follower.shutdown();
+      },
+    };
+  },
+
+  async 'CatalogFollower (shared backend)'() {
+    const shared = await sharedBackend();
+    const follower = await CatalogFollower.open(dir, logger, shared);
+    return {
+      component: follower,
+      async shutdownDuringWork() {
+        // A run appears in the shared index while a poll of it is under way: the shutdown
+        // waits for the poll, whose changes and cursor are kept for the next open.
+        const published = publishedRun();
+        await shared.index.publish(published);
+        let polled = false;
+        void follower.mirror!.poll().then(() => (polled = true));
+        await follower.shutdown();
+        expect(polled).toBe(true);
+        const reopened = await CatalogFollower.open(dir, logger, shared);
+        expect(reopened.store.list({ limit: 1000 }).runs.map((r) => r.run_id)).toContain(published.runId);
+        await reopened.shutdown();
       },
     };
   },
@@ -271,6 +314,32 @@ const SUBJECTS: Record<string, () => Promise<Subject>> = {
     };
   },
 };
+
+// The shared backend's services, started when a row first needs them.
+let backend: { pg: TestPostgres; s3: TestS3; store: SharedStore } | null = null;
+async function sharedBackend(): Promise<SharedStore> {
+  if (!backend) {
+    const [pg, s3] = await Promise.all([startPostgres(), startS3()]);
+    backend = { pg, s3, store: await openSharedStore({ s3: s3.options('lifecycle/'), postgresUrl: pg.url }) };
+  }
+  return backend.store;
+}
+afterAll(async () => {
+  await backend?.store.close();
+  await Promise.all([backend?.pg.stop(), backend?.s3.stop()]);
+});
+
+let published = 0;
+/** A run for the shared index, with a fresh id. */
+function publishedRun(): PublishedRun {
+  published += 1;
+  const runId = `01JF${String(published).padStart(22, '0')}`;
+  const entry: CatalogEntry = {
+    runId, kind: 'agent', subject: 'coder', traceId: null, status: 'completed', startedMs: 1_764_000_000_000, durationSeconds: 1,
+    model: null, project: null, session: null, tokens: 1, costUsd: 0, pinned: false, mtimeMs: 1, bytes: 1, text: '', metadata: { run_id: runId },
+  };
+  return { kind: 'agent', runId, traceId: null, status: 'completed', replayOf: null, pinned: false, entry };
+}
 
 describe.each(Object.entries(SUBJECTS))('%s lifecycle', (_name, make) => {
   const subject = async (): Promise<Subject> => {

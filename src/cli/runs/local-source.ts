@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import { recordLocalAction, type AuditLog } from '../../audit/index.js';
 import { ParacleError } from '../../lib/index.js';
 import { buffer } from 'node:stream/consumers';
-import { storeMasterKey, type EncryptionSetting } from '../../crypt/index.js';
-import { openStoreEncryption, RunCatalog, RunStore, shredStoredRun, takeChangeLock, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
+import { storeMasterKey } from '../../crypt/index.js';
+import type { ParacleConfig } from '../../config/index.js';
+import { openSharedStore, openStoreEncryption, RunCatalog, RunStore, sharedStoreOf, shredStoredRun, takeChangeLock, useSharedStore, type RunQuery, type ShredResult, type StatsQuery } from '../../store/index.js';
 import type { RunFileKey } from '../../store/index.js';
 import type { JobReport, JobRequest, RunsPolicy } from '../../maintenance/index.js';
 import type { MaintenanceJob } from '../../model/index.js';
@@ -12,12 +13,37 @@ import type { RunsSource, RunsPage, StatsAnswer } from './source.js';
 /**
  * Opens the store at `runsDir` as the configuration says (encrypted with its key, or
  * plaintext; a mismatch or a missing key is one sentence, exit 1), then its index
- * (rebuilding it if need be, with a line on stderr).
+ * (rebuilding it if need be, with a line on stderr). With `runs.backend: shared` the store
+ * is the shared backend, registered for `runsDir`, and the index there a mirror of its
+ * PostgreSQL index (caught up on open), as a daemon's is; {@link closeLocalStore} lets go
+ * of both.
  */
-export async function openLocalStore(runsDir: string, encryption: EncryptionSetting, env: NodeJS.ProcessEnv): Promise<RunStore> {
-  openStoreEncryption(runsDir, storeMasterKey(encryption, env));
-  const catalog = await RunCatalog.open(runsDir, (message) => process.stderr.write(`paracle: ${message}\n`));
-  return new RunStore(runsDir, catalog);
+export async function openLocalStore(runsDir: string, config: ParacleConfig, env: NodeJS.ProcessEnv): Promise<RunStore> {
+  openStoreEncryption(runsDir, storeMasterKey(config.privacy.encryption, env));
+  const log = (message: string): void => void process.stderr.write(`paracle: ${message}\n`);
+  if (config.runs.backend !== 'shared') return new RunStore(runsDir, await RunCatalog.open(runsDir, log));
+  // Loaded here, not at the top: `--server` commands never need the config schema.
+  const { sharedBackendSettings } = await import('../../config/index.js');
+  // The schema refuses backend shared without a bucket and a URL.
+  const settings = sharedBackendSettings(config)!;
+  const shared = await openSharedStore(settings);
+  useSharedStore(runsDir, shared);
+  try {
+    return new RunStore(runsDir, await RunCatalog.open(runsDir, log, shared.index));
+  } catch (err) {
+    useSharedStore(runsDir, null);
+    await shared.close();
+    throw err;
+  }
+}
+
+/** Closes what {@link openLocalStore} opened. */
+export async function closeLocalStore(store: RunStore): Promise<void> {
+  store.catalog.close();
+  const shared = sharedStoreOf(store.runsDir);
+  if (shared === null) return;
+  useSharedStore(store.runsDir, null);
+  await shared.close();
 }
 
 const READ_ONLY = ['EACCES', 'EROFS', 'EPERM'];
@@ -110,7 +136,7 @@ export class LocalSource implements RunsSource {
   }
 
   async close(): Promise<void> {
-    this.store.catalog.close();
+    await closeLocalStore(this.store);
   }
 }
 

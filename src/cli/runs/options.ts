@@ -26,11 +26,10 @@ export async function openSource(flags: RunsFlags, env: NodeJS.ProcessEnv): Prom
     throw new InvalidInputError('give either --runs-dir or --server, not both');
   }
   const policy = async (): Promise<RunsPolicy> => (await configured(flags, env)).runs;
-  const encryption = async (): Promise<ParacleConfig['privacy']['encryption']> => (await configured(flags, env)).privacy.encryption;
-  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir), await encryption(), env), policy);
+  if (flags.runsDir !== undefined) return new LocalSource(await openLocalStore(resolve(flags.runsDir), await configured(flags, env), env), policy);
   const server = flags.server ?? env.PARACLE_SERVER;
   if (server) return new HttpSource(server, await tokenFor(flags, env));
-  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env), await encryption(), env), policy);
+  return new LocalSource(await openLocalStore(await configuredRunsDir(flags, env), await configured(flags, env), env), policy);
 }
 
 /**

@@ -6,11 +6,12 @@ import type { AssembledTrace, LogRecord } from '../../model/index.js';
 import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
 import type { PriceBookFiles } from '../../pricing/index.js';
 import { logRecordLines } from '../../semconv/index.js';
-import { appendUntracedLogs, type IndexedWrite, type TraceRunEntry } from '../../store/index.js';
+import { appendUntracedLogs, sweepLocalCopies, type IndexedWrite, type SharedStore, type TraceRunEntry } from '../../store/index.js';
 import type { Logger, Metrics, RunningRun } from '../../telemetry/index.js';
 import type { MaterializeOutcome } from './materializer.js';
 import { MaterializerPool } from './pool.js';
-import { TraceRunCache } from './trace-runs.js';
+import { SharedWrites } from './shared-writes.js';
+import { TraceRunCache, type TraceRun } from './trace-runs.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
 import type { MasterKey } from '../../crypt/index.js';
 
@@ -38,10 +39,14 @@ export interface RunStoreExporterOptions {
   index?: { runWritten(written: IndexedWrite): void; locateTrace(traceId: string): TraceRunEntry | null };
   /** JSON text in inputs/outputs nested deeper than this stays text (`ingest.limits.attribute_value_depth_limit`). */
   documentDepthLimit?: number;
+  /** The shared backend (`runs.backend: shared`): every write is published there before it resolves. */
+  shared?: SharedStore | null;
 }
 
 // After shutdown began, a failing write is tried this many more times before giving up.
 const ATTEMPTS_WHEN_STOPPING = 3;
+// On the shared backend: how often uploads staged here are matched with runs other replicas wrote.
+const ADOPT_INTERVAL_MS = 1000;
 
 /**
  * Turns assembled traces into run directories, in worker threads (./materializer.ts does the
@@ -61,10 +66,13 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private readonly pool: MaterializerPool;
+  private readonly shared: SharedWrites | null;
   /** Runs written as running, per trace, for `paracle_runs_running`. */
   private readonly running = new Map<string, RunningRun>();
   private stopping = false;
   private unpriced = 0;
+  private adoptTimer: NodeJS.Timeout | null = null;
+  private adopting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: RunStoreExporterOptions,
@@ -74,6 +82,7 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     this.limiter = new Limiter(options.concurrency ?? 64);
     const lookup = (traceId: string): TraceRunEntry | null => options.index?.locateTrace(traceId) ?? null;
     this.locations = new TraceRunCache(lookup, options.locationCapacity ?? 200_000);
+    this.shared = options.shared ? new SharedWrites(options.runsDir, options.shared, this.locations) : null;
     const masterKey = options.masterKey ? { hex: options.masterKey.bytes.toString('hex'), source: options.masterKey.source } : null;
     const setup = {
       runsDir: options.runsDir,
@@ -96,9 +105,28 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     return this.unpriced;
   }
 
-  /** Starts the worker threads (each loads the price book); resolves once they can write. */
-  start(): Promise<void> {
-    return this.pool.start();
+  /**
+   * Starts the worker threads (each loads the price book); resolves once they can write. On
+   * the shared backend, also starts matching staged uploads with runs written elsewhere.
+   */
+  async start(): Promise<void> {
+    await this.pool.start();
+    const shared = this.shared;
+    if (!shared || !this.options.shared) return;
+    const kept = await sweepLocalCopies(this.options.runsDir, this.options.shared);
+    if (kept > 0) {
+      this.logger.warn(
+        { run_directories: kept },
+        'run directories in the runs dir that the shared store does not hold: writes the log replays now, or a local store never migrated (paracle store migrate --to shared)',
+      );
+    }
+    this.adoptTimer = setInterval(() => {
+      this.adopting = this.adopting
+        .then(async () => {
+          for (const traceId of await shared.stagedWithRuns()) if (!this.stopping) await this.artifactsChanged(traceId);
+        })
+        .catch((err: unknown) => this.logger.warn({ err }, 'looking for the runs of staged uploads failed'));
+    }, ADOPT_INTERVAL_MS);
   }
 
   /**
@@ -107,6 +135,8 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
    */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    if (this.adoptTimer) clearInterval(this.adoptTimer);
+    await this.adopting;
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
     await this.untraced;
     await this.pool.shutdown();
@@ -139,10 +169,14 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
    * while the trace has no run (its first write takes the staged uploads).
    */
   artifactsChanged(traceId: string): Promise<void> {
+    const work = (location: TraceRun | null): Promise<MaterializeOutcome> => this.pool.artifactsChanged(traceId, location);
     return this.chain(traceId, (previous) =>
       previous
         .catch(() => undefined)
-        .then(async () => this.apply(await this.pool.artifactsChanged(traceId, this.locations.get(traceId))))
+        .then(async () => {
+          if (this.shared) await this.shared.write(traceId, work, (outcome) => this.apply(outcome));
+          else this.apply(await work(this.locations.get(traceId)));
+        })
         .catch((err: unknown) => this.logger.warn({ err, trace_id: traceId }, 'taking an uploaded artifact into its run failed')),
     );
   }
@@ -185,14 +219,23 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   }
 
   private async materialize(trace: AssembledTrace): Promise<void> {
-    const location = this.locations.get(trace.traceId);
     // Only what the worker reads crosses the thread boundary; spans held packed go packed,
     // in one buffer, and are decoded there (packed again on a retry: the buffer moved).
     const { traceId, phase, logs, late, truncated } = trace;
-    const held = trace.held?.();
-    const spans = held ? { packed: packBatch(held), origins: held.origins } : trace.spans;
-    const outcome = await this.pool.materialize({ trace: { traceId, phase, spans, logs, late, truncated }, location });
-    if (outcome.location) this.locations.set(trace.traceId, outcome.location);
+    const work = (location: TraceRun | null): Promise<MaterializeOutcome> => {
+      const held = trace.held?.();
+      const spans = held ? { packed: packBatch(held), origins: held.origins } : trace.spans;
+      return this.pool.materialize({ trace: { traceId, phase, spans, logs, late, truncated }, location });
+    };
+    if (this.shared) {
+      // Late log records alone change the run they were given (its logs.txt).
+      const held = trace.held?.();
+      const noSpans = held ? held.count === 0 : trace.spans.length === 0;
+      await this.shared.write(traceId, work, (outcome) => this.apply(outcome), noSpans);
+      return;
+    }
+    const outcome = await work(this.locations.get(traceId));
+    if (outcome.location) this.locations.set(traceId, outcome.location);
     this.apply(outcome);
   }
 

@@ -1,3 +1,5 @@
+import { SharedStoreError, TraceClaimedError } from '../../store/index.js';
+
 /** Errno codes of store writes that may succeed later (disk freed, permissions fixed...). */
 const RETRYABLE_CODES = new Set([
   'EACCES',
@@ -12,11 +14,16 @@ const RETRYABLE_CODES = new Set([
   'EROFS',
 ]);
 
-/** True when a failed write is worth retrying: the data is fine, the disk is not. */
+/**
+ * True when a failed write is worth retrying: the data is fine, the disk is not; or the
+ * shared backend says so (`retryable`: out of reach for now, or another replica took the
+ * trace first).
+ */
 export function isRetryableWriteError(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code && RETRYABLE_CODES.has(code)) return true;
+    if (e instanceof SharedStoreError || e instanceof TraceClaimedError) return e.retryable;
   }
   return false;
 }

@@ -29,6 +29,16 @@ export class TraceRunCache {
     return entry ? { ...entry, hasTrace: null } : null;
   }
 
+  /** The trace's run as this process wrote it, without asking the index. */
+  peek(traceId: string): TraceRun | null {
+    return this.cache.get(traceId) ?? null;
+  }
+
+  /** Forgets the trace's run (its local copy is gone). */
+  forget(traceId: string): void {
+    this.cache.delete(traceId);
+  }
+
   /** Remembers where the trace's run now lives. */
   set(traceId: string, run: TraceRun): void {
     this.cache.delete(traceId);

@@ -58,12 +58,39 @@ export interface RunSummary {
 /** One change {@link RunCatalog.apply} makes: forget a run, or read one into the index. */
 export type CatalogChange = { remove: string } | { upsert: RunRef; written?: RunContent };
 
+/** One run as a shared index reports it: its entry, or null once it is gone (a tombstone). */
+export interface MirroredRun {
+  runId: string;
+  entry: CatalogEntry | null;
+}
+
+/** A run a mirror forgot because its source removed it, with the trace it had. */
+export interface ForgottenRun {
+  runId: string;
+  traceId: string | null;
+}
+
+/**
+ * Where a mirror-mode catalog follows the runs from (the shared backend's PostgreSQL index):
+ * the changes after `cursor`, oldest first, and the cursor to ask from next time.
+ */
+export interface MirrorSource {
+  changesSince(cursor: string, limit: number): Promise<{ changes: readonly MirroredRun[]; cursor: string }>;
+}
+
 /** The index folder under a runs dir. */
 export const INDEX_FOLDER = '.index';
 const INDEX_FILE = 'runs.sqlite';
 // Runs read from disk at once while (re)building: enough to hide file latency, few enough
 // not to exhaust descriptors.
 const READ_BATCH = 64;
+/** Changes asked of a mirror's source at once. */
+const MIRROR_PAGE = 1000;
+/** The cursor of a mirror that has read nothing yet. */
+const MIRROR_START = '0';
+// The meta keys of the mode the index was built in, and of a mirror's cursor.
+const MODE_KEY = 'mode';
+const CURSOR_KEY = 'mirror_cursor';
 
 /**
  * The embedded index of one runs dir (`<runs-dir>/.index/runs.sqlite`). The run directories
@@ -74,11 +101,14 @@ export class RunCatalog {
   private generation = 0;
   private readonly statements = new Map<string, Statement>();
   private readonly scrubber: LogScrubber;
+  // A mirror's reads of its source, one at a time: a slow page never overwrites a newer one.
+  private following: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: Db,
     private readonly runsDir: string,
     private readonly log: CatalogLog,
+    private readonly source: MirrorSource | null,
   ) {
     this.scrubber = new LogScrubber(db);
   }
@@ -89,22 +119,35 @@ export class RunCatalog {
    * removed in the kind folders since it was last used are picked up. When the runs dir is
    * read-only the index is built in memory. Throws {@link StoreError} when the runs dir
    * cannot be read.
+   *
+   * With `mirror` (the shared backend) the index is a mirror of that source instead: the
+   * kind folders are never read (they hold only a replica's staging copies), a rebuild is a
+   * full resync from the source, and opening catches up with it from the cursor kept in the
+   * index. An index built in the other mode is rebuilt.
    */
-  static async open(runsDir: string, log: CatalogLog = () => undefined): Promise<RunCatalog> {
+  static async open(runsDir: string, log: CatalogLog = () => undefined, mirror?: MirrorSource): Promise<RunCatalog> {
     await storeOp('readdir', runsDir, () => readdir(runsDir));
     const { db, reason } = await openDatabase(runsDir, log);
-    const catalog = new RunCatalog(db, runsDir, log);
-    const built = reason === null && catalog.getMeta('built') === '1';
-    if (built) await catalog.refresh();
-    else await catalog.rebuild(reason ?? 'missing');
+    const catalog = new RunCatalog(db, runsDir, log, mirror ?? null);
+    const mode = mirror ? 'mirror' : 'local';
+    const built = reason === null && catalog.getMeta('built') === '1' && (catalog.getMeta(MODE_KEY) ?? 'local') === mode;
+    if (!built) await catalog.rebuild(reason ?? (catalog.getMeta('built') === '1' ? `built in another mode than ${mode}` : 'missing'));
+    else if (mirror) await catalog.follow();
+    else await catalog.refresh();
     return catalog;
   }
 
+  /** True when this index mirrors a shared source rather than the run directories. */
+  get mirrored(): boolean {
+    return this.source !== null;
+  }
+
   /**
-   * Reads every run directory again and drops entries whose directory is gone; returns the
-   * run count. Logged, unless the store is empty.
+   * Reads every run directory again (a mirror: every run of its source) and drops entries
+   * whose run is gone; returns the run count. Logged, unless the store is empty.
    */
   async rebuild(reason = 'asked'): Promise<number> {
+    if (this.source) return this.resync(reason);
     const started = Date.now();
     const folders = await Promise.all(
       kindFolders(this.runsDir).map(async ({ kind, dir }) => ({ kind, mtime: await folderMtime(dir), ids: await runIdsIn(dir) })),
@@ -125,17 +168,107 @@ export class RunCatalog {
       this.setMeta(`mtime:${kind}`, String(mtime));
     }
     if (this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation).changes > 0) this.scrubber.deleted();
+    this.setMeta(MODE_KEY, 'local');
     this.setMeta('built', '1');
     if (!quiet) this.log('run index rebuilt', { runs: count, ms: Date.now() - started });
     return count;
   }
 
   /**
+   * A mirror's rebuild: reads every run of the source from its first change on, then drops
+   * the entries it did not name (runs removed while the mirror was away). Changes applied
+   * meanwhile by {@link applyMirrored} are kept: they are marked with the same generation.
+   */
+  private resync(reason: string): Promise<number> {
+    const run = (): Promise<number> => this.resyncNow(reason);
+    const done = this.following.then(run, run);
+    this.following = done.catch(() => undefined);
+    return done;
+  }
+
+  private async resyncNow(reason: string): Promise<number> {
+    const started = Date.now();
+    this.log('resyncing the run index from the shared index', { reason, runs_dir: this.runsDir });
+    this.setMeta('built', '0');
+    this.generation = Date.now();
+    this.setMeta(CURSOR_KEY, MIRROR_START);
+    await this.catchUp();
+    if (this.sql('DELETE FROM runs WHERE gen <> ?').run(this.generation).changes > 0) this.scrubber.deleted();
+    this.setMeta(MODE_KEY, 'mirror');
+    this.setMeta('built', '1');
+    const count = this.sql('SELECT count(*) FROM runs').pluck().get() as number;
+    this.log('run index resynced', { runs: count, ms: Date.now() - started });
+    return count;
+  }
+
+  /**
+   * A mirror: applies what its source changed since the cursor kept in the index, page by
+   * page until it is current. One follow at a time; resolves with the runs it forgot (with
+   * the trace they had). Throws what the source throws (the cursor stays where the last
+   * applied page left it).
+   */
+  follow(): Promise<ForgottenRun[]> {
+    // Another process rebuilt the shared file from run directories (a CLI in local mode):
+    // its entries are not the source's any more.
+    const run = async (): Promise<ForgottenRun[]> => {
+      if (this.getMeta(MODE_KEY) === 'mirror') return this.catchUp();
+      await this.resyncNow('the index was rebuilt in local mode');
+      return [];
+    };
+    const done = this.following.then(run, run);
+    this.following = done.catch(() => undefined);
+    return done;
+  }
+
+  private async catchUp(): Promise<ForgottenRun[]> {
+    const source = this.source;
+    if (!source) throw new Error('follow() is for a mirror-mode catalog');
+    const forgotten: ForgottenRun[] = [];
+    for (;;) {
+      const cursor = this.getMeta(CURSOR_KEY) ?? MIRROR_START;
+      const page = await source.changesSince(cursor, MIRROR_PAGE);
+      // The cursor moves in the same transaction as the entries: a crash never skips a change.
+      this.db.transaction(() => {
+        forgotten.push(...this.putMirrored(page.changes));
+        this.setMeta(CURSOR_KEY, page.cursor);
+      })();
+      if (page.changes.length < MIRROR_PAGE || page.cursor === cursor) return forgotten;
+    }
+  }
+
+  /**
+   * A mirror: applies changes it learnt of from elsewhere than its source's feed (the
+   * replica's own publishes), in one transaction, without moving the cursor: the feed
+   * brings them again later, which is harmless.
+   */
+  applyMirrored(changes: readonly MirroredRun[]): void {
+    this.db.transaction(() => this.putMirrored(changes))();
+  }
+
+  /** Puts or removes each run; returns those it held and removed. */
+  private putMirrored(changes: readonly MirroredRun[]): ForgottenRun[] {
+    const forgotten: ForgottenRun[] = [];
+    for (const change of changes) {
+      if (change.entry) {
+        this.put(change.entry);
+        continue;
+      }
+      const held = this.sql('SELECT trace_id FROM runs WHERE run_id = ?').get(change.runId) as { trace_id: string | null } | undefined;
+      if (!held) continue;
+      this.remove(change.runId);
+      forgotten.push({ runId: change.runId, traceId: held.trace_id });
+    }
+    return forgotten;
+  }
+
+  /**
    * Picks up run directories added or removed since the index last looked, cheaply: a kind
    * folder whose mtime did not change is not listed. Changes inside a run directory are
-   * picked up by {@link upsert} (the writer, the watcher) or {@link rebuild}.
+   * picked up by {@link upsert} (the writer, the watcher) or {@link rebuild}. A mirror has
+   * nothing to pick up from the run directories: it does nothing.
    */
   async refresh(): Promise<void> {
+    if (this.source) return;
     for (const { kind, dir } of kindFolders(this.runsDir)) {
       const mtime = String(await folderMtime(dir));
       if (this.getMeta(`mtime:${kind}`) === mtime) continue;
@@ -153,6 +286,7 @@ export class RunCatalog {
    * reading the files back. Returns whether the run is indexed now.
    */
   async upsert(location: RunRef, written?: RunContent): Promise<boolean> {
+    this.checkLocal();
     const entry = await readCatalogEntry(this.runsDir, location, written);
     if (entry) this.put(entry);
     else this.remove(location.runId);
@@ -166,6 +300,7 @@ export class RunCatalog {
    * left as it was), null for the others.
    */
   async apply(changes: readonly CatalogChange[]): Promise<(unknown | null)[]> {
+    if (changes.some((change) => 'upsert' in change)) this.checkLocal();
     const read = await Promise.allSettled(
       changes.map((change) => ('upsert' in change ? readCatalogEntry(this.runsDir, change.upsert, change.written) : null)),
     );
@@ -179,6 +314,15 @@ export class RunCatalog {
       });
     })();
     return read.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as unknown) : null));
+  }
+
+  /**
+   * A mirror never reads a run directory into itself: a replica's run directories are
+   * staging copies, and one that is gone would be forgotten though the run is in the
+   * shared store. Its runs come from its source ({@link follow}, {@link applyMirrored}).
+   */
+  private checkLocal(): void {
+    if (this.source) throw new Error('the index of a shared store follows the shared index: publish the run instead of indexing its directory');
   }
 
   /** Forgets one run. */

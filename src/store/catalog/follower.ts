@@ -1,7 +1,10 @@
 import { RunStore } from '../run-store.js';
 import { locateTraceRun, type TraceRunEntry } from '../trace-map.js';
 import type { RunRef } from '../writer.js';
-import { RunCatalog, type CatalogChange } from './catalog.js';
+import { IndexMirror, MIRROR_POLL_MS } from '../shared/mirror.js';
+import { dropShreddedKeys } from '../shared/shared-run.js';
+import type { SharedStore } from '../shared/shared-store.js';
+import { RunCatalog, type CatalogChange, type MirroredRun } from './catalog.js';
 import type { RunContent } from './entry.js';
 import { watchRuns, type RunWatcher } from './watch.js';
 
@@ -31,6 +34,10 @@ export interface IndexedWrite extends RunRef, RunContent {
  * through {@link runWritten}, and changes made by anyone else through a watcher of the kind
  * folders. Opened (rebuilt if need be) before the API serves. Index failures are reported to
  * `warn`, never thrown: the run directory is the truth and the index can be rebuilt.
+ *
+ * On the shared backend the index is a mirror of the shared index instead ({@link mirror}):
+ * no watcher, and written runs reach it through {@link published} once they are in the
+ * shared store, not from their staging copy.
  */
 export class CatalogFollower {
   private watcher: RunWatcher | null = null;
@@ -41,16 +48,26 @@ export class CatalogFollower {
   private constructor(
     readonly store: RunStore,
     private readonly log: FollowerLog,
+    /** What follows the shared index into this one, on the shared backend; else null. */
+    readonly mirror: IndexMirror | null,
   ) {}
 
-  /** Opens the index of `runsDir` (rebuilds are logged at info); see {@link RunCatalog.open}. */
-  static async open(runsDir: string, log: FollowerLog): Promise<CatalogFollower> {
-    const catalog = await RunCatalog.open(runsDir, (message, fields) => log.info(fields, message));
-    return new CatalogFollower(new RunStore(runsDir, catalog), log);
+  /**
+   * Opens the index of `runsDir` (rebuilds are logged at info); see {@link RunCatalog.open}.
+   * `shared`: the shared backend's store, whose index this one mirrors.
+   */
+  static async open(runsDir: string, log: FollowerLog, shared?: SharedStore): Promise<CatalogFollower> {
+    const catalog = await RunCatalog.open(runsDir, (message, fields) => log.info(fields, message), shared?.index);
+    const mirror = shared ? new IndexMirror(catalog, log, MIRROR_POLL_MS, (runs) => dropShreddedKeys(runsDir, shared, runs)) : null;
+    return new CatalogFollower(new RunStore(runsDir, catalog), log, mirror);
   }
 
-  /** Starts watching the kind folders; resolves without waiting for the initial scan. */
+  /**
+   * Starts watching the kind folders (a mirror: polling the shared index); resolves without
+   * waiting for the initial scan.
+   */
   async start(): Promise<void> {
+    if (this.mirror) return this.mirror.start();
     const { runsDir, catalog } = this.store;
     const started = Date.now();
     this.watcher = watchRuns(runsDir, catalog, (err) => this.log.warn({ err }, 'updating the run index from disk failed'));
@@ -64,6 +81,7 @@ export class CatalogFollower {
     await this.flush();
     await this.watcher?.close();
     this.watcher = null;
+    await this.mirror?.shutdown();
     this.store.catalog.close();
   }
 
@@ -72,9 +90,19 @@ export class CatalogFollower {
    * every {@link BATCH_MS} ms: one SQLite transaction per batch instead of one per run.
    */
   runWritten(written: IndexedWrite): void {
+    // A mirror learns of the write when it is published ({@link published}).
+    if (this.mirror) return;
     this.waiting.push(written);
     if (this.waiting.length >= BATCH_MAX) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), BATCH_MS);
+  }
+
+  /**
+   * On the shared backend, runs this replica has just committed to the shared index (a
+   * publish, a removal): into its own index at once. Does nothing on a local store.
+   */
+  published(changes: readonly MirroredRun[]): void {
+    this.mirror?.apply(changes);
   }
 
   /**
