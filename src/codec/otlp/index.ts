@@ -7,7 +7,7 @@ export { DEFAULT_LIMITS, STORED_LIMITS, TRUNCATION_MARKER } from './limits.js';
 export type { AttributeLimits, DecodeBudget, DecodeOptions } from './limits.js';
 export { encodeExportResponse, encodeStatus } from './response.js';
 export type { PartialSuccess } from './response.js';
-export { encodeTracesJson, encodeLogsJson } from './to-json.js';
+export { encodeTracesJson, encodeTracesJsonChunks, encodeLogsJson } from './to-json.js';
 export { otlpRoot } from './schema.js';
 export { keyOfPacked, packBatch, packedNames, packSpan, spanKey, unpackBatch, unpackSpan } from './packed-span.js';
 export type { PackedBatch } from './packed-span.js';

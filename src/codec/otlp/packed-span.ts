@@ -260,12 +260,12 @@ class Unpacker {
 
   varint(): number {
     let n = 0;
-    let shift = 0;
-    for (;;) {
+    for (let shift = 0; ; shift += 7) {
       const b = this.buf[this.at++] as number;
-      n += (b & 0x7f) * 2 ** shift;
+      // Shifts while the number fits 31 bits: a multiplication gives a double even for 0,
+      // and a span's counts, kind and flags held as doubles cost a boxed number each.
+      n = shift < 28 ? n | ((b & 0x7f) << shift) : n + (b & 0x7f) * 2 ** shift;
       if (b < 0x80) return n;
-      shift += 7;
     }
   }
 

@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
+import { decodeTraces, encodeTracesJsonChunks } from '../../codec/otlp/index.js';
 import { describeError, faultPoint } from '../../lib/index.js';
 import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
 import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
@@ -83,15 +83,22 @@ export interface MaterializeOutcome {
 export class Materializer {
   private readonly accounting: RunAccounting;
   private metrics: MetricEvent[] = [];
+  /**
+   * The spans (stored and new) of the last write: once the job is dropped, all that write
+   * built is garbage, which the worker collects for a large trace before the next job reads
+   * its own stored trace back beside it.
+   */
+  lastWriteSpans = 0;
 
   constructor(
     private readonly options: MaterializerOptions,
     private readonly priceBook: PriceBook,
     private readonly io: RunFiles,
     /**
-     * Called with the trace's span count between the stages of a write (read back, map,
-     * encode and write), once what the stage before built is garbage: the worker collects it
-     * for large traces, whose garbage would otherwise pile up beside the next stage's.
+     * Called with the trace's span count between the stages of a write (read back, map),
+     * once what the stage before built is garbage: the worker collects it for large traces,
+     * whose garbage would otherwise pile up beside the next stage's (and after the job, see
+     * {@link lastWriteSpans}).
      */
     private readonly reclaim: (spans: number) => void = () => undefined,
   ) {
@@ -139,6 +146,7 @@ export class Materializer {
 
   private write(job: MaterializeJob, failure: string | null): MaterializeOutcome {
     this.metrics = [];
+    this.lastWriteSpans = 0;
     const outcome: MaterializeOutcome = { location: job.location, indexed: null, metrics: this.metrics, warnings: [], unpriced: false };
     const started = performance.now();
     const { trace, location } = job;
@@ -150,6 +158,7 @@ export class Materializer {
     if (location?.final && !isFinal(trace.phase)) return outcome;
     const rewrite = location !== null && location.hasTrace !== false;
     const spans = rewrite ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    this.lastWriteSpans = spans.length;
     // The stored trace.json's text and parse tree.
     if (rewrite) this.reclaim(spans.length);
     const phase = settledPhase(trace.phase, spans);
@@ -185,8 +194,6 @@ export class Materializer {
     }
     const written = this.writeFiles(next.runId, record, metadataOnly ? null : spans);
     faultPoint('run-written');
-    // The trace.json text (writeFiles' own), before the next job decodes.
-    if (!metadataOnly) this.reclaim(spans.length);
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
     // Counted here, off the event loop, which would otherwise list the directory to index it.
@@ -200,7 +207,7 @@ export class Materializer {
 
   /** Writes the run's files; `spans` null: its metadata only. */
   private writeFiles(runId: string, record: RunRecord, spans: readonly Span[] | null): ReturnType<typeof writeRun> {
-    const traceJson = spans === null ? '' : encodeTracesJson(spans);
+    const traceJson = spans === null ? '' : encodeTracesJsonChunks(spans);
     return writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly: spans === null }, this.io);
   }
 

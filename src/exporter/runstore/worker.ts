@@ -39,7 +39,8 @@ if (setup.masterKey) {
   const master = parseMasterKey(setup.masterKey.hex, setup.masterKey.source);
   attachEncryptedStore(setup.runsDir, master, (file) => io.remember(file));
 }
-const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io, heapReclaimer());
+const reclaim = heapReclaimer();
+const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io, reclaim);
 const port = parentPort!;
 /** The pool's packed-span name table, as far as it was sent. */
 const names: string[] = [];
@@ -66,6 +67,8 @@ port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
 function materialize(id: number, wire: WireJob): Reply {
   for (const name of wire.names) names.push(name);
   const reply = answer(id, () => materializer.materialize(decoded(wire)));
+  // The job (its spans decoded here) is out of reach now, with all its write built.
+  reclaim(materializer.lastWriteSpans);
   // Failures are left for the next sync asked for.
   if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
   return reply;
