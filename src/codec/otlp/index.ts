@@ -9,6 +9,6 @@ export { encodeExportResponse, encodeStatus } from './response.js';
 export type { PartialSuccess } from './response.js';
 export { encodeTracesJson, encodeTracesJsonChunks, encodeLogsJson } from './to-json.js';
 export { otlpRoot } from './schema.js';
-export { keyOfPacked, packBatch, packedNames, packSpan, spanKey, unpackBatch, unpackSpan } from './packed-span.js';
+export { keyOfPacked, packBatch, packedNames, packSpan, plainSpan, spanKey, unpackBatch, unpackSpan, viewBatch, viewSpans } from './packed-span.js';
 export type { PackedBatch } from './packed-span.js';
 export type { DecodedTraces, DecodedLogs, DecodeAccount, WireFormat, Signal } from './types.js';

@@ -204,9 +204,14 @@ function requestText<T>(blocks: ResourceBlock<T>[], names: readonly [string, str
   return parts.join('');
 }
 
-/** The spans in `trace.json` order: start time, stable for ties. */
+/**
+ * The spans in `trace.json` order: start time, stable for ties. Each start is read once (a
+ * span left packed unpacks to be read).
+ */
 function spansInOrder(spans: readonly Span[]): Span[] {
-  return [...spans].sort((a, b) => compareDecimal(a.startTimeUnixNano, b.startTimeUnixNano));
+  const keyed = spans.map((span) => ({ span, start: span.startTimeUnixNano }));
+  keyed.sort((a, b) => compareDecimal(a.start, b.start));
+  return keyed.map((k) => k.span);
 }
 
 const TRACE_NAMES = ['resourceSpans', 'scopeSpans', 'spans'] as const;

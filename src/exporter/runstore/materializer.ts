@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { decodeTraces, encodeTracesJsonChunks } from '../../codec/otlp/index.js';
+import { decodeTraces, encodeTracesJsonChunks, plainSpan, viewSpans } from '../../codec/otlp/index.js';
 import { describeError, faultPoint } from '../../lib/index.js';
 import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
 import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
@@ -36,6 +36,14 @@ export interface MaterializerOptions {
   /** JSON text in inputs/outputs nested deeper than this stays text (`ingest.limits.attribute_value_depth_limit`). */
   documentDepthLimit?: number;
 }
+
+/**
+ * Spans from which a trace is written from packed spans (views that unpack a span when it is
+ * read, see codec/otlp viewSpans): decoded, a large trace and the span tree mapped from it
+ * would not fit beside each other in the memory bound; the worker also collects its garbage
+ * between the write's stages.
+ */
+export const LARGE_TRACE_SPANS = 10_000;
 
 /** What a run written without part of its telemetry says was left out. */
 const LEFT_OUT = ['span attributes', 'span events', 'span links', 'log records'];
@@ -121,7 +129,7 @@ export class Materializer {
       return this.write(job, null);
     } catch (err) {
       if (isRetryableWriteError(err)) throw err;
-      const spans = job.trace.spans.map((span) => ({ ...span, attributes: [], events: [], links: [] }));
+      const spans = job.trace.spans.map((span) => ({ ...plainSpan(span), attributes: [], events: [], links: [] }));
       const outcome = this.write({ ...job, trace: { ...job.trace, spans, logs: [] } }, describeError(err));
       outcome.warnings.unshift({
         fields: { err: describeError(err), trace_id: job.trace.traceId },
@@ -254,7 +262,8 @@ export class Materializer {
   private storedSpans(location: TraceRun): Span[] {
     const bytes = this.io.readBytes(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
     if (!bytes || bytes.length === 0) return [];
-    return decodeTraces(bytes, 'json', { atOnce: true }).spans;
+    const { spans } = decodeTraces(bytes, 'json', { atOnce: true });
+    return spans.length >= LARGE_TRACE_SPANS ? viewSpans(spans) : spans;
   }
 }
 
