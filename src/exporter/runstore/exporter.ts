@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packBatch } from '../../codec/otlp/index.js';
-import { Limiter } from '../../lib/index.js';
+import { fullCollector, Limiter } from '../../lib/index.js';
 import type { AssembledTrace, LogRecord } from '../../model/index.js';
 import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
 import type { PriceBookFiles } from '../../pricing/index.js';
 import { logRecordLines } from '../../semconv/index.js';
 import { appendUntracedLogs, type IndexedWrite, type TraceRunEntry } from '../../store/index.js';
 import type { Logger, Metrics, RunningRun } from '../../telemetry/index.js';
-import type { MaterializeOutcome } from './materializer.js';
+import { LARGE_TRACE_SPANS, type MaterializeOutcome } from './materializer.js';
 import { MaterializerPool } from './pool.js';
 import { TraceRunCache } from './trace-runs.js';
 import { backoffMs, isRetryableWriteError } from './retry.js';
@@ -61,6 +61,8 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private untraced: Promise<void> = Promise.resolve();
   private readonly limiter: Limiter;
   private readonly pool: MaterializerPool;
+  /** A full garbage collection of this (the event loop's) thread, after a large trace is handed over. */
+  private readonly collect = fullCollector();
   /** Runs written as running, per trace, for `paracle_runs_running`. */
   private readonly running = new Map<string, RunningRun>();
   private stopping = false;
@@ -191,7 +193,11 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
     const { traceId, phase, logs, late, truncated } = trace;
     const held = trace.held?.();
     const spans = held ? { packed: packBatch(held), origins: held.origins } : trace.spans;
-    const outcome = await this.pool.materialize({ trace: { traceId, phase, spans, logs, late, truncated }, location });
+    const sent = this.pool.materialize({ trace: { traceId, phase, spans, logs, late, truncated }, location });
+    // A large trace's spans were decoded here (a request's worth at a time) and packed: that
+    // garbage, ~0.7 KB a span, would stay resident while the worker writes the trace.
+    if ((held?.count ?? trace.spans.length) >= LARGE_TRACE_SPANS) setImmediate(this.collect);
+    const outcome = await sent;
     if (outcome.location) this.locations.set(trace.traceId, outcome.location);
     this.apply(outcome);
   }

@@ -1,9 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { unpackBatch, viewBatch } from '../../codec/otlp/index.js';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
 import { parseMasterKey } from '../../crypt/index.js';
+import { fullCollector } from '../../lib/index.js';
 import { attachEncryptedStore, RunFiles } from '../../store/index.js';
 import { LARGE_TRACE_SPANS, Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
 import { errorMessage, type Reply, type Request, type WireJob } from './protocol.js';
@@ -86,13 +85,10 @@ function answer(id: number, work: () => MaterializeOutcome): Reply {
  * spans or more. Measured on a root with 200,000 children: the stages' garbage (the stored
  * trace.json's parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it
  * late, so the process's peak was 1,050 MiB without and 674 MiB with; a full collection of
- * a heap that size takes tens of milliseconds of this thread, against seconds for the write. `gc` is taken from a context made while `--expose-gc` is set, then the flag
- * is cleared again (the way jest's leak detector does it): no other context sees it.
+ * a heap that size takes tens of milliseconds of this thread, against seconds for the write.
  */
 function heapReclaimer(): (spans: number) => void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  setFlagsFromString('--no-expose-gc');
+  const gc = fullCollector();
   return (spans) => {
     if (spans >= LARGE_TRACE_SPANS) gc();
   };
