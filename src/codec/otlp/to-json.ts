@@ -227,22 +227,26 @@ export function encodeTracesJson(spans: readonly Span[]): string {
   return requestText(groupByOrigin(spansInOrder(spans)), TRACE_NAMES, spanJson);
 }
 
-/** Size of the buffers {@link encodeTracesJsonChunks} fills. */
-const CHUNK_BYTES = 1024 * 1024;
+/** Size of the first buffer {@link encodeTracesJsonChunks} fills, and of the largest. */
+const FIRST_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * {@link encodeTracesJson} as UTF-8 bytes in buffers of about a megabyte each, written span
- * by span: for a large trace, whose text as one string would be copied into bytes again to
- * be written, and whose buffer grown by doubling would be held twice while it grows.
+ * {@link encodeTracesJson} as UTF-8 bytes in buffers written span by span, each twice the
+ * size of the one before up to a megabyte (a small trace takes one small buffer): for a
+ * large trace, whose text as one string would be copied into bytes again to be written, and
+ * whose buffer grown by doubling would be held twice while it grows.
  */
 export function encodeTracesJsonChunks(spans: readonly Span[]): Buffer[] {
   const chunks: Buffer[] = [];
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let size = FIRST_CHUNK_BYTES;
+  let chunk = Buffer.allocUnsafe(size);
   let at = 0;
   writeRequest(groupByOrigin(spansInOrder(spans)), TRACE_NAMES, spanJson, (text) => {
     if (at + text.length * 3 > chunk.length) {
       if (at > 0) chunks.push(chunk.subarray(0, at));
-      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, text.length * 3));
+      size = Math.min(size * 2, MAX_CHUNK_BYTES);
+      chunk = Buffer.allocUnsafe(Math.max(size, text.length * 3));
       at = 0;
     }
     at += chunk.write(text, at, 'utf8');
