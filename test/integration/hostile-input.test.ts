@@ -185,11 +185,10 @@ describe('hostile input: a 2xx means stored', () => {
   // Last: its peak RSS would stay with the process. KNOWN GAP (issue 13), narrowed: the run
   // is written (and rewritten for each late request) from packed spans in the run-store
   // worker, and both threads collect the trace's garbage once it has changed hands
-  // (exporter/runstore LARGE_TRACE_SPANS), so the peak went from 550–700 MiB to 387–393 MiB
-  // run alone (bound 406, idle 137); with seven other integration files beside it on two
-  // cores it reached 406.03, so it is still printed, not asserted. What is left: the span
-  // tree the mapping builds (~300 B a span, 60 MiB here) and the mapping's garbage beside
-  // the packed spans in the worker.
+  // (exporter/runstore LARGE_TRACE_SPANS), so the peak went from 550–700 MiB to 376–434 MiB
+  // (bound 406, idle 137; most runs under it, 406 beside seven other integration files), so
+  // it is still printed, not asserted. What is left: the span tree the mapping builds (~300 B
+  // a span, 60 MiB here) and the mapping's garbage beside the packed spans in the worker.
   it('stores a root with 200,000 direct children, every acknowledged span', async () => {
     knownMemoryGap = true;
     const traceId = nextTraceId();
