@@ -11,6 +11,7 @@ export { appendUntracedLogs } from './untraced.js';
 export { writeRun, moveRun, readRunFile, appendRunLogs, refreshArtifactsCount } from './writer.js';
 export type { RunRef } from './writer.js';
 export { RunFiles } from './run-io.js';
+export type { FileContent } from './run-io.js';
 export { directoryBytesSync } from './size.js';
 export { locateTraceRun, registerTraceRun, traceRunEntry } from './trace-map.js';
 export type { TraceRunEntry } from './trace-map.js';

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -11,12 +13,16 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { DIR_MODE, FILE_MODE, faultPoint } from '../lib/index.js';
 import { codecOf } from './codec.js';
 import { StoreError, errnoOf, storeOpSync } from './errors.js';
+
+/** A file's content: text, bytes, or bytes in chunks (written one after the other, never joined unless sealed). */
+export type FileContent = string | Uint8Array | readonly Uint8Array[];
 
 /**
  * The one place run files are written and read back while writing runs: synchronous (the
@@ -52,12 +58,12 @@ export class RunFiles {
    * Writes `data` to `path` atomically: a reader sees the old file or the whole new one.
    * The parent folder is made when missing. Returns the bytes written.
    */
-  writeAtomic(path: string, data: string | Uint8Array): number {
+  writeAtomic(path: string, data: FileContent): number {
     const dir = dirname(path);
     const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     storeOpSync('write', path, () => {
       try {
-        writeTemp(tmp, codecOf(path).seal(path, data), () => this.makeDir(dir));
+        writeTemp(tmp, sealed(path, data), () => this.makeDir(dir));
         renameSync(tmp, path);
       } catch (err) {
         // A part written to a full disk must not keep it full.
@@ -68,7 +74,8 @@ export class RunFiles {
     this.files.add(path);
     this.dirs.add(dir);
     faultPoint('run-file');
-    return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (typeof data === 'string') return Buffer.byteLength(data);
+    return isChunks(data) ? data.reduce((n, chunk) => n + chunk.byteLength, 0) : data.byteLength;
   }
 
   /** The modification time of `path`, in ms. */
@@ -195,14 +202,38 @@ export class RunFiles {
   }
 }
 
+function isChunks(data: FileContent): data is readonly Uint8Array[] {
+  return Array.isArray(data);
+}
+
+/** What to store for `data` at `path`: chunks stay chunks unless its codec seals them (in one envelope). */
+function sealed(path: string, data: FileContent): FileContent {
+  const codec = codecOf(path);
+  if (!isChunks(data)) return codec.seal(path, data);
+  return codec.encrypted ? codec.seal(path, Buffer.concat(data)) : data;
+}
+
 /** Writes a temp file; its folder is made (`makeDir`) only when missing: one syscall less per write. */
-function writeTemp(tmp: string, data: string | Uint8Array, makeDir: () => void): void {
+function writeTemp(tmp: string, data: FileContent, makeDir: () => void): void {
   try {
-    writeFileSync(tmp, data, { mode: FILE_MODE });
+    writeNew(tmp, data);
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT') throw err;
     makeDir();
-    writeFileSync(tmp, data, { mode: FILE_MODE });
+    writeNew(tmp, data);
+  }
+}
+
+function writeNew(path: string, data: FileContent): void {
+  if (!isChunks(data)) {
+    writeFileSync(path, data, { mode: FILE_MODE });
+    return;
+  }
+  const fd = openSync(path, 'w', FILE_MODE);
+  try {
+    for (const chunk of data) for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
+  } finally {
+    closeSync(fd);
   }
 }
 

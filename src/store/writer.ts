@@ -8,14 +8,14 @@ import { runDirectory, sanitizeStepId } from './layout.js';
 import { mergeLogs } from './logs-format.js';
 import { metadataFields, parseMetadata, renderMetadataFields } from './metadata.js';
 import { readStoredTextIfExists as readTextIfExists } from './stored-file.js';
-import { RunFiles } from './run-io.js';
+import { RunFiles, type FileContent } from './run-io.js';
 
 /** Everything needed to write one run directory. */
 export interface RunWrite {
   runId: string;
   record: RunRecord;
-  /** The run's spans as OTLP/JSON text, written verbatim to `trace.json`. */
-  traceJson: string;
+  /** The run's spans as OTLP/JSON (text, or its UTF-8 bytes in chunks), written verbatim to `trace.json`. */
+  traceJson: FileContent;
 }
 
 /** Options of {@link writeRun}. */
@@ -158,7 +158,7 @@ function writeContent(io: RunFiles, dir: string, write: RunWrite, result: RunWri
   if (record.kind === 'workflow') writeSteps(io, dir, record, result);
   result.input = jsonText(record.input);
   result.output = jsonText(record.output);
-  const texts: Record<ContentFile, string> = { 'input.json': result.input, 'output.json': result.output, 'trace.json': write.traceJson, 'logs.txt': '' };
+  const texts: Record<ContentFile, FileContent> = { 'input.json': result.input, 'output.json': result.output, 'trace.json': write.traceJson, 'logs.txt': '' };
   for (const file of CONTENT_FILES) {
     const path = join(dir, file);
     if (file !== 'logs.txt') result.bytesWritten += io.writeAtomic(path, texts[file]);

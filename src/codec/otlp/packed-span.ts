@@ -260,12 +260,12 @@ class Unpacker {
 
   varint(): number {
     let n = 0;
-    let shift = 0;
-    for (;;) {
+    for (let shift = 0; ; shift += 7) {
       const b = this.buf[this.at++] as number;
-      n += (b & 0x7f) * 2 ** shift;
+      // Shifts while the number fits 31 bits: a multiplication gives a double even for 0,
+      // and a span's counts, kind and flags held as doubles cost a boxed number each.
+      n = shift < 28 ? n | ((b & 0x7f) << shift) : n + (b & 0x7f) * 2 ** shift;
       if (b < 0x80) return n;
-      shift += 7;
     }
   }
 
@@ -478,4 +478,103 @@ export function unpackBatch(batch: PackedBatch, traceId: string, origins: readon
     reader.at = end;
   }
   return spans;
+}
+
+/** What the spans left packed in one buffer share. */
+interface PackedContext {
+  buf: Buffer;
+  traceId: string;
+  origins: readonly Origin[];
+  table: readonly string[];
+}
+
+/** The span a {@link PackedSpanView} unpacked last, and where it was packed. */
+let last: { context: PackedContext; at: number; span: Span } | null = null;
+
+/**
+ * A span left packed in its batch's buffer, for a trace too large to hold decoded while it
+ * is mapped and written (a decoded bare span takes ~640 bytes of heap, a view ~180). Its ids
+ * are read at once (merging and the span tree look them up); any other field unpacks the
+ * span, and the span unpacked last is kept, so reading the fields of one span one after the
+ * other unpacks it once. Read-only: its fields are getters, so spreading it copies nothing
+ * (see {@link plainSpan}).
+ */
+class PackedSpanView implements Span {
+  readonly spanId: string;
+  readonly parentSpanId: string;
+
+  constructor(
+    private readonly context: PackedContext,
+    private readonly at: number,
+  ) {
+    const reader = new Unpacker(context.buf, at, context.table);
+    this.spanId = reader.hex();
+    reader.varint();
+    this.parentSpanId = reader.hex();
+  }
+
+  get traceId(): string { return this.context.traceId; }
+  get origin(): Origin { return this.unpack().origin; }
+  get traceState(): string { return this.unpack().traceState; }
+  get flags(): number { return this.unpack().flags; }
+  get name(): string { return this.unpack().name; }
+  get kind(): number { return this.unpack().kind; }
+  get startTimeUnixNano(): string { return this.unpack().startTimeUnixNano; }
+  get endTimeUnixNano(): string { return this.unpack().endTimeUnixNano; }
+  get attributes(): KeyValue[] { return this.unpack().attributes; }
+  get droppedAttributesCount(): number { return this.unpack().droppedAttributesCount; }
+  get events(): Span['events'] { return this.unpack().events; }
+  get droppedEventsCount(): number { return this.unpack().droppedEventsCount; }
+  get links(): Span['links'] { return this.unpack().links; }
+  get droppedLinksCount(): number { return this.unpack().droppedLinksCount; }
+  get status(): Span['status'] { return this.unpack().status; }
+
+  /** The span decoded (shared with the next caller until another view unpacks: copy it to keep it). */
+  unpack(): Span {
+    const { context, at } = this;
+    if (last?.context !== context || last.at !== at) {
+      last = { context, at, span: new Unpacker(context.buf, at, context.table).span(context.traceId, context.origins) };
+    }
+    return last.span;
+  }
+}
+
+/**
+ * The spans of a {@link PackedBatch} like {@link unpackBatch}, but left packed: each is a
+ * read-only view that unpacks it when a field other than its ids is read.
+ */
+export function viewBatch(batch: PackedBatch, traceId: string, origins: readonly Origin[], table: readonly string[]): Span[] {
+  const context: PackedContext = { buf: Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength), traceId, origins, table };
+  const spans = new Array<Span>(batch.count);
+  for (const [i, span] of batch.decoded) spans[i] = span;
+  const reader = new Unpacker(context.buf, 0, table);
+  for (let i = 0; i < batch.count; i++) {
+    const length = reader.varint();
+    if (length === 0) continue;
+    spans[i] = new PackedSpanView(context, reader.at);
+    reader.at += length;
+  }
+  return spans;
+}
+
+/**
+ * Decoded spans of one trace packed into one buffer and handed back as views (see
+ * {@link viewBatch}); `spans` can then be dropped.
+ */
+export function viewSpans(spans: readonly Span[]): Span[] {
+  const traceId = spans[0]?.traceId;
+  if (spans.some((span) => span.traceId !== traceId || span instanceof PackedSpanView)) return [...spans];
+  const origins = new Map<Origin, number>();
+  const packed = spans.map((span) => {
+    let index = origins.get(span.origin);
+    if (index === undefined) origins.set(span.origin, (index = origins.size));
+    return packSpan(span, index);
+  });
+  const batch = packBatch({ spans: packed, count: packed.length, origins: [...origins.keys()] });
+  return viewBatch(batch, traceId ?? '', [...origins.keys()], names);
+}
+
+/** A span as a plain object (a view unpacked), so that it can be spread. */
+export function plainSpan(span: Span): Span {
+  return span instanceof PackedSpanView ? { ...span.unpack() } : span;
 }

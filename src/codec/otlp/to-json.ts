@@ -125,24 +125,24 @@ function compareDecimal(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface ScopeBlock {
+interface ScopeBlock<T> {
   scope: Json;
   schemaUrl: string;
-  items: Json[];
+  items: T[];
 }
 
-interface ResourceBlock {
+interface ResourceBlock<T> {
   resource: Json;
   schemaUrl: string;
-  scopes: Map<string, ScopeBlock>;
+  scopes: Map<string, ScopeBlock<T>>;
 }
 
 /**
  * Groups items (already in output order) into resource blocks and scope blocks of equal
  * content. Keys are computed once per distinct origin object: a request's items share one.
  */
-function groupByOrigin<T extends { origin: Origin }>(items: readonly T[], toJson: (item: T) => Json): ResourceBlock[] {
-  const blocks = new Map<string, ResourceBlock>();
+function groupByOrigin<T extends { origin: Origin }>(items: readonly T[]): ResourceBlock<T>[] {
+  const blocks = new Map<string, ResourceBlock<T>>();
   const keys = new Map<Origin, [string, string]>();
   for (const item of items) {
     const o = item.origin;
@@ -164,26 +164,57 @@ function groupByOrigin<T extends { origin: Origin }>(items: readonly T[], toJson
       scope = { scope: putAttributes(scopeJson, o.scope), schemaUrl: o.scopeSchemaUrl, items: [] };
       block.scopes.set(key[1], scope);
     }
-    scope.items.push(toJson(item));
+    scope.items.push(item);
   }
   return [...blocks.values()];
 }
 
-/** Writes grouped blocks under the signal's field names. */
-function requestJson(blocks: ResourceBlock[], names: readonly [string, string, string]): string {
-  const [resourceKey, scopeKey, itemKey] = names;
-  const resourceBlocks = blocks.map((b) => {
-    const out: Json = { resource: b.resource };
-    out[scopeKey] = [...b.scopes.values()].map((s) => {
-      const scope: Json = { scope: s.scope, [itemKey]: s.items };
-      put(scope, 'schemaUrl', s.schemaUrl);
-      return scope;
-    });
-    put(out, 'schemaUrl', b.schemaUrl);
-    return out;
-  });
-  return JSON.stringify({ [resourceKey]: resourceBlocks });
+/** `,"schemaUrl":…` when the url is not empty (proto3 JSON leaves the default out). */
+function schemaUrlJson(url: string): string {
+  return url === '' ? '' : `,"schemaUrl":${JSON.stringify(url)}`;
 }
+
+/**
+ * Writes grouped blocks under the signal's field names to `out`, one item at a time: the
+ * text is what `JSON.stringify` makes of the whole request, but no JSON object of more than
+ * one item is ever built, so a trace of 200,000 spans costs its output and not a copy of
+ * itself as JSON objects besides.
+ */
+function writeRequest<T>(blocks: ResourceBlock<T>[], names: readonly [string, string, string], toJson: (item: T) => Json, out: (text: string) => void): void {
+  const [resourceKey, scopeKey, itemKey] = names;
+  out(`{${JSON.stringify(resourceKey)}:[`);
+  blocks.forEach((b, i) => {
+    out(`${i === 0 ? '' : ','}{"resource":${JSON.stringify(b.resource)},${JSON.stringify(scopeKey)}:[`);
+    let first = true;
+    for (const s of b.scopes.values()) {
+      out(`${first ? '' : ','}{"scope":${JSON.stringify(s.scope)},${JSON.stringify(itemKey)}:[`);
+      first = false;
+      s.items.forEach((item, j) => out((j === 0 ? '' : ',') + JSON.stringify(toJson(item))));
+      out(`]${schemaUrlJson(s.schemaUrl)}}`);
+    }
+    out(`]${schemaUrlJson(b.schemaUrl)}}`);
+  });
+  out(']}');
+}
+
+/** The request as one string. */
+function requestText<T>(blocks: ResourceBlock<T>[], names: readonly [string, string, string], toJson: (item: T) => Json): string {
+  const parts: string[] = [];
+  writeRequest(blocks, names, toJson, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/**
+ * The spans in `trace.json` order: start time, stable for ties. Each start is read once (a
+ * span left packed unpacks to be read).
+ */
+function spansInOrder(spans: readonly Span[]): Span[] {
+  const keyed = spans.map((span) => ({ span, start: span.startTimeUnixNano }));
+  keyed.sort((a, b) => compareDecimal(a.start, b.start));
+  return keyed.map((k) => k.span);
+}
+
+const TRACE_NAMES = ['resourceSpans', 'scopeSpans', 'spans'] as const;
 
 /**
  * The spans as one compact OTLP/JSON ExportTraceServiceRequest (`{"resourceSpans":[...]}`),
@@ -193,8 +224,35 @@ function requestJson(blocks: ResourceBlock[], names: readonly [string, string, s
  * `decodeTraces(…, 'json')` gives back equal spans, in that document order.
  */
 export function encodeTracesJson(spans: readonly Span[]): string {
-  const ordered = [...spans].sort((a, b) => compareDecimal(a.startTimeUnixNano, b.startTimeUnixNano));
-  return requestJson(groupByOrigin(ordered, spanJson), ['resourceSpans', 'scopeSpans', 'spans']);
+  return requestText(groupByOrigin(spansInOrder(spans)), TRACE_NAMES, spanJson);
+}
+
+/** Size of the first buffer {@link encodeTracesJsonChunks} fills, and of the largest. */
+const FIRST_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * {@link encodeTracesJson} as UTF-8 bytes in buffers written span by span, each twice the
+ * size of the one before up to a megabyte (a small trace takes one small buffer): for a
+ * large trace, whose text as one string would be copied into bytes again to be written, and
+ * whose buffer grown by doubling would be held twice while it grows.
+ */
+export function encodeTracesJsonChunks(spans: readonly Span[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let size = FIRST_CHUNK_BYTES;
+  let chunk = Buffer.allocUnsafe(size);
+  let at = 0;
+  writeRequest(groupByOrigin(spansInOrder(spans)), TRACE_NAMES, spanJson, (text) => {
+    if (at + text.length * 3 > chunk.length) {
+      if (at > 0) chunks.push(chunk.subarray(0, at));
+      size = Math.min(size * 2, MAX_CHUNK_BYTES);
+      chunk = Buffer.allocUnsafe(Math.max(size, text.length * 3));
+      at = 0;
+    }
+    at += chunk.write(text, at, 'utf8');
+  });
+  if (at > 0) chunks.push(chunk.subarray(0, at));
+  return chunks;
 }
 
 /** A log record's time for ordering: its event time, else the time it was observed. */
@@ -208,5 +266,5 @@ function logTime(r: LogRecord): string {
  */
 export function encodeLogsJson(logs: readonly LogRecord[]): string {
   const ordered = [...logs].sort((a, b) => compareDecimal(logTime(a), logTime(b)));
-  return requestJson(groupByOrigin(ordered, logJson), ['resourceLogs', 'scopeLogs', 'logRecords']);
+  return requestText(groupByOrigin(ordered), ['resourceLogs', 'scopeLogs', 'logRecords'], logJson);
 }

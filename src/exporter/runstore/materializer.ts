@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { decodeTraces, encodeTracesJson } from '../../codec/otlp/index.js';
+import { decodeTraces, encodeTracesJsonChunks, plainSpan, viewSpans } from '../../codec/otlp/index.js';
 import { describeError, faultPoint } from '../../lib/index.js';
 import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
 import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
@@ -36,6 +36,14 @@ export interface MaterializerOptions {
   /** JSON text in inputs/outputs nested deeper than this stays text (`ingest.limits.attribute_value_depth_limit`). */
   documentDepthLimit?: number;
 }
+
+/**
+ * Spans from which a trace is written from packed spans (views that unpack a span when it is
+ * read, see codec/otlp viewSpans): decoded, a large trace and the span tree mapped from it
+ * would not fit beside each other in the memory bound; the worker also collects its garbage
+ * between the write's stages.
+ */
+export const LARGE_TRACE_SPANS = 10_000;
 
 /** What a run written without part of its telemetry says was left out. */
 const LEFT_OUT = ['span attributes', 'span events', 'span links', 'log records'];
@@ -83,15 +91,22 @@ export interface MaterializeOutcome {
 export class Materializer {
   private readonly accounting: RunAccounting;
   private metrics: MetricEvent[] = [];
+  /**
+   * The spans (stored and new) of the last write: once the job is dropped, all that write
+   * built is garbage, which the worker collects for a large trace before the next job reads
+   * its own stored trace back beside it.
+   */
+  lastWriteSpans = 0;
 
   constructor(
     private readonly options: MaterializerOptions,
     private readonly priceBook: PriceBook,
     private readonly io: RunFiles,
     /**
-     * Called with the trace's span count between the stages of a write (read back, map,
-     * encode and write), once what the stage before built is garbage: the worker collects it
-     * for large traces, whose garbage would otherwise pile up beside the next stage's.
+     * Called with the trace's span count between the stages of a write (read back, map),
+     * once what the stage before built is garbage: the worker collects it for large traces,
+     * whose garbage would otherwise pile up beside the next stage's (and after the job, see
+     * {@link lastWriteSpans}).
      */
     private readonly reclaim: (spans: number) => void = () => undefined,
   ) {
@@ -114,7 +129,7 @@ export class Materializer {
       return this.write(job, null);
     } catch (err) {
       if (isRetryableWriteError(err)) throw err;
-      const spans = job.trace.spans.map((span) => ({ ...span, attributes: [], events: [], links: [] }));
+      const spans = job.trace.spans.map((span) => ({ ...plainSpan(span), attributes: [], events: [], links: [] }));
       const outcome = this.write({ ...job, trace: { ...job.trace, spans, logs: [] } }, describeError(err));
       outcome.warnings.unshift({
         fields: { err: describeError(err), trace_id: job.trace.traceId },
@@ -139,6 +154,7 @@ export class Materializer {
 
   private write(job: MaterializeJob, failure: string | null): MaterializeOutcome {
     this.metrics = [];
+    this.lastWriteSpans = 0;
     const outcome: MaterializeOutcome = { location: job.location, indexed: null, metrics: this.metrics, warnings: [], unpriced: false };
     const started = performance.now();
     const { trace, location } = job;
@@ -150,6 +166,7 @@ export class Materializer {
     if (location?.final && !isFinal(trace.phase)) return outcome;
     const rewrite = location !== null && location.hasTrace !== false;
     const spans = rewrite ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    this.lastWriteSpans = spans.length;
     // The stored trace.json's text and parse tree.
     if (rewrite) this.reclaim(spans.length);
     const phase = settledPhase(trace.phase, spans);
@@ -185,8 +202,6 @@ export class Materializer {
     }
     const written = this.writeFiles(next.runId, record, metadataOnly ? null : spans);
     faultPoint('run-written');
-    // The trace.json text (writeFiles' own), before the next job decodes.
-    if (!metadataOnly) this.reclaim(spans.length);
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
     // Counted here, off the event loop, which would otherwise list the directory to index it.
@@ -200,7 +215,7 @@ export class Materializer {
 
   /** Writes the run's files; `spans` null: its metadata only. */
   private writeFiles(runId: string, record: RunRecord, spans: readonly Span[] | null): ReturnType<typeof writeRun> {
-    const traceJson = spans === null ? '' : encodeTracesJson(spans);
+    const traceJson = spans === null ? '' : encodeTracesJsonChunks(spans);
     return writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly: spans === null }, this.io);
   }
 
@@ -247,7 +262,8 @@ export class Materializer {
   private storedSpans(location: TraceRun): Span[] {
     const bytes = this.io.readBytes(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
     if (!bytes || bytes.length === 0) return [];
-    return decodeTraces(bytes, 'json', { atOnce: true }).spans;
+    const { spans } = decodeTraces(bytes, 'json', { atOnce: true });
+    return spans.length >= LARGE_TRACE_SPANS ? viewSpans(spans) : spans;
   }
 }
 

@@ -1,11 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { unpackBatch } from '../../codec/otlp/index.js';
+import { unpackBatch, viewBatch } from '../../codec/otlp/index.js';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
 import { parseMasterKey } from '../../crypt/index.js';
+import { fullCollector } from '../../lib/index.js';
 import { attachEncryptedStore, RunFiles } from '../../store/index.js';
-import { Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
+import { LARGE_TRACE_SPANS, Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
 import { errorMessage, type Reply, type Request, type WireJob } from './protocol.js';
 
 /** What the pool hands each worker when it starts. */
@@ -14,15 +13,6 @@ export interface WorkerSetup extends MaterializerOptions {
   /** The master key of an encrypted store (hex, and where it came from); null: plaintext. */
   masterKey: { hex: string; source: string } | null;
 }
-
-/**
- * Spans from which a trace's write collects this thread's garbage between its stages.
- * Measured on a root with 200,000 children: the stages' garbage (the stored trace.json's
- * parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it late, so the
- * process's peak was 1,050 MiB without and 674 MiB with; a full collection of a heap that
- * size takes tens of milliseconds of this thread, against seconds for the write.
- */
-const RECLAIM_FROM_SPANS = 10_000;
 
 /**
  * Files written and not yet synced at which the worker syncs them on its own, between two
@@ -39,7 +29,8 @@ if (setup.masterKey) {
   const master = parseMasterKey(setup.masterKey.hex, setup.masterKey.source);
   attachEncryptedStore(setup.runsDir, master, (file) => io.remember(file));
 }
-const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io, heapReclaimer());
+const reclaim = heapReclaimer();
+const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io, reclaim);
 const port = parentPort!;
 /** The pool's packed-span name table, as far as it was sent. */
 const names: string[] = [];
@@ -66,6 +57,8 @@ port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
 function materialize(id: number, wire: WireJob): Reply {
   for (const name of wire.names) names.push(name);
   const reply = answer(id, () => materializer.materialize(decoded(wire)));
+  // The job (its spans decoded here) is out of reach now, with all its write built.
+  reclaim(materializer.lastWriteSpans);
   // Failures are left for the next sync asked for.
   if (io.unsynced > MAX_UNSYNCED) void sync().catch(() => undefined);
   return reply;
@@ -75,7 +68,8 @@ function materialize(id: number, wire: WireJob): Reply {
 function decoded({ trace, location }: WireJob): MaterializeJob {
   const { spans } = trace;
   if (Array.isArray(spans)) return { trace: { ...trace, spans }, location };
-  return { trace: { ...trace, spans: unpackBatch(spans.packed, trace.traceId, spans.origins, names) }, location };
+  const read = spans.packed.count >= LARGE_TRACE_SPANS ? viewBatch : unpackBatch;
+  return { trace: { ...trace, spans: read(spans.packed, trace.traceId, spans.origins, names) }, location };
 }
 
 function answer(id: number, work: () => MaterializeOutcome): Reply {
@@ -87,15 +81,15 @@ function answer(id: number, work: () => MaterializeOutcome): Reply {
 }
 
 /**
- * A full garbage collection of this thread's heap for traces of {@link RECLAIM_FROM_SPANS}
- * spans or more. `gc` is taken from a context made while `--expose-gc` is set, then the flag
- * is cleared again (the way jest's leak detector does it): no other context sees it.
+ * A full garbage collection of this thread's heap for traces of {@link LARGE_TRACE_SPANS}
+ * spans or more. Measured on a root with 200,000 children: the stages' garbage (the stored
+ * trace.json's parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it
+ * late, so the process's peak was 1,050 MiB without and 674 MiB with; a full collection of
+ * a heap that size takes tens of milliseconds of this thread, against seconds for the write.
  */
 function heapReclaimer(): (spans: number) => void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  setFlagsFromString('--no-expose-gc');
+  const gc = fullCollector();
   return (spans) => {
-    if (spans >= RECLAIM_FROM_SPANS) gc();
+    if (spans >= LARGE_TRACE_SPANS) gc();
   };
 }

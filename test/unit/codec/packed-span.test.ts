@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { Origin, Span } from '../../../src/model/index.js';
-import { keyOfPacked, packBatch, packedNames, packSpan, spanKey, unpackBatch, unpackSpan } from '../../../src/codec/otlp/packed-span.js';
+import { keyOfPacked, packBatch, packedNames, packSpan, plainSpan, spanKey, unpackBatch, unpackSpan, viewBatch, viewSpans } from '../../../src/codec/otlp/packed-span.js';
 
 const origin: Origin = {
   resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0 },
@@ -145,5 +145,47 @@ describe('packed spans', () => {
     const back = unpackBatch(message.batch, plain.traceId, origins, message.names);
     expect(back).toEqual([plain, { ...plain, spanId: '0000000000000002', origin: other }, { ...plain, spanId: '0000000000000003', name: 'a name first seen here', origin: other }]);
     expect(back[2]!.origin).toBe(other);
+  });
+});
+
+describe('packed span views', () => {
+  const second: Span = {
+    ...plain,
+    spanId: '00000000000000a2',
+    parentSpanId: 'b7ad6b7169203331',
+    name: 'execute_tool shell',
+    attributes: [{ key: 'tool', value: { kvlistValue: { values: [{ key: 'x', value: { doubleValue: 0.5 } }] } } }],
+    events: [{ timeUnixNano: '1767695400050000000', name: 'exception', attributes: [], droppedAttributesCount: 0 }],
+    status: { code: 2, message: 'boom' },
+    droppedLinksCount: 2 ** 40,
+    origin: other,
+  };
+
+  it('read every field as the span had it, whatever order views are read in', () => {
+    const views = viewSpans([plain, second]);
+    const [a, b] = views as [Span, Span];
+    // Reading two views in turn: each gives its own fields.
+    expect([a.name, b.name, a.status, b.status, a.origin, b.origin]).toEqual([plain.name, second.name, plain.status, second.status, origin, other]);
+    expect(b.droppedLinksCount).toBe(2 ** 40);
+    expect(plainSpan(a)).toEqual(plain);
+    expect(plainSpan(b)).toEqual(second);
+    expect(plainSpan(b).origin).toBe(other);
+    // Ids are the view's own fields; the rest are read from the packed bytes.
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(['spanId', 'parentSpanId']));
+    expect(Object.keys({ ...a })).not.toContain('name');
+    expect(plainSpan(plain)).toBe(plain);
+  });
+
+  it('view a transferred batch, spans held decoded kept as they are', () => {
+    const decoded = { ...second, origin };
+    const batch = packBatch({ spans: [packSpan(plain, 0), decoded, packSpan(second, 1)], count: 3, origins: [origin, other] });
+    const views = viewBatch(batch, plain.traceId, [origin, other], packedNames());
+    expect(views[1]).toBe(decoded);
+    expect(views.map(plainSpan)).toEqual(unpackBatch(batch, plain.traceId, [origin, other], packedNames()));
+  });
+
+  it('are not made of spans of several traces (those are kept decoded)', () => {
+    const mixed = [plain, { ...second, traceId: 'ffffffffffffffffffffffffffffffff' }];
+    expect(viewSpans(mixed)).toEqual(mixed);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson } from '../../../src/codec/otlp/index.js';
+import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson, encodeTracesJsonChunks } from '../../../src/codec/otlp/index.js';
 import type { Origin, Span } from '../../../src/model/index.js';
 import { sdkLimitedSpan, sdkLogs, sdkSpans, serializeLogs, serializeSpans } from '../../fixtures/codec/sdk-telemetry.js';
 
@@ -91,6 +91,39 @@ describe('encodeTracesJson (trace.json)', () => {
 
   it('writes an empty request for no spans', () => {
     expect(encodeTracesJson([])).toBe('{"resourceSpans":[]}');
+    expect(Buffer.concat(encodeTracesJsonChunks([])).toString()).toBe('{"resourceSpans":[]}');
+  });
+
+  it('writes compact JSON item by item, schema urls after their items, the same bytes as text or in chunks', () => {
+    const withUrls = (o: Origin, resourceSchemaUrl: string, scopeSchemaUrl: string): Origin => ({ ...o, resourceSchemaUrl, scopeSchemaUrl });
+    const spans = [
+      span('0000000000000001', '1', withUrls(origin('a'), 'https://r/1', 'https://s/1')),
+      span('0000000000000002', '2', withUrls(origin('a', 'other'), 'https://r/1', '')),
+      span('0000000000000003', '3', withUrls(origin('b'), '', 'https://s/\u00e9"')),
+    ];
+    spans[0]!.name = 'ünïcode 🤖 \ud800 "quoted"';
+    const text = encodeTracesJson(spans);
+    // What JSON.stringify makes of the whole request: compact, keys in the order written.
+    expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    expect(text).toContain('"spans":[{"traceId"');
+    expect(text).toContain('"endTimeUnixNano":"1"}],"schemaUrl":"https://s/1"},{"scope":{"name":"other","version":"1"},"spans":[');
+    expect(text).toContain('"endTimeUnixNano":"2"}]}],"schemaUrl":"https://r/1"},{"resource"');
+    expect(Buffer.concat(encodeTracesJsonChunks(spans))).toEqual(Buffer.from(text));
+    expect(decodeTraces(Buffer.from(text), 'json').spans).toEqual(spans);
+  });
+
+  it('fills chunks growing to about a megabyte with a large trace, together its UTF-8 text', () => {
+    const o = origin('svc');
+    const spans = Array.from({ length: 3_000 }, (_, i) => {
+      const s = span((i + 1).toString(16).padStart(16, '0'), String(1_000_000 + i), o);
+      s.attributes = [{ key: 'text', value: { stringValue: `é${'x'.repeat(1_000)}` } }];
+      return s;
+    });
+    const chunks = encodeTracesJsonChunks(spans);
+    expect(chunks.length).toBeGreaterThan(8);
+    expect(chunks[0]!.length).toBeLessThanOrEqual(16 * 1024);
+    for (const chunk of chunks.slice(7, -1)) expect(chunk.length).toBeGreaterThan(1024 * 1024 - 4 * 1024);
+    expect(Buffer.concat(chunks).equals(Buffer.from(encodeTracesJson(spans)))).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/prom
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  RunFiles,
   StoreError,
   newRunId,
   parseMetadata,
@@ -251,5 +252,16 @@ describe('the index entry of a run just written', () => {
     const read = await readCatalogEntry(runsDir, location);
     expect(known?.text).toBe(read?.text);
     expect(known).toEqual(read);
+  });
+});
+
+describe('RunFiles.writeAtomic', () => {
+  it('writes content given in chunks one after the other as one private file, and counts its bytes', async () => {
+    const path = join(runsDir, 'chunks', 'trace.json');
+    const written = new RunFiles().writeAtomic(path, [Buffer.from('{"resourceSpans":'), Buffer.alloc(0), Buffer.from('[]}')]);
+    expect(written).toBe(20);
+    expect(await readFile(path, 'utf8')).toBe('{"resourceSpans":[]}');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await readdir(join(runsDir, 'chunks'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
