@@ -38,8 +38,10 @@ function asServerUser(program: string, args: string[]): [string, string[]] {
 
 /**
  * Makes a cluster in a temp dir (initdb, trust auth) and starts it on a free loopback port
- * with durability off (fsync, synchronous_commit: test data only); resolves once it takes
- * connections (within `timeoutMs`).
+ * with fsync off (test data only: a machine's crash may lose it); resolves once it takes
+ * connections (within `timeoutMs`). synchronous_commit stays on, as in production: a
+ * daemon drops a trace from its log once PostgreSQL has committed its run, and an
+ * asynchronous commit is lost when the server crashes (interrupt() is a crash).
  */
 export async function startPostgres(timeoutMs = 30_000): Promise<TestPostgres> {
   const bin = await serverBin();
@@ -63,7 +65,7 @@ export async function startPostgres(timeoutMs = 30_000): Promise<TestPostgres> {
   const [postgres, args] = asServerUser(join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir,
     '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    '-c', 'fsync=off', '-c', 'full_page_writes=off',
     '-c', 'shared_buffers=32MB', '-c', 'max_connections=200',
   ]);
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;

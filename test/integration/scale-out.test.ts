@@ -351,7 +351,8 @@ describe('a shared backend out of reach', () => {
 
     await eventually(async () => {
       const rows = await rowsByTrace(backend.databaseUrl);
-      for (const spans of [before, ...during]) expect(rows.get(traceIdOf(spans)), traceIdOf(spans)).toHaveLength(1);
+      // The daemon's log says why a trace is missing (its retries, a write given up).
+      for (const spans of [before, ...during]) expect(rows.get(traceIdOf(spans)), `${traceIdOf(spans)}\n${daemon.stderr().slice(-6000)}`).toHaveLength(1);
     });
     await eventually(async () => expect((await listAll(daemon)).map((r) => r.trace_id).sort()).toEqual([before, ...during].map(traceIdOf).sort()));
     expect(await localRunDirs(join(dir, 'outage'))).toEqual([]);
