@@ -184,11 +184,14 @@ describe('hostile input: a 2xx means stored', () => {
 
   // Last: its peak RSS would stay with the process. KNOWN GAP (issue 13), narrowed: the run
   // is written (and rewritten for each late request) from packed spans in the run-store
-  // worker, and both threads collect the trace's garbage once it has changed hands
-  // (exporter/runstore LARGE_TRACE_SPANS), so the peak went from 550–700 MiB to 376–434 MiB
-  // (bound 406, idle 137; most runs under it, 406 beside seven other integration files), so
-  // it is still printed, not asserted. What is left: the span tree the mapping builds (~300 B
-  // a span, 60 MiB here) and the mapping's garbage beside the packed spans in the worker.
+  // worker, both threads collect the trace's garbage once it has changed hands (exporter/
+  // runstore LARGE_TRACE_SPANS), and the span tree takes ~240 bytes a span instead of ~300
+  // with no per-span maps beside it while it is built (semconv/tree.ts). The peak went from
+  // 550–700 MiB to 350–387 MiB alone and 360–386 MiB beside other files (bound 406, idle
+  // 139), still too close to the bound to assert. What is left: the request's decoded spans
+  // on the event loop, which V8 promotes before they are packed and whose heap it keeps
+  // committed while the worker maps the trace (decoding straight into packed spans would
+  // avoid them).
   it('stores a root with 200,000 direct children, every acknowledged span', async () => {
     knownMemoryGap = true;
     const traceId = nextTraceId();
