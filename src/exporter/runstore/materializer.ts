@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import { decodeTraces, encodeTracesJsonChunks, plainSpan, viewSpans } from '../../codec/otlp/index.js';
-import { describeError, faultPoint } from '../../lib/index.js';
+import { describeError, faultPoint, fullCollector } from '../../lib/index.js';
 import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
 import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
 import { priceUsage, type PriceBook } from '../../pricing/index.js';
@@ -44,6 +44,22 @@ export interface MaterializerOptions {
  * between the write's stages.
  */
 export const LARGE_TRACE_SPANS = 10_000;
+
+/**
+ * A function that runs a full garbage collection of the calling thread's heap when given
+ * {@link LARGE_TRACE_SPANS} spans or more, else nothing: for the worker between a write's
+ * stages and after it, and for the event loop once it has handed a large trace over.
+ * Measured on a root with 200,000 children: the stages' garbage (the stored trace.json's
+ * parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it late, so the
+ * process's peak was 1,050 MiB without and 674 MiB with; a full collection of a heap that
+ * size takes tens of milliseconds, against seconds for the write.
+ */
+export function largeTraceReclaimer(): (spans: number) => void {
+  const gc = fullCollector();
+  return (spans) => {
+    if (spans >= LARGE_TRACE_SPANS) gc();
+  };
+}
 
 /** What a run written without part of its telemetry says was left out. */
 const LEFT_OUT = ['span attributes', 'span events', 'span links', 'log records'];

@@ -2,9 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { unpackBatch, viewBatch } from '../../codec/otlp/index.js';
 import { loadPriceBook, type PriceBookFiles } from '../../pricing/index.js';
 import { parseMasterKey } from '../../crypt/index.js';
-import { fullCollector } from '../../lib/index.js';
 import { attachEncryptedStore, RunFiles } from '../../store/index.js';
-import { LARGE_TRACE_SPANS, Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
+import { LARGE_TRACE_SPANS, largeTraceReclaimer, Materializer, type MaterializeJob, type MaterializeOutcome, type MaterializerOptions } from './materializer.js';
 import { errorMessage, type Reply, type Request, type WireJob } from './protocol.js';
 
 /** What the pool hands each worker when it starts. */
@@ -29,7 +28,7 @@ if (setup.masterKey) {
   const master = parseMasterKey(setup.masterKey.hex, setup.masterKey.source);
   attachEncryptedStore(setup.runsDir, master, (file) => io.remember(file));
 }
-const reclaim = heapReclaimer();
+const reclaim = largeTraceReclaimer();
 const materializer = new Materializer(setup, await loadPriceBook(setup.pricing), io, reclaim);
 const port = parentPort!;
 /** The pool's packed-span name table, as far as it was sent. */
@@ -78,18 +77,4 @@ function answer(id: number, work: () => MaterializeOutcome): Reply {
   } catch (err) {
     return { id, ok: false, error: errorMessage(err) };
   }
-}
-
-/**
- * A full garbage collection of this thread's heap for traces of {@link LARGE_TRACE_SPANS}
- * spans or more. Measured on a root with 200,000 children: the stages' garbage (the stored
- * trace.json's parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it
- * late, so the process's peak was 1,050 MiB without and 674 MiB with; a full collection of
- * a heap that size takes tens of milliseconds of this thread, against seconds for the write.
- */
-function heapReclaimer(): (spans: number) => void {
-  const gc = fullCollector();
-  return (spans) => {
-    if (spans >= LARGE_TRACE_SPANS) gc();
-  };
 }
