@@ -43,8 +43,10 @@ describe('the index after a run is deleted', () => {
     const traceId = spans[0]!.spanContext().traceId;
     const [run] = (await waitForRuns(d.runsDir, (runs) => runs.some((r) => r.metadata.trace_id === traceId && isFinal(r)))).filter((r) => r.metadata.trace_id === traceId);
     await expect.poll(() => fetch(`${d!.httpUrl}/api/v1/runs/${run!.runId}`).then((r) => r.status), { timeout: 10_000 }).toBe(200);
-    // The scan can see the text while the run is indexed.
-    expect(await indexFilesHolding(d.runsDir, marker)).not.toEqual([]);
+    // The scan can see the text while the run is indexed. Polled: the API may answer from the
+    // run's first (running) version, and the final one with its input joins the index with
+    // the next batch.
+    await expect.poll(() => indexFilesHolding(d!.runsDir, marker), { timeout: 5_000 }).not.toEqual([]);
 
     await sleep(1_100);
     const report = await rawRequest(d.httpUrl, 'POST', '/api/v1/maintenance/retention?older_than=1s');
