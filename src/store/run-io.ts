@@ -84,6 +84,17 @@ export class RunFiles {
   }
 
   /**
+   * What identifies the file now at `path` (inode, size, modification time), or null when
+   * there is none: a file written again, replaced or moved has another stamp.
+   */
+  stamp(path: string): string | null {
+    return storeOpSync('read', path, () => {
+      const stat = statSync(path, { throwIfNoEntry: false });
+      return stat === undefined ? null : `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    });
+  }
+
+  /**
    * Remembers a file put in place by someone else (a new data key) for the next
    * {@link syncWritten}.
    */

@@ -558,20 +558,24 @@ export function viewBatch(batch: PackedBatch, traceId: string, origins: readonly
 }
 
 /**
- * Decoded spans of one trace packed into one buffer and handed back as views (see
- * {@link viewBatch}); `spans` can then be dropped.
+ * Spans of one trace with those held decoded packed into one buffer and handed back as
+ * views (see {@link viewBatch}), views among them kept as they are; `spans` can then be
+ * dropped. Spans of several traces are all kept as they are.
  */
 export function viewSpans(spans: readonly Span[]): Span[] {
-  const traceId = spans[0]?.traceId;
-  if (spans.some((span) => span.traceId !== traceId || span instanceof PackedSpanView)) return [...spans];
+  const loose = spans.filter((span) => !(span instanceof PackedSpanView));
+  const traceId = loose[0]?.traceId;
+  if (loose.length === 0 || spans.some((span) => span.traceId !== traceId)) return [...spans];
   const origins = new Map<Origin, number>();
-  const packed = spans.map((span) => {
+  const packed = loose.map((span) => {
     let index = origins.get(span.origin);
     if (index === undefined) origins.set(span.origin, (index = origins.size));
     return packSpan(span, index);
   });
   const batch = packBatch({ spans: packed, count: packed.length, origins: [...origins.keys()] });
-  return viewBatch(batch, traceId ?? '', [...origins.keys()], names);
+  const views = viewBatch(batch, traceId ?? '', [...origins.keys()], names);
+  let next = 0;
+  return spans.map((span) => (span instanceof PackedSpanView ? span : (views[next++] as Span)));
 }
 
 /** A span as a plain object (a view unpacked), so that it can be spread. */

@@ -22,6 +22,7 @@ import {
 import type { RunFinished, RunningRun, UsageIncrement } from '../../telemetry/index.js';
 import { RunAccounting } from './accounting.js';
 import { mergeSpans } from './merge.js';
+import { RecentTrace } from './recent-trace.js';
 import { isRetryableWriteError } from './retry.js';
 import type { TraceRun } from './trace-runs.js';
 import { join } from 'node:path';
@@ -106,6 +107,7 @@ export interface MaterializeOutcome {
  */
 export class Materializer {
   private readonly accounting: RunAccounting;
+  private readonly recent: RecentTrace;
   private metrics: MetricEvent[] = [];
   /**
    * The spans (stored and new) of the last write: once the job is dropped, all that write
@@ -134,6 +136,7 @@ export class Materializer {
     const readMetadata = ({ kind, runId }: TraceRun | { kind: RunRecord['kind']; runId: string }): string | null =>
       io.readText(join(runDirectory(options.runsDir, kind, runId), 'metadata.yaml'));
     this.accounting = new RunAccounting(readMetadata, sink, options.countedCapacity);
+    this.recent = new RecentTrace(io, reclaim);
   }
 
   /**
@@ -181,7 +184,9 @@ export class Materializer {
     // A finished run never goes back to running (e.g. spans replayed after a restart).
     if (location?.final && !isFinal(trace.phase)) return outcome;
     const rewrite = location !== null && location.hasTrace !== false;
-    const spans = rewrite ? mergeSpans(this.storedSpans(location), trace.spans) : trace.spans;
+    // Another trace's write may be large: the spans kept for late ones go first.
+    if (rewrite || trace.spans.length >= LARGE_TRACE_SPANS) this.recent.keepOnly(trace.traceId);
+    const spans = rewrite ? mergeSpans(this.storedSpans(trace.traceId, location), trace.spans) : trace.spans;
     this.lastWriteSpans = spans.length;
     // The stored trace.json's text and parse tree.
     if (rewrite) this.reclaim(spans.length);
@@ -217,6 +222,8 @@ export class Materializer {
       outcome.warnings.push({ fields: { err: String(err), run_id: next.runId }, message: 'moving staged uploads into a run failed' });
     }
     const written = this.writeFiles(next.runId, record, metadataOnly ? null : spans);
+    // Kept for late spans, unless this write left something out (the file has less than `spans`).
+    if (!metadataOnly && failure === null && spans.length >= LARGE_TRACE_SPANS) this.recent.remember(trace.traceId, traceFile(written.dir), spans);
     faultPoint('run-written');
     const { metadata, input, output, mtimeMs } = written;
     const replaced = moved ? { kind: location.kind, runId: location.runId } : null;
@@ -248,7 +255,7 @@ export class Materializer {
 
   /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
   private appendLateLogs(trace: AssembledTrace, location: TraceRun | null, outcome: MaterializeOutcome): void {
-    const lines = location ? logRecordLines(trace.logs, this.storedSpans(location)) : [];
+    const lines = location ? logRecordLines(trace.logs, this.storedSpans(trace.traceId, location)) : [];
     if (!location || !appendRunLogs(this.options.runsDir, location, lines, this.io)) {
       outcome.warnings.push({
         fields: { trace_id: trace.traceId, log_records: trace.logs.length },
@@ -275,12 +282,20 @@ export class Materializer {
     return runTruncation(counts, leftOut, failure ?? '');
   }
 
-  private storedSpans(location: TraceRun): Span[] {
-    const bytes = this.io.readBytes(join(runDirectory(this.options.runsDir, location.kind, location.runId), 'trace.json'));
+  /** The spans of the trace's stored run: those kept from its last write while its file is unchanged, else read back. */
+  private storedSpans(traceId: string, location: TraceRun): readonly Span[] {
+    const path = traceFile(runDirectory(this.options.runsDir, location.kind, location.runId));
+    const kept = this.recent.recall(traceId, path);
+    if (kept !== null) return kept;
+    const bytes = this.io.readBytes(path);
     if (!bytes || bytes.length === 0) return [];
     const { spans } = decodeTraces(bytes, 'json', { atOnce: true });
     return spans.length >= LARGE_TRACE_SPANS ? viewSpans(spans) : spans;
   }
+}
+
+function traceFile(runDir: string): string {
+  return join(runDir, 'trace.json');
 }
 
 function isFinal(phase: TracePhase): boolean {

@@ -1,6 +1,7 @@
 import { decodeLogsAsync, decodeTracesAsync, type AttributeLimits, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import { addTruncations, type LogRecord, type Span, type TruncationCounts } from '../../model/index.js';
 import type { EncodedRequest, LogsConsumer, MemoryGate, Reservation, SpanQuota, SpansConsumer } from '../../contracts/index.js';
+import { deferredCollector } from '../../lib/index.js';
 import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
 
 /** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
@@ -39,9 +40,24 @@ export interface IngestTarget {
   quota?: SpanQuota;
 }
 
+/**
+ * Decoded size from which a request's garbage is collected once it is handed on. Its items
+ * live while it is decoded in slices, so V8 promotes them to the old generation, where they
+ * stay (resident) after the request until a full collection much later: four requests of
+ * 50,000 spans (28 MB decoded each) left the event loop's heap at 192 MB, 3× its idle size,
+ * and the process peaked 60 MB higher (with the run-store worker writing the trace beside)
+ * than when each request's garbage was collected. Exporters' batches (512 spans by default)
+ * stay far below it.
+ */
+export const LARGE_REQUEST_BYTES = 16 * 1024 * 1024;
+
+const collectSoon = deferredCollector();
+
 /** One decoded request: item counts, and how to hand the kept items on and count them. */
 interface DecodedRequest {
   noun: string;
+  /** Its items' decoded size. */
+  decodedBytes: number;
   accepted: number;
   rejected: number;
   dropped: number;
@@ -75,6 +91,7 @@ async function spanBatch(body: Uint8Array, format: WireFormat, protocol: IngestP
   const source: EncodedRequest = { format, body, decodedBytes: decoded.decodedBytes, reservation: held };
   return {
     noun: 'spans',
+    decodedBytes: decoded.decodedBytes,
     accepted: quota.admitted.length,
     rejected: decoded.rejectedSpans + quota.refused,
     dropped: 0,
@@ -98,6 +115,7 @@ async function logBatch(body: Uint8Array, format: WireFormat, protocol: IngestPr
   const source: EncodedRequest = { format, body: whole ? body : undefined, decodedBytes: decoded.decodedBytes, reservation: held };
   return {
     noun: 'log records',
+    decodedBytes: decoded.decodedBytes,
     accepted: kept.length,
     rejected: decoded.rejectedLogRecords,
     dropped: decoded.logs.length - kept.length,
@@ -137,6 +155,7 @@ export async function ingest(
       batch.count('rejected', batch.accepted + batch.rejected + batch.dropped);
       throw err;
     }
+    if (batch.decodedBytes >= LARGE_REQUEST_BYTES) collectSoon();
     batch.count('accepted', batch.accepted);
     batch.count('rejected', batch.rejected);
     batch.count('dropped', batch.dropped);

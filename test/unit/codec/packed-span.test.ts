@@ -184,6 +184,16 @@ describe('packed span views', () => {
     expect(views.map(plainSpan)).toEqual(unpackBatch(batch, plain.traceId, [origin, other], packedNames()));
   });
 
+  it('pack the decoded spans among views and keep the views as they are', () => {
+    const [view] = viewSpans([plain]) as [Span];
+    const loose = { ...second, traceId: plain.traceId };
+    const mixed = viewSpans([view, loose]);
+    expect(mixed[0]).toBe(view);
+    expect(mixed[1]).not.toBe(loose);
+    expect(Object.keys({ ...mixed[1] })).not.toContain('name');
+    expect(mixed.map(plainSpan)).toEqual([plain, loose]);
+  });
+
   it('are not made of spans of several traces (those are kept decoded)', () => {
     const mixed = [plain, { ...second, traceId: 'ffffffffffffffffffffffffffffffff' }];
     expect(viewSpans(mixed)).toEqual(mixed);
