@@ -26,19 +26,18 @@ export function fullCollector(): () => void {
   return () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
+let collect: (() => void) | undefined;
+let pending = false;
+
 /**
- * A function that asks for a {@link fullCollector} collection once the current work is done
- * (on the next turn of the event loop); asks made before it ran are one collection.
+ * Asks for a {@link fullCollector} collection of this thread's heap once the current work is
+ * done (on the next turn of the event loop); asks made before it ran are one collection.
  */
-export function deferredCollector(): () => void {
-  let gc: (() => void) | undefined;
-  let pending = false;
-  return () => {
-    if (pending) return;
-    pending = true;
-    setImmediate(() => {
-      pending = false;
-      (gc ??= fullCollector())();
-    });
-  };
+export function collectSoon(): void {
+  if (pending) return;
+  pending = true;
+  setImmediate(() => {
+    pending = false;
+    (collect ??= fullCollector())();
+  });
 }

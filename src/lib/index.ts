@@ -46,7 +46,7 @@ export { faultPoint, setFaultAction } from './fault.js';
 export { jsonNestsDeeper } from './json-depth.js';
 export type { FaultAction } from './fault.js';
 export { packageVersion } from './version.js';
-export { deferredCollector, fullCollector } from './heap.js';
+export { collectSoon, fullCollector } from './heap.js';
 export { TlsSource } from './tls.js';
 export type { TlsFiles, TlsSourceOptions } from './tls.js';
 export { globToRegExp, globToSqlite } from './glob.js';

@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packBatch } from '../../codec/otlp/index.js';
-import { Limiter } from '../../lib/index.js';
+import { collectSoon, Limiter } from '../../lib/index.js';
 import type { AssembledTrace, LogRecord } from '../../model/index.js';
 import type { Component, LogsConsumer, StoredSync, TraceConsumer } from '../../contracts/index.js';
 import type { PriceBookFiles } from '../../pricing/index.js';
 import { logRecordLines } from '../../semconv/index.js';
 import { appendUntracedLogs, sweepLocalCopies, type IndexedWrite, type SharedStore, type TraceRunEntry } from '../../store/index.js';
 import type { Logger, Metrics, RunningRun } from '../../telemetry/index.js';
-import { LARGE_TRACE_SPANS, largeTraceReclaimer, type MaterializeOutcome } from './materializer.js';
+import { LARGE_TRACE_SPANS, type MaterializeOutcome } from './materializer.js';
 import { MaterializerPool } from './pool.js';
 import { SharedWrites } from './shared-writes.js';
 import { TraceRunCache, type TraceRun } from './trace-runs.js';
@@ -68,7 +68,6 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private readonly pool: MaterializerPool;
   private readonly shared: SharedWrites | null;
   /** Collects this (the event loop's) thread's garbage after a large trace is handed over. */
-  private readonly reclaim = largeTraceReclaimer();
   /** Runs written as running, per trace, for `paracle_runs_running`. */
   private readonly running = new Map<string, RunningRun>();
   private stopping = false;
@@ -231,7 +230,7 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
       // A large trace's spans were decoded here (a request's worth at a time) and packed: that
       // garbage, ~0.7 KB a span, would stay resident while the worker writes the trace.
       const count = held?.count ?? trace.spans.length;
-      if (count >= LARGE_TRACE_SPANS) setImmediate(this.reclaim, count);
+      if (count >= LARGE_TRACE_SPANS) collectSoon();
       return sent;
     };
     if (this.shared) {

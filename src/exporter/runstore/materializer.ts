@@ -49,7 +49,7 @@ export const LARGE_TRACE_SPANS = 10_000;
 /**
  * A function that runs a full garbage collection of the calling thread's heap when given
  * {@link LARGE_TRACE_SPANS} spans or more, else nothing: for the worker between a write's
- * stages and after it, and for the event loop once it has handed a large trace over.
+ * stages and after it (the event loop collects once it has handed a large trace over).
  * Measured on a root with 200,000 children: the stages' garbage (the stored trace.json's
  * parse tree, the span tree, the JSON text) is ~1 KB a span and V8 collects it late, so the
  * process's peak was 1,050 MiB without and 674 MiB with; a full collection of a heap that

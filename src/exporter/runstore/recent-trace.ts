@@ -17,8 +17,10 @@ interface Kept {
  * The spans of the last large trace a materializer wrote, left packed (views, ~180 bytes a
  * span), for the late spans of that trace to merge with. Without them a rewrite reads its
  * trace.json back: the text, its parse tree and the decoded spans (~1 KB a span) all at once,
- * the largest transient of writing a trace whose spans come in several requests (measured
- * on 200,000 spans sent in four: it took the process's peak 30 MB higher than one write).
+ * the largest transient of writing a trace whose spans come in several requests. Measured
+ * on a root with 200,000 children sent in four requests (written, then rewritten as each
+ * late request came): the process peaked at 355–359 MiB reading back and 297–324 MiB with
+ * these, and the run was final in 17–25 s instead of 28–32 s.
  *
  * They stand for the file only while it is the one written (same inode, size and
  * modification time): anything else that changed it since (maintenance, a restart, a move)

@@ -1,7 +1,7 @@
 import { decodeLogsAsync, decodeTracesAsync, type AttributeLimits, type PartialSuccess, type Signal, type WireFormat } from '../../codec/otlp/index.js';
 import { addTruncations, type LogRecord, type Span, type TruncationCounts } from '../../model/index.js';
 import type { EncodedRequest, LogsConsumer, MemoryGate, Reservation, SpanQuota, SpansConsumer } from '../../contracts/index.js';
-import { deferredCollector } from '../../lib/index.js';
+import { collectSoon } from '../../lib/index.js';
 import type { IngestOutcome, IngestProtocol, Logger, Metrics } from '../../telemetry/index.js';
 
 /** What becomes of log records with no trace id (config `ingest.untraced_logs`). */
@@ -50,8 +50,6 @@ export interface IngestTarget {
  * stay far below it.
  */
 export const LARGE_REQUEST_BYTES = 16 * 1024 * 1024;
-
-const collectSoon = deferredCollector();
 
 /** One decoded request: item counts, and how to hand the kept items on and count them. */
 interface DecodedRequest {
