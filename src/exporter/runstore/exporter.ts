@@ -67,7 +67,6 @@ export class RunStoreExporter implements TraceConsumer, LogsConsumer, StoredSync
   private readonly limiter: Limiter;
   private readonly pool: MaterializerPool;
   private readonly shared: SharedWrites | null;
-  /** Collects this (the event loop's) thread's garbage after a large trace is handed over. */
   /** Runs written as running, per trace, for `paracle_runs_running`. */
   private readonly running = new Map<string, RunningRun>();
   private stopping = false;

@@ -186,10 +186,11 @@ export class Materializer {
     const rewrite = location !== null && location.hasTrace !== false;
     // Another trace's write may be large: the spans kept for late ones go first.
     if (rewrite || trace.spans.length >= LARGE_TRACE_SPANS) this.recent.keepOnly(trace.traceId);
-    const spans = rewrite ? mergeSpans(this.storedSpans(trace.traceId, location), trace.spans) : trace.spans;
+    const stored = rewrite ? this.storedSpans(trace.traceId, location) : null;
+    const spans = stored ? mergeSpans(stored.spans, trace.spans) : trace.spans;
     this.lastWriteSpans = spans.length;
     // The stored trace.json's text and parse tree.
-    if (rewrite) this.reclaim(spans.length);
+    if (stored?.readBack) this.reclaim(spans.length);
     const phase = settledPhase(trace.phase, spans);
     const mapped = mapTrace({ ...trace, phase, spans }, { unrecognized: this.options.unrecognized, documentDepthLimit: this.options.documentDepthLimit });
     // The span tree the mapping built.
@@ -255,7 +256,7 @@ export class Materializer {
 
   /** Late log records alone: added to the run's logs.txt, every other file left as it is. */
   private appendLateLogs(trace: AssembledTrace, location: TraceRun | null, outcome: MaterializeOutcome): void {
-    const lines = location ? logRecordLines(trace.logs, this.storedSpans(trace.traceId, location)) : [];
+    const lines = location ? logRecordLines(trace.logs, this.storedSpans(trace.traceId, location).spans) : [];
     if (!location || !appendRunLogs(this.options.runsDir, location, lines, this.io)) {
       outcome.warnings.push({
         fields: { trace_id: trace.traceId, log_records: trace.logs.length },
@@ -282,15 +283,18 @@ export class Materializer {
     return runTruncation(counts, leftOut, failure ?? '');
   }
 
-  /** The spans of the trace's stored run: those kept from its last write while its file is unchanged, else read back. */
-  private storedSpans(traceId: string, location: TraceRun): readonly Span[] {
+  /**
+   * The spans of the trace's stored run: those kept from its last write while its file is
+   * unchanged, else its trace.json read back (`readBack`).
+   */
+  private storedSpans(traceId: string, location: TraceRun): { spans: readonly Span[]; readBack: boolean } {
     const path = traceFile(runDirectory(this.options.runsDir, location.kind, location.runId));
     const kept = this.recent.recall(traceId, path);
-    if (kept !== null) return kept;
+    if (kept !== null) return { spans: kept, readBack: false };
     const bytes = this.io.readBytes(path);
-    if (!bytes || bytes.length === 0) return [];
+    if (!bytes || bytes.length === 0) return { spans: [], readBack: true };
     const { spans } = decodeTraces(bytes, 'json', { atOnce: true });
-    return spans.length >= LARGE_TRACE_SPANS ? viewSpans(spans) : spans;
+    return { spans: spans.length >= LARGE_TRACE_SPANS ? viewSpans(spans) : spans, readBack: true };
   }
 }
 

@@ -41,7 +41,7 @@ export interface IngestTarget {
 }
 
 /**
- * Decoded size from which a request's garbage is collected once it is handed on. Its items
+ * Decoded size from which a request's garbage is collected once it is handed on (or refused). Its items
  * live while it is decoded in slices, so V8 promotes them to the old generation, where they
  * stay (resident) after the request until a full collection much later: four requests of
  * 50,000 spans (28 MB decoded each) left the event loop's heap at 192 MB, 3× its idle size,
@@ -152,8 +152,9 @@ export async function ingest(
     } catch (err) {
       batch.count('rejected', batch.accepted + batch.rejected + batch.dropped);
       throw err;
+    } finally {
+      if (batch.decodedBytes >= LARGE_REQUEST_BYTES) collectSoon();
     }
-    if (batch.decodedBytes >= LARGE_REQUEST_BYTES) collectSoon();
     batch.count('accepted', batch.accepted);
     batch.count('rejected', batch.rejected);
     batch.count('dropped', batch.dropped);

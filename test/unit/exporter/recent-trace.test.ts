@@ -42,13 +42,17 @@ function storedText(location: { kind: 'agent' | 'workflow'; runId: string }): st
 describe('the spans of the last large trace written, kept for its late spans', () => {
   it('are what late spans merge with, without reading trace.json back, and write the same file', async () => {
     const io = new CountingFiles();
-    const m = await materializer(io);
+    const reclaimed: number[] = [];
+    const m = await materializer(io, reclaimed);
     const b = new TraceBuilder();
     const spans = largeTrace(b);
     const written = m.materialize({ trace: b.trace('complete', spans), location: null });
+    reclaimed.length = 0;
     const late = b.span('chat late', { parent: spans[0], startMs: 7, attributes: { 'gen_ai.operation.name': 'chat' } });
     const rewritten = m.materialize({ trace: { ...b.trace('complete', [late]), late: true }, location: written.location });
     expect(io.traceReads).toBe(0);
+    // No read back, so no collection of its garbage: only the mapping's.
+    expect(reclaimed).toEqual([LARGE_TRACE_SPANS + 2]);
     expect(rewritten.indexed?.metadata).toMatchObject({ span_count: LARGE_TRACE_SPANS + 2 });
     const text = storedText(rewritten.location!);
     const origin = decodeTraces(Buffer.from(text), 'json').spans[0]!.origin;
