@@ -21,8 +21,17 @@ import { DIR_MODE, FILE_MODE, faultPoint } from '../lib/index.js';
 import { codecOf } from './codec.js';
 import { StoreError, errnoOf, storeOpSync } from './errors.js';
 
-/** A file's content: text, bytes, or bytes in chunks (written one after the other, never joined unless sealed). */
-export type FileContent = string | Uint8Array | readonly Uint8Array[];
+/**
+ * Bytes made while they are written: `write` hands them to `sink` a chunk at a time and may
+ * reuse a chunk once `sink` returns (files are written synchronously). Never joined unless
+ * sealed.
+ */
+export interface ContentStream {
+  write(sink: (chunk: Uint8Array) => void): void;
+}
+
+/** A file's content: text, bytes, or bytes made as they are written. */
+export type FileContent = string | Uint8Array | ContentStream;
 
 /**
  * The one place run files are written and read back while writing runs: synchronous (the
@@ -61,9 +70,11 @@ export class RunFiles {
   writeAtomic(path: string, data: FileContent): number {
     const dir = dirname(path);
     const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    let streamed = 0;
+    const content: FileContent = isStream(data) ? { write: (sink) => data.write((chunk) => ((streamed += chunk.byteLength), sink(chunk))) } : data;
     storeOpSync('write', path, () => {
       try {
-        writeTemp(tmp, sealed(path, data), () => this.makeDir(dir));
+        writeTemp(tmp, sealed(path, content), () => this.makeDir(dir));
         renameSync(tmp, path);
       } catch (err) {
         // A part written to a full disk must not keep it full.
@@ -75,7 +86,7 @@ export class RunFiles {
     this.dirs.add(dir);
     faultPoint('run-file');
     if (typeof data === 'string') return Buffer.byteLength(data);
-    return isChunks(data) ? data.reduce((n, chunk) => n + chunk.byteLength, 0) : data.byteLength;
+    return isStream(data) ? streamed : data.byteLength;
   }
 
   /** The modification time of `path`, in ms. */
@@ -213,15 +224,18 @@ export class RunFiles {
   }
 }
 
-function isChunks(data: FileContent): data is readonly Uint8Array[] {
-  return Array.isArray(data);
+function isStream(data: FileContent): data is ContentStream {
+  return typeof data === 'object' && !(data instanceof Uint8Array);
 }
 
-/** What to store for `data` at `path`: chunks stay chunks unless its codec seals them (in one envelope). */
+/** What to store for `data` at `path`: a stream stays one unless its codec seals it (in one envelope). */
 function sealed(path: string, data: FileContent): FileContent {
   const codec = codecOf(path);
-  if (!isChunks(data)) return codec.seal(path, data);
-  return codec.encrypted ? codec.seal(path, Buffer.concat(data)) : data;
+  if (!isStream(data)) return codec.seal(path, data);
+  if (!codec.encrypted) return data;
+  const chunks: Buffer[] = [];
+  data.write((chunk) => chunks.push(Buffer.from(chunk)));
+  return codec.seal(path, Buffer.concat(chunks));
 }
 
 /** Writes a temp file; its folder is made (`makeDir`) only when missing: one syscall less per write. */
@@ -236,13 +250,15 @@ function writeTemp(tmp: string, data: FileContent, makeDir: () => void): void {
 }
 
 function writeNew(path: string, data: FileContent): void {
-  if (!isChunks(data)) {
+  if (!isStream(data)) {
     writeFileSync(path, data, { mode: FILE_MODE });
     return;
   }
   const fd = openSync(path, 'w', FILE_MODE);
   try {
-    for (const chunk of data) for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
+    data.write((chunk) => {
+      for (let at = 0; at < chunk.byteLength; ) at += writeSync(fd, chunk, at);
+    });
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { decodeTraces, encodeTracesJsonChunks, plainSpan, viewSpans } from '../../codec/otlp/index.js';
+import { decodeTraces, plainSpan, viewSpans, writeTracesJson } from '../../codec/otlp/index.js';
 import { describeError, faultPoint, fullCollector } from '../../lib/index.js';
 import { addTruncations, runTruncation, startsRun } from '../../model/index.js';
 import type { AssembledTrace, RunRecord, RunTruncation, Span, TracePhase, TruncationCounts } from '../../model/index.js';
@@ -239,7 +239,7 @@ export class Materializer {
 
   /** Writes the run's files; `spans` null: its metadata only. */
   private writeFiles(runId: string, record: RunRecord, spans: readonly Span[] | null): ReturnType<typeof writeRun> {
-    const traceJson = spans === null ? '' : encodeTracesJsonChunks(spans);
+    const traceJson = spans === null ? '' : { write: (sink: (chunk: Uint8Array) => void) => writeTracesJson(spans, sink) };
     return writeRun(this.options.runsDir, { runId, record, traceJson }, { metadataOnly: spans === null }, this.io);
   }
 

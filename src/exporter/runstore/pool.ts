@@ -21,6 +21,18 @@ interface Waiting {
  */
 const WORKER_YOUNG_GENERATION_MB = 24;
 
+/**
+ * The old generation of a worker, in MB. V8 lets a heap grow by a factor of its live size
+ * before collecting it again, and picks the factor by this limit: 4 from 2 GB up (the
+ * default on most servers), 1.8 at 1.5 GB. A worker mapping a root with 200,000 children
+ * holds ~95 MB live and made ~300 MB of garbage between collections with the default (and
+ * Node 24 keeps freed pages pooled, resident): four concurrent requests of its spans peaked
+ * the process at 489–589 MiB, and at 336–368 MiB with this limit and large bodies decoded
+ * one at a time (receiver/otlp). A worker whose trace needs more than this live fails (it
+ * is replaced), as it would at the default on a smaller machine.
+ */
+const WORKER_OLD_GENERATION_MB = 1536;
+
 /** One worker thread and the requests it has not answered. */
 interface Slot {
   worker: Worker;
@@ -116,7 +128,7 @@ export class MaterializerPool {
       workerData: this.setup,
       eval: evalCode !== undefined,
       name: 'paracle-materializer',
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
     });
     const waiting = new Map<number, Waiting>();
     let started!: () => void;

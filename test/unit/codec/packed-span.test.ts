@@ -1,7 +1,9 @@
 import { MessageChannel } from 'node:worker_threads';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Origin, Span } from '../../../src/model/index.js';
-import { keyOfPacked, packBatch, packedNames, packSpan, plainSpan, spanKey, unpackBatch, unpackSpan, viewBatch, viewSpans } from '../../../src/codec/otlp/packed-span.js';
+import { keyOfPacked, packBatch, packedNames, packSpan, plainSpan, spanKey, unpackBatch, unpackSpan, viewBatch, viewSpans, wholeSpan } from '../../../src/codec/otlp/packed-span.js';
+import { span as anySpan } from '../../helpers/otlp-arbitraries.js';
 
 const origin: Origin = {
   resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0 },
@@ -174,6 +176,20 @@ describe('packed span views', () => {
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['spanId', 'parentSpanId']));
     expect(Object.keys({ ...a })).not.toContain('name');
     expect(plainSpan(plain)).toBe(plain);
+  });
+
+  it('read each field alone from the packed bytes, in any order, as the span had it (fast-check)', () => {
+    const fields = Object.keys(plain) as (keyof Span)[];
+    const traceSpans = fc.array(anySpan(fc.constant(plain.traceId)), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(traceSpans, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...fields)), { maxLength: 40 }), (spans, reads) => {
+        const views = viewSpans(spans);
+        // Views read in turn, a field at a time, past fields before it of every kind.
+        for (const [i, field] of reads) expect(views[i % views.length]![field]).toEqual(spans[i % spans.length]![field]);
+        expect(views.map(wholeSpan)).toEqual(spans);
+      }),
+      { numRuns: 200, seed: 20261203 },
+    );
   });
 
   it('view a transferred batch, spans held decoded kept as they are', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson, encodeTracesJsonChunks } from '../../../src/codec/otlp/index.js';
+import { decodeLogs, decodeTraces, encodeLogsJson, encodeTracesJson, writeTracesJson } from '../../../src/codec/otlp/index.js';
 import type { Origin, Span } from '../../../src/model/index.js';
 import { sdkLimitedSpan, sdkLogs, sdkSpans, serializeLogs, serializeSpans } from '../../fixtures/codec/sdk-telemetry.js';
 
@@ -91,7 +91,7 @@ describe('encodeTracesJson (trace.json)', () => {
 
   it('writes an empty request for no spans', () => {
     expect(encodeTracesJson([])).toBe('{"resourceSpans":[]}');
-    expect(Buffer.concat(encodeTracesJsonChunks([])).toString()).toBe('{"resourceSpans":[]}');
+    expect(Buffer.concat(writtenChunks([])).toString()).toBe('{"resourceSpans":[]}');
   });
 
   it('writes compact JSON item by item, schema urls after their items, the same bytes as text or in chunks', () => {
@@ -108,24 +108,35 @@ describe('encodeTracesJson (trace.json)', () => {
     expect(text).toContain('"spans":[{"traceId"');
     expect(text).toContain('"endTimeUnixNano":"1"}],"schemaUrl":"https://s/1"},{"scope":{"name":"other","version":"1"},"spans":[');
     expect(text).toContain('"endTimeUnixNano":"2"}]}],"schemaUrl":"https://r/1"},{"resource"');
-    expect(Buffer.concat(encodeTracesJsonChunks(spans))).toEqual(Buffer.from(text));
+    expect(Buffer.concat(writtenChunks(spans))).toEqual(Buffer.from(text));
     expect(decodeTraces(Buffer.from(text), 'json').spans).toEqual(spans);
   });
 
-  it('fills chunks growing to about a megabyte with a large trace, together its UTF-8 text', () => {
+  it('fills a buffer growing to about a megabyte with a large trace, chunk after chunk its UTF-8 text', () => {
     const o = origin('svc');
     const spans = Array.from({ length: 3_000 }, (_, i) => {
       const s = span((i + 1).toString(16).padStart(16, '0'), String(1_000_000 + i), o);
       s.attributes = [{ key: 'text', value: { stringValue: `é${'x'.repeat(1_000)}` } }];
       return s;
     });
-    const chunks = encodeTracesJsonChunks(spans);
+    const chunks = writtenChunks(spans);
+    // One buffer at a time, refilled: a new one only while it grows (16 KB doubled to 1 MB).
+    const buffers = new Set<ArrayBufferLike>();
+    writeTracesJson(spans, (chunk) => buffers.add(chunk.buffer));
+    expect(buffers.size).toBeLessThanOrEqual(7);
     expect(chunks.length).toBeGreaterThan(8);
     expect(chunks[0]!.length).toBeLessThanOrEqual(16 * 1024);
     for (const chunk of chunks.slice(7, -1)) expect(chunk.length).toBeGreaterThan(1024 * 1024 - 4 * 1024);
     expect(Buffer.concat(chunks).equals(Buffer.from(encodeTracesJson(spans)))).toBe(true);
   });
 });
+
+/** What writeTracesJson hands its sink, each chunk copied (the buffer is reused). */
+function writtenChunks(spans: Span[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  writeTracesJson(spans, (chunk) => chunks.push(Buffer.from(chunk)));
+  return chunks;
+}
 
 describe('encodeLogsJson', () => {
   it('round-trips real SDK log records through decodeLogs, oldest first', () => {

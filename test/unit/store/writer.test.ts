@@ -256,9 +256,16 @@ describe('the index entry of a run just written', () => {
 });
 
 describe('RunFiles.writeAtomic', () => {
-  it('writes content given in chunks one after the other as one private file, and counts its bytes', async () => {
+  it('writes content made as it is written, one reused chunk after the other, as one private file, and counts its bytes', async () => {
     const path = join(runsDir, 'chunks', 'trace.json');
-    const written = new RunFiles().writeAtomic(path, [Buffer.from('{"resourceSpans":'), Buffer.alloc(0), Buffer.from('[]}')]);
+    // One buffer, refilled for each chunk once the one before is written.
+    const buffer = Buffer.alloc(32);
+    const stream = {
+      write: (sink: (chunk: Uint8Array) => void) => {
+        for (const part of ['{"resourceSpans":', '', '[]}']) sink(buffer.subarray(0, buffer.write(part)));
+      },
+    };
+    const written = new RunFiles().writeAtomic(path, stream);
     expect(written).toBe(20);
     expect(await readFile(path, 'utf8')).toBe('{"resourceSpans":[]}');
     expect((await stat(path)).mode & 0o777).toBe(0o600);

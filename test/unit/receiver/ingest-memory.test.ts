@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/codec/otlp/index.js';
 import { collectSoon, fullCollector } from '../../../src/lib/index.js';
 import type { LogRecord } from '../../../src/model/index.js';
-import { ingest, LARGE_REQUEST_BYTES, type IngestTarget } from '../../../src/receiver/otlp/ingest.js';
+import { ingest, LARGE_BODY_BYTES, LARGE_REQUEST_BYTES, type IngestTarget } from '../../../src/receiver/otlp/ingest.js';
 import { Metrics, silentLogger } from '../../../src/telemetry/index.js';
-import { spanProto, tracesRequestProto } from '../../helpers/hostile-payloads.js';
+import { manyAttributesSpanProto, spanProto, tracesRequestProto } from '../../helpers/hostile-payloads.js';
 
 /** Counts this thread's major collections while `work` runs, and a turn after. */
 async function majorCollections(work: () => unknown): Promise<number> {
@@ -79,10 +79,59 @@ describe('the garbage of a large request', () => {
     expect(heapUsed() - before).toBeLessThan(8 * 1024 * 1024);
   }, 60_000);
 
+  it('is collected for a large body cut by the limits, which decodes to little', async () => {
+    // 2,500,000 empty attributes (5 MB), cut to 4,096 while decoded.
+    const cut = tracesRequestProto([manyAttributesSpanProto('cd'.repeat(16), 2_500_000)]);
+    const c = target();
+    const collections = await majorCollections(() => ingest('traces', cut, 'protobuf', 'http_protobuf', c.target));
+    expect(c.received.count).toBe(1);
+    expect(collections).toBeGreaterThan(0);
+  }, 60_000);
+
   it('is collected once however many large requests ask in one turn', async () => {
     const once = await majorCollections(() => collectSoon());
     const thrice = await majorCollections(() => (collectSoon(), collectSoon(), collectSoon()));
     expect(once).toBeGreaterThan(0);
     expect(thrice).toBe(once);
   });
+});
+
+describe('large request bodies', () => {
+  it('are decoded one at a time, each handed on before the next starts; small ones never wait', async () => {
+    // Bytes reserved while decoding and not yet handed on, at most, over all requests.
+    let decoding = 0;
+    let most = 0;
+    const memory = {
+      maxBytes: 1 << 30,
+      tryReserve: (bytes: number) => ((decoding += bytes), (most = Math.max(most, decoding)), true),
+      release: (bytes: number) => void (decoding -= bytes),
+    };
+    const order: string[] = [];
+    const handedOn = (name: string): IngestTarget => ({
+      ...target().target,
+      memory,
+      spans: {
+        consumeSpans: (_spans, source) => {
+          decoding -= source?.reservation?.take() ?? 0;
+          order.push(name);
+          return Promise.resolve();
+        },
+      },
+    });
+    const large = request(20_000);
+    expect(large.byteLength).toBeGreaterThanOrEqual(LARGE_BODY_BYTES);
+    const alone = handedOn('alone');
+    await ingest('traces', large, 'protobuf', 'http_protobuf', alone);
+    const one = most;
+    most = 0;
+    order.length = 0;
+    await Promise.all([
+      ...['a', 'b', 'c'].map((name) => ingest('traces', large, 'protobuf', 'http_protobuf', handedOn(name))),
+      ingest('traces', request(512), 'protobuf', 'http_protobuf', handedOn('small')),
+    ]);
+    // Interleaved, the three would hold three requests' decoded items at once.
+    expect(most).toBeLessThan(one * 1.5);
+    expect(order.indexOf('small')).toBeLessThan(order.indexOf('c'));
+    expect(order.filter((name) => name !== 'small')).toEqual(['a', 'b', 'c']);
+  }, 60_000);
 });
